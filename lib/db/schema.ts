@@ -1,0 +1,124 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+/** One row per Clerk user; every external id is unique so replays can only upsert. */
+export const users = pgTable("users", {
+  clerkUserId: text("clerk_user_id").primaryKey(),
+  email: text("email"),
+  firstName: text("first_name"),
+  lastName: text("last_name"),
+  tier: text("tier"),
+  stripeCustomerId: text("stripe_customer_id").unique(),
+  stripeSubscriptionId: text("stripe_subscription_id").unique(),
+  subscriptionStatus: text("subscription_status"),
+  trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
+  /** Clerk's `updated_at` of the newest event applied, so an older delivery never wins. */
+  clerkUpdatedAt: timestamp("clerk_updated_at", { withTimezone: true }),
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
+  ...timestamps,
+});
+
+export const orgs = pgTable(
+  "orgs",
+  {
+    clerkOrgId: text("clerk_org_id").primaryKey(),
+    name: text("name").notNull(),
+    stripeCustomerId: text("stripe_customer_id").unique(),
+    stripeSubscriptionId: text("stripe_subscription_id").unique(),
+    subscriptionStatus: text("subscription_status"),
+    purchasedSeats: integer("purchased_seats").notNull().default(0),
+    clerkUpdatedAt: timestamp("clerk_updated_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [check("orgs_purchased_seats_non_negative", sql`${table.purchasedSeats} >= 0`)],
+);
+
+export const onboardingStates = [
+  "pending",
+  "running",
+  "awaiting_payment",
+  "action_required",
+  "payment_failed",
+  "failed",
+  "complete",
+] as const;
+export type OnboardingState = (typeof onboardingStates)[number];
+
+export const stepStatuses = ["pending", "running", "done", "failed", "skipped"] as const;
+export type StepStatus = (typeof stepStatuses)[number];
+
+/** What the browser needs to finish a step the user must act on (e.g. 3-D Secure). */
+export type OnboardingAction =
+  | { type: "confirm_setup"; clientSecret: string }
+  | { type: "update_payment_method" }
+  | { type: "choose_plan" };
+
+/** The overall onboarding state per user: what `GET /api/onboarding/status` reports first. */
+export const onboarding = pgTable("onboarding", {
+  clerkUserId: text("clerk_user_id").primaryKey(),
+  state: text("state", { enum: onboardingStates }).notNull().default("pending"),
+  reason: text("reason"),
+  action: jsonb("action").$type<OnboardingAction>(),
+  /** The Inngest run that is provisioning this user, so an operator can find it. */
+  runId: text("run_id"),
+  ...timestamps,
+});
+
+/** One row per user and workflow step; each step upserts its own row, so steps never race. */
+export const onboardingSteps = pgTable(
+  "onboarding_steps",
+  {
+    clerkUserId: text("clerk_user_id").notNull(),
+    stepId: text("step_id").notNull(),
+    status: text("status", { enum: stepStatuses }).notNull(),
+    reason: text("reason"),
+    ...timestamps,
+  },
+  (table) => [primaryKey({ columns: [table.clerkUserId, table.stepId] })],
+);
+
+export const emailKinds = ["welcome", "trial_offer"] as const;
+export type EmailKind = (typeof emailKinds)[number];
+
+/**
+ * Every email sent, and the dev outbox when no Resend key is set. The unique (user, kind) pair
+ * is what makes each kind reach each user once.
+ */
+export const emails = pgTable(
+  "emails",
+  {
+    id: text("id")
+      .primaryKey()
+      .default(sql`gen_random_uuid()::text`),
+    clerkUserId: text("clerk_user_id").notNull(),
+    kind: text("kind", { enum: emailKinds }).notNull(),
+    to: text("to").notNull(),
+    from: text("from").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    /** "resend" when delivered through Resend, "outbox" when kept for /dev/emails. */
+    transport: text("transport", { enum: ["resend", "outbox"] }).notNull(),
+    resendId: text("resend_id").unique(),
+    sentAt: timestamp("sent_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("emails_user_kind_unique").on(table.clerkUserId, table.kind),
+    index("emails_sent_at_idx").on(table.sentAt),
+  ],
+);

@@ -1,0 +1,363 @@
+// Production reaches Postgres only through Neon's SQL-over-HTTP API (`neon()` from
+// @neondatabase/serverless, wrapped by drizzle-orm/neon-http). That driver behaves unlike
+// node-postgres: every request is its own session, only `sql.transaction([...])` batches are
+// atomic, and values come back as Postgres text that the client parses. This server speaks that
+// HTTP protocol on top of an in-process PGlite, so tests can run the real production driver
+// offline, and code that only works on some other driver fails in tests as it would in production.
+//
+// Point the driver at it with `neonConfig.fetchEndpoint = server.url` (global, not per client) and
+// `neon(server.connectionString)`.
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { PGlite, messages, protocol } from "@electric-sql/pglite";
+
+export interface NeonHttpServer {
+  /** The SQL endpoint, e.g. http://127.0.0.1:PORT/sql. */
+  url: string;
+  /** A connection string the driver accepts; other credentials are refused as Neon would. */
+  connectionString: string;
+  pglite: PGlite;
+  /** Stops the server; closes the PGlite instance only if this server created it. */
+  close(): Promise<void>;
+}
+
+const USER = "onramp";
+const PASSWORD = "onramp";
+const CONNECTION_STRING = `postgres://${USER}:${PASSWORD}@db.localtest.me/onramp`;
+
+// The driver sends options.isolationLevel verbatim; these are the values Neon accepts.
+const ISOLATION_LEVELS: Record<string, string> = {
+  ReadUncommitted: "READ UNCOMMITTED",
+  ReadCommitted: "READ COMMITTED",
+  RepeatableRead: "REPEATABLE READ",
+  Serializable: "SERIALIZABLE",
+};
+
+// The fields of a Postgres error that the driver copies onto its NeonDbError.
+const ERROR_FIELDS = [
+  "severity",
+  "code",
+  "detail",
+  "hint",
+  "position",
+  "internalPosition",
+  "internalQuery",
+  "where",
+  "schema",
+  "table",
+  "column",
+  "dataType",
+  "constraint",
+  "file",
+  "line",
+  "routine",
+] as const;
+
+type TextValue = string | null;
+
+interface WireQuery {
+  query: string;
+  params: TextValue[];
+}
+
+interface QueryResult {
+  command: string;
+  rowCount: number | null;
+  rows: TextValue[][] | Record<string, TextValue>[];
+  fields: {
+    name: string;
+    tableID: number;
+    columnID: number;
+    dataTypeID: number;
+    dataTypeSize: number;
+    dataTypeModifier: number;
+    format: "text";
+  }[];
+  rowAsArray: boolean;
+}
+
+/** Rejected before reaching Postgres; Neon answers these with a 400 and a bare message. */
+class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startNeonHttpServer(
+  options: { pglite?: PGlite } = {},
+): Promise<NeonHttpServer> {
+  const ownsPglite = options.pglite === undefined;
+  const pglite = options.pglite ?? (await PGlite.create());
+  await pglite.waitReady;
+
+  // PGlite has one connection. Taking both of its mutexes (transaction, then query — the order its
+  // own query() uses) keeps a request from interleaving with direct pglite calls, including a
+  // pglite.transaction() in progress, and holds a batch's BEGIN..COMMIT together.
+  const exclusive = <T>(fn: () => Promise<T>) =>
+    pglite._runExclusiveTransaction(() => pglite.runExclusive(fn));
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    try {
+      const { pathname } = new URL(req.url ?? "/", "http://localhost");
+      if (req.method !== "POST" || pathname !== "/sql") {
+        throw new RequestError(`no route for ${req.method} ${pathname}`, 404);
+      }
+      checkCredentials(req.headers["neon-connection-string"]);
+      // The driver always asks for raw text output and array mode; JSON-typed output is a different
+      // contract that nothing here relies on, so refuse it rather than approximate it.
+      if (header(req, "neon-raw-text-output") !== "true") {
+        throw new RequestError("this test endpoint only supports Neon-Raw-Text-Output: true");
+      }
+      const arrayMode = header(req, "neon-array-mode") === "true";
+      const body = parseBody(await readBody(req));
+
+      const payload = await exclusive(async () => {
+        if ("queries" in body) {
+          const begin = beginStatement(req);
+          const results = await runBatch(pglite, begin, body.queries, arrayMode);
+          return { results };
+        }
+        return runSingle(pglite, body, arrayMode);
+      });
+      send(res, 200, payload);
+    } catch (error) {
+      if (error instanceof messages.DatabaseError) {
+        send(res, 400, databaseErrorBody(error));
+      } else if (error instanceof RequestError) {
+        send(res, error.status, { message: error.message, code: error.code });
+      } else {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/sql`,
+    connectionString: CONNECTION_STRING,
+    pglite,
+    async close() {
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+      // fetch keeps connections alive; without this close() waits for them to time out.
+      server.closeAllConnections();
+      await closed;
+      if (ownsPglite) await pglite.close();
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function checkCredentials(raw: string | string[] | undefined) {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) throw new RequestError("missing Neon-Connection-String header");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RequestError("Neon-Connection-String is not a valid URL");
+  }
+  // A test wired to the wrong database URL should fail loudly, as it would against Neon.
+  if (decodeURIComponent(url.username) !== USER || decodeURIComponent(url.password) !== PASSWORD) {
+    throw new RequestError(
+      `password authentication failed for user "${decodeURIComponent(url.username)}"`,
+      400,
+      "28P01",
+    );
+  }
+}
+
+function beginStatement(req: IncomingMessage): string {
+  let begin = "BEGIN";
+  const isolation = header(req, "neon-batch-isolation-level");
+  if (isolation !== undefined) {
+    const level = ISOLATION_LEVELS[isolation];
+    if (!level) throw new RequestError(`invalid Neon-Batch-Isolation-Level: ${isolation}`);
+    begin += ` ISOLATION LEVEL ${level}`;
+  }
+  const readOnly = header(req, "neon-batch-read-only");
+  if (readOnly !== undefined) begin += readOnly === "true" ? " READ ONLY" : " READ WRITE";
+  const deferrable = header(req, "neon-batch-deferrable");
+  if (deferrable !== undefined) begin += deferrable === "true" ? " DEFERRABLE" : " NOT DEFERRABLE";
+  return begin;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(text: string): WireQuery | { queries: WireQuery[] } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new RequestError("request body is not valid JSON");
+  }
+  if (isObject(body) && Array.isArray(body.queries)) {
+    return { queries: body.queries.map(parseQuery) };
+  }
+  return parseQuery(body);
+}
+
+function parseQuery(value: unknown): WireQuery {
+  if (!isObject(value) || typeof value.query !== "string") {
+    throw new RequestError('expected {"query": string, "params": [...]} or {"queries": [...]}');
+  }
+  const params = value.params ?? [];
+  if (!Array.isArray(params)) throw new RequestError("params must be an array");
+  // The driver pre-serialises every value to Postgres text (or null); accept bare JSON scalars too.
+  return {
+    query: value.query,
+    params: params.map((param: unknown) => {
+      if (param === null || typeof param === "string") return param;
+      if (typeof param === "number" || typeof param === "boolean") return String(param);
+      throw new RequestError(`unsupported parameter value: ${JSON.stringify(param)}`);
+    }),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function runSingle(pglite: PGlite, query: WireQuery, arrayMode: boolean) {
+  try {
+    return await runExtended(pglite, query, arrayMode);
+  } finally {
+    // Neon throws away a pooled connection left inside a transaction, so a lone `BEGIN` never
+    // carries over to the next request. Mirror that instead of leaking it into later queries.
+    if (pglite.isInTransaction()) {
+      await runSimple(pglite, "ROLLBACK");
+      await runSimple(pglite, "DISCARD ALL");
+    }
+  }
+}
+
+async function runBatch(
+  pglite: PGlite,
+  begin: string,
+  queries: WireQuery[],
+  arrayMode: boolean,
+): Promise<QueryResult[]> {
+  await runSimple(pglite, begin);
+  try {
+    const results: QueryResult[] = [];
+    for (const query of queries) results.push(await runExtended(pglite, query, arrayMode));
+    await runSimple(pglite, "COMMIT");
+    return results;
+  } catch (error) {
+    // ROLLBACK outside a transaction (e.g. COMMIT itself failed) is only a warning.
+    await runSimple(pglite, "ROLLBACK");
+    throw error;
+  }
+}
+
+/**
+ * Runs one statement the way Neon does: extended protocol with untyped text parameters, so the
+ * server infers their types and a multi-statement string is rejected, and text-format results,
+ * which are passed on untouched because the driver parses them itself.
+ */
+async function runExtended(
+  pglite: PGlite,
+  { query, params }: WireQuery,
+  arrayMode: boolean,
+): Promise<QueryResult> {
+  const { serialize } = protocol;
+  const request = concat([
+    serialize.parse({ text: query }),
+    serialize.bind({ values: params }),
+    serialize.describe({ type: "P" }),
+    serialize.execute({}),
+    serialize.sync(),
+  ]);
+  // throwOnError: false so the trailing Sync is always processed and the connection stays usable.
+  const { messages: replies } = await pglite.execProtocol(request, { throwOnError: false });
+
+  let fields: QueryResult["fields"] = [];
+  const rows: TextValue[][] = [];
+  let tag = "";
+  for (const reply of replies) {
+    if (reply instanceof messages.DatabaseError) throw reply;
+    if (reply instanceof messages.RowDescriptionMessage) {
+      fields = reply.fields.map((field) => ({
+        name: field.name,
+        tableID: field.tableID,
+        columnID: field.columnID,
+        dataTypeID: field.dataTypeID,
+        dataTypeSize: field.dataTypeSize,
+        dataTypeModifier: field.dataTypeModifier,
+        format: "text",
+      }));
+    } else if (reply instanceof messages.DataRowMessage) {
+      rows.push(reply.fields);
+    } else if (reply instanceof messages.CommandCompleteMessage) {
+      tag = reply.text;
+    }
+  }
+
+  // Neon reports the tag's first word and its trailing count ("INSERT 0 3" -> INSERT, 3), or null.
+  const [command = "", ...rest] = tag.split(" ");
+  const count = command === "INSERT" ? rest[1] : rest[0];
+  return {
+    command,
+    rowCount: count !== undefined && /^\d+$/.test(count) ? Number(count) : null,
+    rows: arrayMode
+      ? rows
+      : rows.map((row) => Object.fromEntries(fields.map((field, i) => [field.name, row[i] ?? null]))),
+    fields,
+    rowAsArray: arrayMode,
+  };
+}
+
+async function runSimple(pglite: PGlite, statement: string): Promise<void> {
+  const { messages: replies } = await pglite.execProtocol(protocol.serialize.query(statement), {
+    throwOnError: false,
+  });
+  const error = replies.find((reply) => reply instanceof messages.DatabaseError);
+  if (error) throw error;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function databaseErrorBody(error: messages.DatabaseError): Record<string, unknown> {
+  const body: Record<string, unknown> = { message: error.message };
+  for (const field of ERROR_FIELDS) {
+    if (error[field] !== undefined) body[field] = error[field];
+  }
+  return body;
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
