@@ -15,7 +15,10 @@ export default function Home() {
         >
           Start your free trial
         </Link>
-        <Link href="/sign-in" className="rounded-md px-4 py-2 font-medium text-slate-700 hover:bg-slate-100">
+        <Link
+          href="/sign-in"
+          className="rounded-md px-4 py-2 font-medium text-slate-700 hover:bg-slate-100"
+        >
           Sign in
         </Link>
       </div>

@@ -7,30 +7,25 @@ import { z } from "zod";
  */
 
 const prefixed = (prefixes: string[], what: string) =>
-  z
-    .string()
-    .refine((value) => prefixes.some((prefix) => value.startsWith(prefix)), {
-      message: `${what}, starting with ${prefixes.map((p) => `"${p}"`).join(" or ")}`,
-    });
+  z.string().refine((value) => prefixes.some((prefix) => value.startsWith(prefix)), {
+    message: `${what}, starting with ${prefixes.map((p) => `"${p}"`).join(" or ")}`,
+  });
 
 const url = (what: string) =>
-  z.url({ protocol: /^https?$/, message: `${what}: an absolute http(s) URL such as https://host:port` });
-
-const flag = z
-  .enum(["1", "0", "true", "false"], { message: 'a flag: "1" or "0"' })
-  .transform((value) => value === "1" || value === "true");
+  z.url({
+    protocol: /^https?$/,
+    message: `${what}: an absolute http(s) URL such as https://host:port`,
+  });
 
 /** A duration in the form Inngest's step.sleep accepts ("30s", "15m", "3d"). */
 const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h|d|w)$/, { message: 'a duration such as "30s", "15m", "3d" or "1w"' });
 
-const databaseUrl = z
-  .string()
-  .refine((value) => /^(pglite:|postgres(ql)?:\/\/)/.test(value), {
-    message:
-      'a PostgreSQL URL (postgres://user:password@host/db, a Neon URL) or "pglite:<directory>" for the embedded database',
-  });
+const databaseUrl = z.string().refine((value) => /^(pglite:|postgres(ql)?:\/\/)/.test(value), {
+  message:
+    'a PostgreSQL URL (postgres://user:password@host/db, a Neon URL) or "pglite:<directory>" for the embedded database',
+});
 
 export const server = {
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -55,7 +50,10 @@ export const server = {
   CLERK_API_URL: url("the Clerk Backend API origin").optional(),
   CLERK_WEBHOOK_SIGNING_SECRET: prefixed(["whsec_"], "a Svix signing secret").optional(),
 
-  STRIPE_SECRET_KEY: prefixed(["sk_test_", "sk_live_", "rk_test_", "rk_live_"], "a Stripe secret key").optional(),
+  STRIPE_SECRET_KEY: prefixed(
+    ["sk_test_", "sk_live_", "rk_test_", "rk_live_"],
+    "a Stripe secret key",
+  ).optional(),
   STRIPE_WEBHOOK_SECRET: prefixed(["whsec_"], "a Stripe webhook signing secret").optional(),
   STRIPE_API_BASE: url("the Stripe API origin").optional(),
   STRIPE_PRICE_PRO: prefixed(["price_"], "a Stripe price id").optional(),
@@ -71,14 +69,22 @@ export const server = {
   RESEND_BASE_URL: url("the Resend API origin").optional(),
   EMAIL_FROM: z
     .string()
-    .regex(/^([^<>]+<)?[^@\s<>]+@[^@\s<>]+>?$/, { message: 'a sender such as "onramp <hello@example.com>"' })
+    .regex(/^([^<>]+<)?[^@\s<>]+@[^@\s<>]+>?$/, {
+      message: 'a sender such as "onramp <hello@example.com>"',
+    })
     .default("onramp <onboarding@onramp.dev>"),
   TRIAL_OFFER_DELAY: duration.default("3d"),
 };
 
 export const client = {
-  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed(["pk_test_", "pk_live_"], "a Clerk publishable key").optional(),
-  NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: prefixed(["pk_test_", "pk_live_"], "a Stripe publishable key").optional(),
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed(
+    ["pk_test_", "pk_live_"],
+    "a Clerk publishable key",
+  ).optional(),
+  NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: prefixed(
+    ["pk_test_", "pk_live_"],
+    "a Stripe publishable key",
+  ).optional(),
 };
 
 type Shape = { [K in keyof typeof server | keyof typeof client]: unknown };
@@ -96,10 +102,14 @@ export function missingProductionSecrets(values: Partial<Record<keyof Shape, unk
   need("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "sign-in");
   need("CLERK_WEBHOOK_SIGNING_SECRET", "to verify Clerk webhooks");
   if (!isTruthy(values.INNGEST_DEV)) {
-    need("INNGEST_SIGNING_KEY", "so /api/inngest only runs requests signed by Inngest; or set INNGEST_DEV=1");
+    need(
+      "INNGEST_SIGNING_KEY",
+      "so /api/inngest only runs requests signed by Inngest; or set INNGEST_DEV=1",
+    );
     need("INNGEST_EVENT_KEY", "to send events to Inngest; or set INNGEST_DEV=1");
   }
-  if (values.STRIPE_SECRET_KEY) need("STRIPE_WEBHOOK_SECRET", "to verify Stripe webhooks when billing is on");
+  if (values.STRIPE_SECRET_KEY)
+    need("STRIPE_WEBHOOK_SECRET", "to verify Stripe webhooks when billing is on");
   need("RESEND_API_KEY", "the dev outbox does not deliver email");
   return missing;
 }
@@ -110,7 +120,9 @@ function isTruthy(value: unknown) {
 
 export class InvalidEnvironmentError extends Error {
   constructor(lines: string[]) {
-    super(`Invalid environment configuration:\n${lines.join("\n")}\nSee the table of variables in README.md.`);
+    super(
+      `Invalid environment configuration:\n${lines.join("\n")}\nSee the table of variables in README.md.`,
+    );
     this.name = "InvalidEnvironmentError";
   }
 }
@@ -135,7 +147,9 @@ export const env = createEnv({
   onValidationError: (issues) => {
     throw new InvalidEnvironmentError(
       issues.map((issue) => {
-        const name = issue.path?.map((part) => (typeof part === "object" ? part.key : part)).join(".");
+        const name = issue.path
+          ?.map((part) => (typeof part === "object" ? part.key : part))
+          .join(".");
         return `  ${name}: ${issue.message}`;
       }),
     );

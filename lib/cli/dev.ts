@@ -25,7 +25,8 @@ app.on("exit", (code) => {
 const inngest = spawn("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
 children.push(inngest);
 let inngestOutput = "";
-const remember = (chunk: Buffer) => (inngestOutput = (inngestOutput + chunk.toString()).slice(-2000));
+const remember = (chunk: Buffer) =>
+  (inngestOutput = (inngestOutput + chunk.toString()).slice(-2000));
 inngest.stdout?.on("data", remember);
 inngest.stderr?.on("data", remember);
 inngest.on("error", (error) => remember(Buffer.from(error.message)));
@@ -33,7 +34,6 @@ inngest.on("exit", (code) => {
   if (code === 0 || code === null) return;
   const lastLine =
     inngestOutput
-      // eslint-disable-next-line no-control-regex
       .replace(/\u001b\[[0-9;]*[A-Za-z]|\r/g, "\n")
       .split("\n")
       .map((line) => line.trim())
@@ -54,5 +54,6 @@ inngest.on("exit", (code) => {
 });
 
 setTimeout(() => {
-  if (inngest.exitCode === null) console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server: ${inngestUrl}\n`);
+  if (inngest.exitCode === null)
+    console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server: ${inngestUrl}\n`);
 }, 8000).unref();

@@ -6,7 +6,9 @@ const target = env.DATABASE_URL ?? "the embedded database in .data/pglite";
 const connection = await connect();
 try {
   await connection.migrate();
-  console.log(`Migrations applied (${driverFor(env.DATABASE_URL, env.NEON_FETCH_ENDPOINT)}): ${redact(target)}`);
+  console.log(
+    `Migrations applied (${driverFor(env.DATABASE_URL, env.NEON_FETCH_ENDPOINT)}): ${redact(target)}`,
+  );
 } finally {
   await connection.close();
 }

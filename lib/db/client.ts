@@ -27,7 +27,9 @@ export function driverFor(url: string | undefined, neonFetchEndpoint?: string): 
   if (!url || url.startsWith("pglite:")) return "pglite";
   if (neonFetchEndpoint) return "neon-http";
   const host = new URL(url).hostname;
-  return host.endsWith(".neon.tech") || host.endsWith(".neon.build") ? "neon-http" : "node-postgres";
+  return host.endsWith(".neon.tech") || host.endsWith(".neon.build")
+    ? "neon-http"
+    : "node-postgres";
 }
 
 export async function connect(
@@ -100,4 +102,12 @@ export function getConnection(): Promise<Connection> {
 
 export async function getDb(): Promise<Database> {
   return (await getConnection()).db;
+}
+
+/** Closes the app's connection (tests, CLIs); the next getDb() opens a new one. */
+export async function closeConnection() {
+  const pending = holder.onrampDb;
+  holder.onrampDb = undefined;
+  const connection = await pending?.catch(() => undefined);
+  await connection?.close();
 }

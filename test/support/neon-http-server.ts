@@ -325,7 +325,9 @@ async function runExtended(
     rowCount: count !== undefined && /^\d+$/.test(count) ? Number(count) : null,
     rows: arrayMode
       ? rows
-      : rows.map((row) => Object.fromEntries(fields.map((field, i) => [field.name, row[i] ?? null]))),
+      : rows.map((row) =>
+          Object.fromEntries(fields.map((field, i) => [field.name, row[i] ?? null])),
+        ),
     fields,
     rowAsArray: arrayMode,
   };

@@ -136,9 +136,9 @@ describe("neon() against the local endpoint", () => {
     await sql`begin`;
     await sql`insert into accounts (email) values ('not-rolled-back@example.com')`;
     await sql`rollback`;
-    expect(await sql`select count(*)::int as n from accounts where email like 'not-rolled%'`).toEqual(
-      [{ n: 1 }],
-    );
+    expect(
+      await sql`select count(*)::int as n from accounts where email like 'not-rolled%'`,
+    ).toEqual([{ n: 1 }]);
   });
 
   it("rejects several statements in one query, as the extended protocol does", async () => {

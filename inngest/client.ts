@@ -1,0 +1,19 @@
+import { Inngest } from "inngest";
+import { env } from "@/lib/env";
+
+/**
+ * The one Inngest client. Configuration comes from the validated env, so INNGEST_DEV may point at
+ * a dev server under `next start` too, and INNGEST_BASE_URL at a self-hosted or stand-in API.
+ */
+export const inngest = new Inngest({
+  id: "onramp",
+  isDev: env.INNGEST_DEV !== undefined && env.INNGEST_DEV !== "0",
+  baseUrl: env.INNGEST_BASE_URL ?? devServerUrl(env.INNGEST_DEV),
+  eventKey: env.INNGEST_EVENT_KEY,
+  signingKey: env.INNGEST_SIGNING_KEY,
+});
+
+/** INNGEST_DEV may be "1" or the dev server's URL. */
+function devServerUrl(dev: string | undefined) {
+  return dev && /^https?:\/\//.test(dev) ? dev : undefined;
+}
