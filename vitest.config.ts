@@ -4,11 +4,25 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    // Each test file gets its own module graph, so its own in-memory database.
+    // Each test file gets its own module graph, so its own in-memory database. Every vendor is
+    // reached through its real SDK at a base URL that msw intercepts (test/support/vendors).
     env: {
       NODE_ENV: "test",
       DATABASE_URL: "pglite:memory://",
       INNGEST_DEV: "1",
+      INNGEST_BASE_URL: "http://inngest.test",
+      CLERK_SECRET_KEY: "sk_test_onramp",
+      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_Y2xlcmsub25yYW1wLnRlc3Qk",
+      CLERK_API_URL: "http://clerk.test",
+      CLERK_WEBHOOK_SIGNING_SECRET: "whsec_b25yYW1wLXRlc3Qtc3ZpeC1zZWNyZXQtMzJieXRlcyE=",
+      STRIPE_SECRET_KEY: "sk_test_onramp",
+      STRIPE_API_BASE: "http://stripe.test",
+      STRIPE_WEBHOOK_SECRET: "whsec_onramp_stripe_test",
+      STRIPE_PRICE_PRO: "price_pro_test",
+      STRIPE_PRICE_ENTERPRISE: "price_enterprise_test",
+      RESEND_API_KEY: "re_onramp_test",
+      RESEND_BASE_URL: "http://resend.test",
+      EMAIL_FROM: "onramp <hello@onramp.test>",
     },
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -42,7 +42,11 @@ describe("lib/env", () => {
       NODE_ENV: "production",
       DATABASE_URL: undefined,
       INNGEST_DEV: undefined,
+      CLERK_SECRET_KEY: undefined,
+      CLERK_WEBHOOK_SIGNING_SECRET: undefined,
       STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: undefined,
+      RESEND_API_KEY: undefined,
     }).catch((caught: unknown) => caught);
 
     const message = (error as Error).message;
