@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { StandIn, clone, type Incoming, type Json, type Reply } from "./standin";
+
+export interface ReceivedEvent {
+  /** the id the app chose (dedup key), if any */
+  id?: string;
+  name: string;
+  data: Json;
+  ts?: number;
+  v?: string;
+}
+
+// Inngest answers with its own ULID-style ids, not the dedup ids the client sent.
+const ulid = () => `01${randomBytes(12).toString("hex").toUpperCase().slice(0, 24)}`;
+
+/**
+ * The Inngest API as the SDK uses it in dev mode (baseUrl http://inngest.test):
+ * `POST /e/:eventKey` (send) and `POST /fn/register` (PUT /api/inngest out-of-band sync).
+ * No dedup here: Inngest dedups by id server-side; tests count ids in `events`.
+ */
+export class InngestStandIn extends StandIn {
+  readonly events: ReceivedEvent[] = [];
+  /** request bodies of POST /fn/register */
+  readonly registrations: Json[] = [];
+
+  protected resetState(): void {
+    this.events.length = 0;
+    this.registrations.length = 0;
+  }
+
+  protected failureBody(status: number): unknown {
+    return { error: `Injected failure ${status}`, status };
+  }
+
+  /** Events named `name`, in arrival order. */
+  eventsNamed(name: string): ReceivedEvent[] {
+    return this.events.filter((e) => e.name === name);
+  }
+
+  protected route(req: Incoming): Reply {
+    if (req.method === "POST" && /^\/e\/[^/]+$/.test(req.path)) return this.receive(req.body);
+    if (req.method === "POST" && req.path === "/fn/register") {
+      this.registrations.push(clone(req.body));
+      return { status: 200, body: { status: 200, skipped: false, modified: false } };
+    }
+    this.violations.push(`inngest stand-in does not implement ${req.method} ${req.path}`);
+    return {
+      status: 404,
+      body: { error: `${req.method} ${req.path} is not implemented by the stand-in`, status: 404 },
+    };
+  }
+
+  private receive(body: Json): Reply {
+    const batch: Json[] = Array.isArray(body) ? body : [body];
+    const bad = batch.findIndex(
+      (e) =>
+        !e ||
+        typeof e.name !== "string" ||
+        !e.name ||
+        (e.data !== undefined && (typeof e.data !== "object" || Array.isArray(e.data))),
+    );
+    if (bad >= 0) {
+      this.violations.push(`POST /e: event ${bad} needs a non-empty name and object data`);
+      return { status: 400, body: { error: `event ${bad} is invalid`, status: 400 } };
+    }
+    const ids = batch.map((e) => {
+      this.events.push({ id: e.id, name: e.name, data: clone(e.data ?? {}), ts: e.ts, v: e.v });
+      return ulid();
+    });
+    return { status: 200, body: { ids, status: 200 } };
+  }
+}

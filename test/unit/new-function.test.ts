@@ -1,0 +1,96 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseScaffoldArgs } from "@/lib/cli/new-function";
+
+const root = process.cwd();
+const skipped = new Set(["node_modules", ".next", ".data", ".git", "test-results"]);
+
+/** A copy of the project to scaffold into, sharing node_modules. */
+function copyProject() {
+  const copy = mkdtempSync(path.join(tmpdir(), "onramp-scaffold-"));
+  cpSync(root, copy, {
+    recursive: true,
+    filter: (source) => !skipped.has(path.relative(root, source).split(path.sep)[0]!),
+  });
+  symlinkSync(path.join(root, "node_modules"), path.join(copy, "node_modules"));
+  return copy;
+}
+
+const bin = (name: string) => path.join(root, "node_modules/.bin", name);
+const run = (cwd: string, command: string, args: string[]) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", stdio: "pipe", env: process.env });
+
+describe("npm run new:function", () => {
+  const copy = copyProject();
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it("scaffolds an event, a function, its registration and a test that typecheck and pass", () => {
+    const output = run(copy, bin("tsx"), [
+      "lib/cli/new-function.ts",
+      "notify-sales",
+      "--event",
+      "app/trial.converted",
+    ]);
+    expect(output).toContain("inngest/functions/notify-sales.ts");
+
+    expect(readFileSync(path.join(copy, "inngest/events.ts"), "utf8")).toContain(
+      'export const trialConverted = eventType("app/trial.converted"',
+    );
+    const index = readFileSync(path.join(copy, "inngest/index.ts"), "utf8");
+    expect(index).toContain('import { notifySales } from "./functions/notify-sales";');
+    expect(index).toMatch(/export const functions[\s\S]*\bnotifySales,\n\];/);
+
+    // Typecheck what was generated (and everything it imports) with the project's own settings.
+    writeFileSync(
+      path.join(copy, "tsconfig.scaffold.json"),
+      JSON.stringify({
+        extends: "./tsconfig.json",
+        compilerOptions: { incremental: false },
+        include: ["inngest/index.ts", "test/functions/notify-sales.test.ts"],
+      }),
+    );
+    run(copy, bin("tsc"), ["-p", "tsconfig.scaffold.json"]);
+
+    const vitest = run(copy, bin("vitest"), [
+      "run",
+      "test/functions/notify-sales.test.ts",
+      "--project",
+      "pglite",
+    ]);
+    expect(vitest).toMatch(/1 passed/);
+  }, 180_000);
+
+  it("reuses an event that already exists, with its recorded sample", () => {
+    run(copy, bin("tsx"), [
+      "lib/cli/new-function.ts",
+      "greet-in-slack",
+      "--event",
+      "clerk/user.created",
+    ]);
+    const test = readFileSync(path.join(copy, "test/functions/greet-in-slack.test.ts"), "utf8");
+    expect(test).toContain('import sample from "@/test/fixtures/clerk-webhooks/user.created.json"');
+    const vitest = run(copy, bin("vitest"), [
+      "run",
+      "test/functions/greet-in-slack.test.ts",
+      "--project",
+      "pglite",
+    ]);
+    expect(vitest).toMatch(/1 passed/);
+  }, 120_000);
+
+  it("refuses names and events it cannot turn into code, saying how to call it", () => {
+    expect(() => parseScaffoldArgs(["Notify Sales", "--event", "app/x.y"])).toThrow(/kebab-case/);
+    expect(() => parseScaffoldArgs(["notify-sales"])).toThrow(/usage: npm run new:function/);
+    expect(() =>
+      run(copy, bin("tsx"), [
+        "lib/cli/new-function.ts",
+        "notify-sales",
+        "--event",
+        "app/trial.converted",
+      ]),
+    ).toThrow(/already exists/);
+  }, 60_000);
+});
