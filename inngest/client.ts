@@ -1,5 +1,7 @@
 import { Inngest } from "inngest";
+import { LogContextMiddleware } from "@/inngest/middleware/log-context";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
 
 /**
  * The one Inngest client. Configuration comes from the validated env, so INNGEST_DEV may point at
@@ -11,6 +13,8 @@ export const inngest = new Inngest({
   baseUrl: env.INNGEST_BASE_URL ?? devServerUrl(env.INNGEST_DEV),
   eventKey: env.INNGEST_EVENT_KEY,
   signingKey: env.INNGEST_SIGNING_KEY,
+  logger,
+  middleware: [LogContextMiddleware],
 });
 
 /** INNGEST_DEV may be "1" or the dev server's URL. */

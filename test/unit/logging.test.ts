@@ -1,0 +1,103 @@
+import { InngestTestEngine } from "@inngest/test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { inngest } from "@/inngest/client";
+import { userCreated } from "@/inngest/events";
+import { subjectOf } from "@/inngest/middleware/log-context";
+import { createLogger } from "@/lib/logger";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function captureLines() {
+  const lines: Record<string, unknown>[] = [];
+  const collect = (line: unknown) => {
+    lines.push(JSON.parse(String(line)) as Record<string, unknown>);
+  };
+  vi.spyOn(console, "log").mockImplementation(collect);
+  vi.spyOn(console, "error").mockImplementation(collect);
+  return lines;
+}
+
+describe("structured logs", () => {
+  it("put the function, run, user and step on every line a workflow writes", async () => {
+    const lines = captureLines();
+    const greet = inngest.createFunction(
+      { id: "log-probe", triggers: [userCreated] },
+      async ({ event, step, logger }) => {
+        logger.info("starting", { tier: "pro" });
+        await step.run("say-hello", () => {
+          logger.info("inside the step");
+          return event.data.id;
+        });
+        await step.run("fail-once", () => {
+          throw new Error("Stripe answered 503");
+        });
+      },
+    );
+    const engine = new InngestTestEngine({ function: greet });
+    await engine.execute({
+      events: [
+        {
+          name: "clerk/user.created",
+          data: { id: "user_log1", unsafe_metadata: { confirmationToken: "ctoken_secret" } },
+        },
+      ],
+    });
+
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    // @inngest/test gives each execution its own run id; Inngest keeps one per run.
+    for (const line of lines) expect(line.runID).toEqual(expect.any(String));
+    // Every line but the SDK's own error line names the function and the user.
+    for (const line of lines.filter((line) => line.msg !== "Inngest step error")) {
+      expect(line).toMatchObject({ fn: expect.stringContaining("log-probe"), userId: "user_log1" });
+    }
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "starting", tier: "pro" }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "inside the step", step: "say-hello" }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: "step failed",
+        step: "fail-once",
+        userId: "user_log1",
+        error: expect.objectContaining({ message: "Stripe answered 503" }),
+      }),
+    );
+    expect(JSON.stringify(lines)).not.toContain("ctoken_secret");
+  });
+
+  it("never writes secrets, whatever key they hide under", () => {
+    const lines: string[] = [];
+    const log = createLogger({}, (_level, line) => lines.push(line));
+    log.info("calling Stripe", {
+      stripeSecretKey: "sk_live_123",
+      headers: { Authorization: "Bearer eyJ…", "svix-signature": "v1,abc" },
+      confirmationToken: "ctoken_1",
+      customer: "cus_1",
+    });
+    const line = JSON.parse(lines[0]!);
+    expect(line.customer).toBe("cus_1");
+    expect(lines[0]).not.toMatch(/sk_live_123|eyJ|v1,abc|ctoken_1/);
+  });
+
+  it("finds the subject of every kind of event onramp handles", () => {
+    expect(subjectOf({ id: "user_1" })).toEqual({ userId: "user_1" });
+    expect(subjectOf({ id: "org_1" })).toEqual({ orgId: "org_1" });
+    expect(subjectOf({ userId: "user_2", tier: "pro" })).toEqual({ userId: "user_2" });
+    expect(
+      subjectOf({
+        id: "orgmem_1",
+        organization: { id: "org_2" },
+        public_user_data: { user_id: "user_3" },
+      }),
+    ).toEqual({
+      orgId: "org_2",
+      userId: "user_3",
+    });
+    expect(subjectOf({ id: "sub_1", object: "subscription", customer: "cus_1" })).toEqual({
+      stripeCustomerId: "cus_1",
+      stripeObjectId: "sub_1",
+    });
+  });
+});
