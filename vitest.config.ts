@@ -14,6 +14,17 @@ export default defineConfig({
       CLERK_SECRET_KEY: "sk_test_onramp",
       NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_Y2xlcmsub25yYW1wLnRlc3Qk",
       CLERK_API_URL: "http://clerk.test",
+      // The public half of test/support/session.ts's key: session tokens verify networklessly.
+      CLERK_JWT_KEY: `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2c623zftGYqqET7DqvGV
+10wgfTSMm87kdeB6grSpLCl7IAFsKUHXUnUOK7ke/RD5wmSpprUDEizvdx4igIo/
+tOYBnL35vX3uq4GewdeeO3zWCssu7AVAg2ZkvPTNKn+4WzTjnwBsTT+DAieWNPf7
+mbYPNhnpKcV0epdxr557Qmg0PICoHQKveztcqVPqpu93t+jRVnQw1HDuGXRZXlzJ
+op/SZX9senyZAMd8touo+dpNK+PxFkfGH7818cVbfWstXx36JOY2AYwp5HXoUIl4
+gPB4HCEFKdW/0hUOScZrKiKWwZLQCja8jZcsFgZOSXv9v3pAAQMs3+DkNQ5g7Fm2
+MQIDAQAB
+-----END PUBLIC KEY-----
+`,
       CLERK_WEBHOOK_SIGNING_SECRET: "whsec_b25yYW1wLXRlc3Qtc3ZpeC1zZWNyZXQtMzJieXRlcyE=",
       STRIPE_SECRET_KEY: "sk_test_onramp",
       STRIPE_API_BASE: "http://stripe.test",
@@ -41,6 +52,28 @@ export default defineConfig({
           setupFiles: ["test/support/use-neon-http.ts"],
         },
       },
+      // Real Chromium against `next build && next start`: `npm run test:browser` only (it sets
+      // ONRAMP_BROWSER_TESTS=1), so a plain `vitest run` never starts a build. One build and one
+      // server for the suite.
+      ...(process.env.ONRAMP_BROWSER_TESTS === "1"
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "browser",
+                include: ["test/browser/**/*.test.ts"],
+                globalSetup: [
+                  "test/browser/support/global-setup.ts",
+                  "test/support/neon-http-global-setup.ts",
+                ],
+                setupFiles: ["test/support/use-neon-http.ts"],
+                fileParallelism: false,
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

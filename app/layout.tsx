@@ -1,5 +1,8 @@
-import type { Metadata } from "next";
+import { ClerkProvider } from "@clerk/nextjs";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { env } from "@/lib/env";
+import { paths } from "@/lib/onboarding/gate";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,10 +10,26 @@ export const metadata: Metadata = {
   description: "Sign up, start your trial, and get to work.",
 };
 
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
 export default function RootLayout({ children }: { children: ReactNode }) {
-  return (
+  const page = (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">{children}</body>
     </html>
+  );
+  // Without Clerk keys the app still runs (public pages, /api/health); the pages that need a
+  // user say how to configure Clerk instead of rendering a provider that cannot start. The
+  // publishable key is fixed at build time, so static and dynamic pages agree on this.
+  if (!env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY) return page;
+  return (
+    <ClerkProvider
+      publishableKey={env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY}
+      signInUrl={paths.signIn}
+      signUpUrl={paths.signUp}
+      afterSignOutUrl="/"
+    >
+      {page}
+    </ClerkProvider>
   );
 }

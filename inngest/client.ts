@@ -9,7 +9,7 @@ import { logger } from "@/lib/logger";
  */
 export const inngest = new Inngest({
   id: "onramp",
-  isDev: env.INNGEST_DEV !== undefined && env.INNGEST_DEV !== "0",
+  isDev: env.INNGEST_DEV !== undefined && !["0", "false"].includes(env.INNGEST_DEV),
   baseUrl: env.INNGEST_BASE_URL ?? devServerUrl(env.INNGEST_DEV),
   eventKey: env.INNGEST_EVENT_KEY,
   signingKey: env.INNGEST_SIGNING_KEY,

@@ -85,3 +85,14 @@ export const onboardingSubmitted = eventType("app/onboarding.submitted", {
     confirmationToken: z.string(),
   }),
 });
+
+/**
+ * Sent once the browser has finished (or given up on) the 3-D Secure step of a SetupIntent; the
+ * provisioning run then re-fetches the SetupIntent from Stripe rather than trusting the event.
+ */
+export const onboardingPaymentConfirmed = eventType("app/onboarding.payment_confirmed", {
+  schema: z.object({
+    userId: z.string(),
+    setupIntentId: z.string().optional(),
+  }),
+});

@@ -1,4 +1,17 @@
 import type { InngestFunction } from "inngest";
+import { createOrganizationCustomer } from "./functions/create-organization-customer";
+import { provisionSubscription } from "./functions/provision-subscription";
+import { releaseSeatOfRemovedMember } from "./functions/release-seat-of-removed-member";
+import { sendOnboardingEmails } from "./functions/send-onboarding-emails";
+import { syncSubscription } from "./functions/sync-subscription";
+import { syncUser } from "./functions/sync-user";
 
 /** Every workflow, handed to serve() in app/api/inngest/route.ts. Add new functions here. */
-export const functions: InngestFunction.Any[] = [];
+export const functions: InngestFunction.Any[] = [
+  syncUser,
+  createOrganizationCustomer,
+  syncSubscription,
+  provisionSubscription,
+  sendOnboardingEmails,
+  releaseSeatOfRemovedMember,
+];

@@ -42,11 +42,20 @@ export const orgs = pgTable(
     stripeSubscriptionId: text("stripe_subscription_id").unique(),
     subscriptionStatus: text("subscription_status"),
     purchasedSeats: integer("purchased_seats").notNull().default(0),
+    /**
+     * How many org_seat_assignments rows the org has, kept in the same statement that adds or
+     * removes one: this row is what concurrent assignments lock and re-check (lib/licensing.ts).
+     * It may exceed purchasedSeats after seats are lowered in Stripe (the over-assigned state).
+     */
+    assignedSeats: integer("assigned_seats").notNull().default(0),
     clerkUpdatedAt: timestamp("clerk_updated_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
     ...timestamps,
   },
-  (table) => [check("orgs_purchased_seats_non_negative", sql`${table.purchasedSeats} >= 0`)],
+  (table) => [
+    check("orgs_purchased_seats_non_negative", sql`${table.purchasedSeats} >= 0`),
+    check("orgs_assigned_seats_non_negative", sql`${table.assignedSeats} >= 0`),
+  ],
 );
 
 export const onboardingStates = [
@@ -121,4 +130,24 @@ export const emails = pgTable(
     uniqueIndex("emails_user_kind_unique").on(table.clerkUserId, table.kind),
     index("emails_sent_at_idx").on(table.sentAt),
   ],
+);
+
+/**
+ * A licensed seat: one per organization member who holds one. Only lib/licensing.ts writes it,
+ * always together with orgs.assigned_seats in one statement. The membership id lets a late
+ * `organizationMembership.deleted` free only the seat of the membership it names.
+ */
+export const orgSeatAssignments = pgTable(
+  "org_seat_assignments",
+  {
+    clerkOrgId: text("clerk_org_id")
+      .notNull()
+      .references(() => orgs.clerkOrgId),
+    clerkUserId: text("clerk_user_id").notNull(),
+    clerkMembershipId: text("clerk_membership_id").notNull().unique(),
+    /** The admin who assigned it. */
+    assignedBy: text("assigned_by").notNull(),
+    assignedAt: timestamp("assigned_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.clerkOrgId, table.clerkUserId] })],
 );

@@ -10,7 +10,7 @@ import { StandIn, clone, newId, type Incoming, type Json, type Reply } from "./s
 
 // Parsing the 740 KB spec takes ~1 s: only files that talk to Clerk pay for it.
 let contract: OpenApiContract | undefined;
-const bapi = () => (contract ??= new OpenApiContract("clerk/bapi-2026-05-12.yml"));
+const bapi = () => (contract ??= new OpenApiContract("contracts/clerk/bapi-2026-05-12.yml"));
 
 const example = (file: string): Json => readContractJson("clerk-webhooks", file).data;
 

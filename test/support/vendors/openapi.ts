@@ -6,9 +6,12 @@ import addFormats from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import type { Incoming, Json } from "./standin";
 
-/** Vendor contracts live next to the repo (../shared/contracts), resolved from the vitest root. */
+/**
+ * The vendors' published contracts and samples, kept in test/fixtures so the tests run on a fresh
+ * clone: `contracts/` (API specs, Stripe's fixtures) and `clerk-webhooks/` (Clerk's examples).
+ */
 export const contractPath = (...parts: string[]) =>
-  path.resolve(process.cwd(), "../shared/contracts", ...parts);
+  path.resolve(import.meta.dirname, "../../fixtures", ...parts);
 
 export const readContractJson = (...parts: string[]): Json =>
   JSON.parse(readFileSync(contractPath(...parts), "utf8"));

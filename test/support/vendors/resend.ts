@@ -3,7 +3,7 @@ import { OpenApiContract, formatViolation, type Operation } from "./openapi";
 import { StandIn, canonical, clone, type Incoming, type Json, type Reply } from "./standin";
 
 let contract: OpenApiContract | undefined;
-const spec = () => (contract ??= new OpenApiContract("resend/resend.yaml"));
+const spec = () => (contract ??= new OpenApiContract("contracts/resend/resend.yaml"));
 
 const resendError = (statusCode: number, name: string, message: string): Reply => ({
   status: statusCode,

@@ -6,7 +6,11 @@ import { readContractJson } from "./openapi";
 import { StandIn, canonical, clone, newId, type Incoming, type Json, type Reply } from "./standin";
 
 /** Stripe's own response fixtures (stripe/openapi fixtures3.json): every object starts from one. */
-const fixtures: Record<string, Json> = readContractJson("stripe", "fixtures3.json").resources;
+const fixtures: Record<string, Json> = readContractJson(
+  "contracts",
+  "stripe",
+  "fixtures3.json",
+).resources;
 const fixture = (name: string): Json => clone(fixtures[name]);
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,0 +1,22 @@
+"use client";
+
+import { useClerk } from "@clerk/nextjs";
+import { useState } from "react";
+import { Button } from "./ui";
+
+export function SignOutButton({ variant = "ghost" }: { variant?: "ghost" | "secondary" }) {
+  const clerk = useClerk();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Button
+      variant={variant}
+      busy={busy}
+      onClick={async () => {
+        setBusy(true);
+        await clerk.signOut({ redirectUrl: "/" });
+      }}
+    >
+      Sign out
+    </Button>
+  );
+}

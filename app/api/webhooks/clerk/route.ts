@@ -1,0 +1,5 @@
+import { receiveClerkWebhook } from "@/lib/webhooks/clerk";
+
+export function POST(request: Request) {
+  return receiveClerkWebhook(request);
+}

@@ -1,0 +1,5 @@
+import { receiveStripeWebhook } from "@/lib/webhooks/stripe";
+
+export function POST(request: Request) {
+  return receiveStripeWebhook(request);
+}

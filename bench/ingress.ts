@@ -1,0 +1,314 @@
+// `npm run bench:ingress -- [--requests 2000] [--concurrency 32] [--rounds 4]`, after `npm run build`.
+//
+// Verified-webhook throughput and latency on `next start`, next to baselines on the same server in
+// the same run:
+//   no-op     PUT  /api/webhooks/clerk with the same body → 405, answered by Next itself: the same
+//             server, routing, route module and bytes on the wire, with no code of ours (the
+//             closest the app has to a no-op route, without adding one just for the benchmark);
+//   rejected  POST /api/webhooks/clerk with a bad signature → 400: our parsing and verification
+//             without the send, so the difference to "verified" is the hand-off to Inngest;
+//   verified  POST /api/webhooks/clerk signed with the endpoint's secret → 200 and one event.
+// Inngest is a stand-in HTTP server in this process (POST /e/:key), so the send is a real HTTP call
+// over loopback. The run checks that every 2xx produced exactly one event, and nothing else did.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Webhook } from "svix";
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "32" },
+    rounds: { type: "string", default: "4" },
+  },
+});
+const requests = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+if (
+  !(requests > 0 && requests <= 100_000) ||
+  !(concurrency > 0 && concurrency <= 1024) ||
+  !(rounds > 0 && rounds <= requests)
+) {
+  console.error("--requests must be 1..100000, --concurrency 1..1024, --rounds 1..requests");
+  process.exit(2);
+}
+const warmup = Math.min(200, Math.ceil(requests / 10));
+
+const root = path.resolve(import.meta.dirname, "..");
+const builtRoute = path.join(root, ".next/server/app/api/webhooks/clerk/route.js");
+if (!existsSync(path.join(root, ".next/BUILD_ID")) || !existsSync(builtRoute)) {
+  console.error("No build with /api/webhooks/clerk in .next: run `npm run build` first.");
+  process.exit(2);
+}
+
+// ---- Inngest stand-in: counts every event id it receives ----
+const received = new Map<string, number>();
+const unexpected: string[] = [];
+const inngest = http.createServer((request, response) => {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    if (request.method !== "POST" || !/^\/e\/[^/]+$/.test(request.url ?? "")) {
+      unexpected.push(`${request.method} ${request.url}`);
+      response.writeHead(404).end();
+      return;
+    }
+    const events = JSON.parse(Buffer.concat(chunks).toString()) as { id?: string }[];
+    for (const event of events)
+      received.set(event.id ?? "", (received.get(event.id ?? "") ?? 0) + 1);
+    response
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ ids: events.map(() => randomUUID()), status: 200 }));
+  });
+});
+
+const listen = (server: http.Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+
+async function freePort() {
+  const probe = http.createServer();
+  const port = await listen(probe);
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+// ---- the app under `next start`, configured for this run only ----
+const secret = `whsec_${randomBytes(32).toString("base64")}`;
+const inngestPort = await listen(inngest);
+const appPort = await freePort();
+const origin = `http://127.0.0.1:${appPort}`;
+const url = `${origin}/api/webhooks/clerk`;
+
+let app: ChildProcess | undefined;
+let appOutput = "";
+const stopApp = () => {
+  // The app runs in its own process group (detached), so this ends it and nothing else.
+  if (app?.pid && app.exitCode === null) process.kill(-app.pid, "SIGTERM");
+};
+process.on("SIGINT", () => {
+  stopApp();
+  process.exit(130);
+});
+
+try {
+  app = spawn(
+    path.join(root, "node_modules/.bin/next"),
+    ["start", "-p", String(appPort), "-H", "127.0.0.1"],
+    {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      // Only what this run needs, so no key from the caller's shell reaches the server.
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: "pglite:memory://",
+        INNGEST_DEV: "1",
+        INNGEST_BASE_URL: `http://127.0.0.1:${inngestPort}`,
+        CLERK_SECRET_KEY: "sk_test_bench",
+        NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_test_${Buffer.from("clerk.bench.test$").toString("base64").replace(/=+$/, "")}`,
+        NEXT_PUBLIC_CLERK_KEYLESS_DISABLED: "1",
+        NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED: "1",
+        CLERK_WEBHOOK_SIGNING_SECRET: secret,
+        RESEND_API_KEY: "re_bench",
+      },
+    },
+  );
+  const remember = (chunk: Buffer) => (appOutput = (appOutput + chunk.toString()).slice(-4000));
+  app.stdout?.on("data", remember);
+  app.stderr?.on("data", remember);
+
+  await waitForApp();
+  console.log(
+    `next start on ${origin}; Inngest stand-in on 127.0.0.1:${inngestPort}; ` +
+      `${requests} requests per scenario in ${rounds} interleaved rounds after ${warmup} warm-up, ` +
+      `concurrency ${concurrency}\n`,
+  );
+
+  const noop = () => {
+    const delivery = signedDelivery(secret);
+    return () => fetch(url, { ...delivery.init, method: "PUT" });
+  };
+  const rejected = () => {
+    const forged = signedDelivery(`whsec_${randomBytes(32).toString("base64")}`);
+    return () => fetch(url, forged.init);
+  };
+  const accepted: string[] = [];
+  const verified = () => {
+    const delivery = signedDelivery(secret);
+    return async () => {
+      const response = await fetch(url, delivery.init);
+      if (response.ok) accepted.push(delivery.eventId);
+      return response;
+    };
+  };
+
+  const scenarios = [
+    { name: "no-op (PUT, Next's 405)", make: noop, batches: [] as Batch[] },
+    { name: "rejected (bad signature, 400)", make: rejected, batches: [] as Batch[] },
+    { name: "verified (signed, 200 + event)", make: verified, batches: [] as Batch[] },
+  ];
+  for (const scenario of scenarios) await load(warmup, scenario.make);
+  accepted.length = 0;
+  received.clear();
+  // Interleaved rounds, so load from anything else on the machine weighs on every scenario alike.
+  const perRound = Math.ceil(requests / rounds);
+  for (let sent = 0; sent < requests; sent += perRound)
+    for (const scenario of scenarios)
+      scenario.batches.push(await load(Math.min(perRound, requests - sent), scenario.make));
+  const [base, rejectedRun, verifiedRun] = scenarios.map(summarize) as [Result, Result, Result];
+
+  console.table(
+    [base, rejectedRun, verifiedRun].map((r) => ({
+      scenario: r.name,
+      "req/s": Math.round(r.throughput),
+      "p50 ms": r.p50.toFixed(2),
+      "p99 ms": r.p99.toFixed(2),
+      statuses: JSON.stringify(r.statuses),
+    })),
+  );
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  console.log(
+    `verified vs no-op:    throughput ${ratio(verifiedRun.throughput, base.throughput)} (goal ≥ 0.80×), ` +
+      `p99 ${ratio(verifiedRun.p99, base.p99)} (goal ≤ 2×)`,
+  );
+  console.log(
+    `verified vs rejected: throughput ${ratio(verifiedRun.throughput, rejectedRun.throughput)}, ` +
+      `p99 ${ratio(verifiedRun.p99, rejectedRun.p99)} (the cost of the send to Inngest)`,
+  );
+
+  // Every 2xx is one event at the stand-in, exactly once; nothing else arrived.
+  const missing = accepted.filter((id) => received.get(id) !== 1);
+  const acceptedIds = new Set(accepted);
+  const extra = [...received.keys()].filter((id) => !acceptedIds.has(id));
+  const ok = missing.length === 0 && extra.length === 0 && unexpected.length === 0;
+  console.log(
+    `\nevents: ${accepted.length} accepted → ${[...received.values()].reduce((a, b) => a + b, 0)} received, ` +
+      `${missing.length} missing or duplicated, ${extra.length} unexpected` +
+      (unexpected.length
+        ? `, other requests at the stand-in: ${unexpected.slice(0, 3).join(", ")}`
+        : "") +
+      (ok ? " ✓" : " ✗"),
+  );
+  process.exitCode = ok ? 0 : 1;
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  if (appOutput) console.error(`\nnext start said:\n${appOutput}`);
+  process.exitCode = 1;
+} finally {
+  stopApp();
+  inngest.close();
+}
+
+interface Batch {
+  latencies: Float64Array;
+  elapsed: number;
+  statuses: Record<number, number>;
+}
+
+interface Result {
+  name: string;
+  throughput: number;
+  p50: number;
+  p99: number;
+  statuses: Record<number, number>;
+}
+
+/** A Clerk user.updated delivery with its own svix-id, signed with `withSecret` now. */
+function signedDelivery(withSecret: string) {
+  const msgId = `msg_${randomUUID()}`;
+  const at = new Date();
+  const body = JSON.stringify({
+    type: "user.updated",
+    object: "event",
+    instance_id: "ins_bench",
+    timestamp: at.getTime(),
+    data: {
+      id: `user_${randomUUID()}`,
+      object: "user",
+      first_name: "Bench",
+      last_name: "Mark",
+      email_addresses: [{ id: "idn_bench", email_address: "bench@onramp.test" }],
+      primary_email_address_id: "idn_bench",
+      public_metadata: {},
+      unsafe_metadata: {},
+      created_at: at.getTime(),
+      updated_at: at.getTime(),
+    },
+  });
+  const headers = {
+    "content-type": "application/json",
+    "svix-id": msgId,
+    "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "svix-signature": new Webhook(withSecret).sign(msgId, at, body),
+  };
+  return { eventId: `clerk-${msgId}`, init: { method: "POST", headers, body } };
+}
+
+/**
+ * Sends `count` requests, `concurrency` at a time. Requests are built (and signed) before the
+ * clock starts, so signing is not measured.
+ */
+async function load(count: number, make: () => () => Promise<Response>): Promise<Batch> {
+  const sends = Array.from({ length: count }, make);
+  const latencies = new Float64Array(count);
+  const statuses: Record<number, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const sentAt = performance.now();
+        const response = await sends[i]!();
+        await response.arrayBuffer();
+        latencies[i] = performance.now() - sentAt;
+        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      }
+    }),
+  );
+  return { latencies, elapsed: performance.now() - started, statuses };
+}
+
+/** Throughput over the time spent in the scenario's batches; percentiles over all its requests. */
+function summarize({ name, batches }: { name: string; batches: Batch[] }): Result {
+  const latencies = Float64Array.from(batches.flatMap((batch) => [...batch.latencies])).sort();
+  const elapsed = batches.reduce((total, batch) => total + batch.elapsed, 0);
+  const statuses: Record<number, number> = {};
+  for (const batch of batches)
+    for (const [status, n] of Object.entries(batch.statuses))
+      statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return {
+    name,
+    throughput: (latencies.length / elapsed) * 1000,
+    p50: at(0.5),
+    p99: at(0.99),
+    statuses,
+  };
+}
+
+/** Waits (at most a minute) until the server answers on the webhook route. */
+async function waitForApp() {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (app?.exitCode !== null) throw new Error(`next start exited with code ${app?.exitCode}`);
+    const status = await fetch(url, { method: "GET" }).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 405) return;
+    if (status !== 0)
+      throw new Error(`GET ${url} answered ${status}, expected 405: is the build current?`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("next start did not answer within a minute");
+}

@@ -1,0 +1,46 @@
+import { NonRetriableError } from "inngest";
+import { inngest } from "@/inngest/client";
+import { userCreated, userDeleted, userUpdated, type ClerkUser } from "@/inngest/events";
+import { markUserDeleted, upsertUserProfile, type UserProfile } from "@/lib/users";
+
+/**
+ * Keeps the users row in step with Clerk. Ordering lives in the SQL: each write carries Clerk's
+ * `updated_at` and only lands on an older row, so replays and late deliveries change nothing.
+ */
+export const syncUser = inngest.createFunction(
+  {
+    id: "sync-user",
+    name: "Sync user row from Clerk",
+    triggers: [userCreated, userUpdated, userDeleted],
+  },
+  async ({ event, step }) => {
+    if (event.name === "clerk/user.created" || event.name === "clerk/user.updated") {
+      const profile = profileOf(event.data);
+      const written = await step.run("upsert-user-row", () => upsertUserProfile(profile));
+      return {
+        userId: profile.clerkUserId,
+        outcome: written
+          ? "written"
+          : "skipped: the row holds a newer version or the user is deleted",
+      };
+    }
+
+    const userId = event.data.id;
+    if (!userId) throw new NonRetriableError("user.deleted carries no user id");
+    // When the deletion reached us, the same on every retry.
+    const deletedAt = new Date(event.ts ?? Date.now());
+    const changed = await step.run("mark-user-deleted", () => markUserDeleted(userId, deletedAt));
+    return { userId, outcome: changed ? "deleted" : "already deleted" };
+  },
+);
+
+function profileOf(user: ClerkUser): UserProfile {
+  const primary = user.email_addresses?.find((email) => email.id === user.primary_email_address_id);
+  return {
+    clerkUserId: user.id,
+    email: primary?.email_address ?? null,
+    firstName: user.first_name ?? null,
+    lastName: user.last_name ?? null,
+    clerkUpdatedAt: user.updated_at === undefined ? null : new Date(user.updated_at),
+  };
+}

@@ -1,0 +1,24 @@
+import { Button, Heading, Text } from "@react-email/components";
+import { EmailLayout, button, heading, paragraph } from "./layout";
+
+export interface WelcomeEmailProps {
+  firstName: string | null;
+  dashboardUrl: string;
+}
+
+export const welcomeSubject = "Welcome to onramp";
+
+export function WelcomeEmail({ firstName, dashboardUrl }: WelcomeEmailProps) {
+  return (
+    <EmailLayout preview="Your onramp account is being set up.">
+      <Heading style={heading}>Welcome{firstName ? `, ${firstName}` : ""}!</Heading>
+      <Text style={paragraph}>
+        Thanks for signing up. We are setting up your account and your trial right now; it takes a
+        few seconds.
+      </Text>
+      <Button style={button} href={dashboardUrl}>
+        Open your dashboard
+      </Button>
+    </EmailLayout>
+  );
+}

@@ -1,0 +1,141 @@
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import {
+  onboarding,
+  onboardingSteps,
+  type OnboardingAction,
+  type OnboardingState,
+  type StepStatus,
+} from "@/lib/db/schema";
+
+/**
+ * The onboarding record the workflows write and `GET /api/onboarding/status` reads. Every write is
+ * a single upsert (the Neon HTTP driver has no interactive transactions) that converges when a
+ * step is retried, so a write may be repeated any number of times.
+ */
+
+/** The steps the user sees, in order. */
+export const progressSteps = [
+  { id: "plan", label: "Choose a plan and card" },
+  { id: "customer", label: "Create your billing account" },
+  { id: "payment-method", label: "Save your card" },
+  { id: "subscription", label: "Start your trial" },
+  { id: "account", label: "Activate your account" },
+  { id: "welcome-email", label: "Send your welcome email" },
+] as const;
+
+export type ProgressStepId = (typeof progressSteps)[number]["id"];
+
+/**
+ * Makes `runId` the run that provisions this user. Returns false when another run already owns a
+ * user whose onboarding has not failed, so a redelivered `user.created` changes nothing; the same
+ * run claiming again (a retried step) is still the owner.
+ */
+export async function claimOnboarding(userId: string, runId: string): Promise<boolean> {
+  const db = await getDb();
+  const claimed = await db
+    .insert(onboarding)
+    .values({ clerkUserId: userId, state: "running", runId })
+    .onConflictDoUpdate({
+      target: onboarding.clerkUserId,
+      set: {
+        state: "running",
+        reason: null,
+        action: null,
+        runId: sql`excluded.run_id`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: or(
+        isNull(onboarding.runId),
+        eq(onboarding.runId, sql`excluded.run_id`),
+        eq(onboarding.state, "failed"),
+      ),
+    })
+    .returning({ runId: onboarding.runId });
+  return claimed.length > 0;
+}
+
+/** Records the status of one or more steps (one statement), with why when there is a reason. */
+export async function recordSteps(
+  userId: string,
+  stepIds: ProgressStepId | ProgressStepId[],
+  status: StepStatus,
+  reason: string | null = null,
+) {
+  const ids = Array.isArray(stepIds) ? stepIds : [stepIds];
+  const db = await getDb();
+  await db
+    .insert(onboardingSteps)
+    .values(ids.map((stepId) => ({ clerkUserId: userId, stepId, status, reason })))
+    .onConflictDoUpdate({
+      target: [onboardingSteps.clerkUserId, onboardingSteps.stepId],
+      set: {
+        status: sql`excluded.status`,
+        reason: sql`excluded.reason`,
+        updatedAt: sql`now()`,
+      },
+    });
+}
+
+/** Records the overall state; the reason and action are cleared unless given. */
+export async function recordState(
+  userId: string,
+  state: OnboardingState,
+  details: { reason?: string; action?: OnboardingAction } = {},
+) {
+  const db = await getDb();
+  const values = { state, reason: details.reason ?? null, action: details.action ?? null };
+  await db
+    .insert(onboarding)
+    .values({ clerkUserId: userId, ...values })
+    .onConflictDoUpdate({
+      target: onboarding.clerkUserId,
+      set: { ...values, updatedAt: sql`now()` },
+    });
+}
+
+/**
+ * Records a step that ended the onboarding for good: the step (when known) and the overall state
+ * become `failed` with the reason.
+ */
+export async function recordFailure(userId: string, stepId: ProgressStepId | null, reason: string) {
+  if (stepId) await recordSteps(userId, stepId, "failed", reason);
+  await recordState(userId, "failed", { reason });
+}
+
+/** The steps the provisioning run owns (the welcome email has its own workflow). */
+const provisioningStepIds: ProgressStepId[] = [
+  "plan",
+  "customer",
+  "payment-method",
+  "subscription",
+  "account",
+];
+
+/**
+ * The last word of a run that failed (Inngest's onFailure): the user's state becomes `failed` with
+ * the reason, unless another run has since taken over, and the steps it left unfinished fail too.
+ */
+export async function markRunFailed(userId: string, runId: string, reason: string) {
+  const db = await getDb();
+  const owned = await db
+    .insert(onboarding)
+    .values({ clerkUserId: userId, state: "failed", reason, runId })
+    .onConflictDoUpdate({
+      target: onboarding.clerkUserId,
+      set: { state: "failed", reason, action: null, updatedAt: sql`now()` },
+      setWhere: or(isNull(onboarding.runId), eq(onboarding.runId, runId)),
+    })
+    .returning({ runId: onboarding.runId });
+  if (owned.length === 0) return;
+  await db
+    .update(onboardingSteps)
+    .set({ status: "failed", reason, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(onboardingSteps.clerkUserId, userId),
+        inArray(onboardingSteps.stepId, provisioningStepIds),
+        inArray(onboardingSteps.status, ["running", "pending"]),
+      ),
+    );
+}

@@ -1,0 +1,84 @@
+import { and, eq, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { getDb } from "@/lib/db/client";
+import { orgs } from "@/lib/db/schema";
+import { notSuperseded, type SubscriptionState } from "@/lib/users";
+
+/** The orgs table as the webhooks keep it: single-statement writes, safe to replay. */
+
+export interface NewOrg {
+  clerkOrgId: string;
+  name: string;
+  stripeCustomerId: string | null;
+  /** Clerk's `updated_at` for this version of the organization. */
+  clerkUpdatedAt: Date | null;
+}
+
+export async function findOrgStripeCustomerId(clerkOrgId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ stripeCustomerId: orgs.stripeCustomerId })
+    .from(orgs)
+    .where(eq(orgs.clerkOrgId, clerkOrgId));
+  return row?.stripeCustomerId ?? null;
+}
+
+/**
+ * Creates the org's Stripe customer. The org.created workflow and the licensing page (when the
+ * webhook has not landed yet) both call this, so they send the same parameters under the same
+ * per-org idempotency key and Stripe answers both with one customer.
+ */
+export function createOrgStripeCustomer(stripe: Stripe, org: { id: string; name: string }) {
+  return stripe.customers.create(
+    { name: org.name, metadata: { clerk_org_id: org.id } },
+    { idempotencyKey: `org-customer-${org.id}` },
+  );
+}
+
+/**
+ * Creates the org's row with no seats, or completes an existing one: the first Stripe customer
+ * recorded stays, seats are never reset, and the name only follows a newer Clerk version.
+ * Returns the Stripe customer id the row holds.
+ */
+export async function upsertOrg(org: NewOrg): Promise<{ stripeCustomerId: string | null }> {
+  const db = await getDb();
+  const newer = sql`(${orgs.clerkUpdatedAt} is null or ${orgs.clerkUpdatedAt} < excluded.clerk_updated_at)`;
+  const [row] = await db
+    .insert(orgs)
+    .values({ ...org, purchasedSeats: 0 })
+    .onConflictDoUpdate({
+      target: orgs.clerkOrgId,
+      set: {
+        name: sql`case when ${newer} then excluded.name else ${orgs.name} end`,
+        clerkUpdatedAt: sql`greatest(${orgs.clerkUpdatedAt}, excluded.clerk_updated_at)`,
+        stripeCustomerId: sql`coalesce(${orgs.stripeCustomerId}, excluded.stripe_customer_id)`,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning({ stripeCustomerId: orgs.stripeCustomerId });
+  return { stripeCustomerId: row?.stripeCustomerId ?? null };
+}
+
+/**
+ * Applies the subscription Stripe reports to the org that owns its customer: status and seats.
+ * Returns the org's id, or null when no org row has this customer (or it has a newer subscription).
+ */
+export async function applySubscriptionToOrg(state: SubscriptionState): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .update(orgs)
+    .set({
+      stripeSubscriptionId: state.stripeSubscriptionId,
+      subscriptionStatus: state.status,
+      purchasedSeats: state.seats,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(orgs.stripeCustomerId, state.stripeCustomerId),
+        notSuperseded(orgs.stripeSubscriptionId, state),
+      ),
+    )
+    .returning({ clerkOrgId: orgs.clerkOrgId });
+  return row?.clerkOrgId ?? null;
+}

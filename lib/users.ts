@@ -1,0 +1,111 @@
+import { and, eq, isNull, or, sql, type AnyColumn } from "drizzle-orm";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+
+/**
+ * The users table as the webhooks keep it. Every write is one statement (the Neon HTTP driver
+ * has no interactive transactions), and each carries its own guard against replays and
+ * out-of-order deliveries.
+ */
+
+export interface UserProfile {
+  clerkUserId: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  /** Clerk's `updated_at` for this version of the user. */
+  clerkUpdatedAt: Date | null;
+}
+
+/**
+ * Inserts or updates the profile, unless the row already holds a version at least as new, or the
+ * user was deleted (Clerk never reuses a user id). Returns whether the row was written.
+ */
+export async function upsertUserProfile(profile: UserProfile): Promise<boolean> {
+  const db = await getDb();
+  const written = await db
+    .insert(users)
+    .values(profile)
+    .onConflictDoUpdate({
+      target: users.clerkUserId,
+      set: {
+        email: sql`excluded.email`,
+        firstName: sql`excluded.first_name`,
+        lastName: sql`excluded.last_name`,
+        clerkUpdatedAt: sql`excluded.clerk_updated_at`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: and(
+        isNull(users.deletedAt),
+        or(isNull(users.clerkUpdatedAt), sql`${users.clerkUpdatedAt} < excluded.clerk_updated_at`),
+      ),
+    })
+    .returning({ clerkUserId: users.clerkUserId });
+  return written.length > 0;
+}
+
+/**
+ * Soft-deletes the user. When the deletion arrives before the user's creation, the row is
+ * created already deleted, so the late `user.created` cannot bring it back.
+ * Returns whether the row changed (false when it was already deleted).
+ */
+export async function markUserDeleted(clerkUserId: string, deletedAt: Date): Promise<boolean> {
+  const db = await getDb();
+  const written = await db
+    .insert(users)
+    .values({ clerkUserId, deletedAt })
+    .onConflictDoUpdate({
+      target: users.clerkUserId,
+      set: { deletedAt: sql`excluded.deleted_at`, updatedAt: sql`now()` },
+      setWhere: isNull(users.deletedAt),
+    })
+    .returning({ clerkUserId: users.clerkUserId });
+  return written.length > 0;
+}
+
+export interface SubscriptionState {
+  stripeCustomerId: string;
+  stripeSubscriptionId: string;
+  status: string;
+  /** The tier whose price the subscription is on; null when the price is not in the catalogue. */
+  tier: string | null;
+  /** Licences paid for: the item quantity, 0 once the subscription has ended. */
+  seats: number;
+  trialEndsAt: Date | null;
+  /** canceled or incomplete_expired: it no longer pays for anything. */
+  ended: boolean;
+}
+
+/**
+ * An ended subscription only speaks for the row it is current on (or a row with none yet), so a
+ * late cancellation of an old subscription cannot overwrite its live successor.
+ */
+export function notSuperseded(column: AnyColumn, state: SubscriptionState) {
+  return state.ended ? or(isNull(column), eq(column, state.stripeSubscriptionId)) : undefined;
+}
+
+/**
+ * Applies the subscription Stripe reports to the user who owns its customer. Returns the user's
+ * id, or null when no user row has this customer (or the row has moved on to a newer subscription).
+ */
+export async function applySubscriptionToUser(state: SubscriptionState): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .update(users)
+    .set({
+      stripeSubscriptionId: state.stripeSubscriptionId,
+      subscriptionStatus: state.status,
+      // A price outside the catalogue keeps the tier the user chose (drizzle skips undefined).
+      tier: state.tier ?? undefined,
+      trialEndsAt: state.trialEndsAt,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(users.stripeCustomerId, state.stripeCustomerId),
+        notSuperseded(users.stripeSubscriptionId, state),
+      ),
+    )
+    .returning({ clerkUserId: users.clerkUserId });
+  return row?.clerkUserId ?? null;
+}

@@ -1,0 +1,73 @@
+import { inngest } from "@/inngest/client";
+
+/**
+ * What every webhook route shares: a size limit checked before any verification work, the
+ * answers senders act on, and the hand-off to Inngest. Senders (Svix, Stripe) retry anything
+ * that is not 2xx, so a 5xx is how an event that could not be queued gets delivered later.
+ */
+
+/** Far above any Clerk or Stripe event we subscribe to, and within Inngest's event size limit. */
+export const maxWebhookBytes = 256 * 1024;
+
+export interface ForwardedEvent {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The raw body as text, or null when it exceeds `limit` bytes: the declared content-length is
+ * checked first, then the bytes actually received, so a missing or false header cannot smuggle
+ * in a larger body.
+ */
+export async function readBodyWithin(request: Request, limit = maxWebhookBytes) {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > limit) return null;
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function answer(status: number, body: Record<string, unknown>) {
+  return Response.json(body, { status, headers: { "cache-control": "no-store" } });
+}
+
+export const payloadTooLarge = () =>
+  answer(413, { error: `Webhook bodies are limited to ${maxWebhookBytes} bytes` });
+
+export const rejected = (reason: string) => answer(400, { error: reason });
+
+/**
+ * 503 while the signing secret is unset: nothing can be verified, so nothing is accepted, and the
+ * sender keeps retrying (Svix for about a day, Stripe for three) until the secret is configured.
+ */
+export function notConfigured(variable: string) {
+  console.error(`Webhook received but ${variable} is not set; answering 503 so it is retried`);
+  return answer(503, { error: `Webhook verification is not configured (${variable})` });
+}
+
+/** Queues the verified event. The id makes redeliveries of one webhook a single Inngest event. */
+export async function forwardToInngest(event: ForwardedEvent) {
+  try {
+    await inngest.send(event);
+  } catch (error) {
+    console.error(`Could not send ${event.name} (${event.id}) to Inngest`, error);
+    return answer(502, { error: "The event could not be queued; retry later" });
+  }
+  return answer(200, { received: true, id: event.id });
+}

@@ -1,0 +1,326 @@
+// A stand-in for clerk-js (Clerk's browser SDK), installed as `window.Clerk` before the page's
+// scripts run. @clerk/react loads clerk-js only when no Clerk is loaded yet
+// (node_modules/@clerk/shared/dist/loadClerkJsScript.mjs: `if (isClerkProperlyLoaded()) return
+// null`), then uses `globalThis.Clerk` and, since it is `loaded`, skips `load()`
+// (@clerk/react/dist/ClerkProvider-*.mjs, getEntryChunks). So the app's own ClerkProvider, hooks
+// and forms run unchanged against this.
+//
+// It implements exactly what @clerk/react and onramp use: `loaded`, `addListener`, `session`
+// (getToken), `user`, `client`, `signOut`, and the Core 3 signal state `__internal_state`
+// (`signUpSignal`, `signInSignal`, `waitlistSignal`, `__internal_effect`, `__internal_computed`)
+// behind useSignUp/useSignIn, with the SignUpFuture/SignInFuture methods the forms call. The
+// Frontend API is the test: every call goes through the `__onrampClerk` binding, which records it
+// and answers as Clerk would. Session state lives in Clerk's own cookies (`__session`,
+// `__client_uat`, `__clerk_db_jwt`), written the way clerk-js writes them, so the server-side
+// proxy sees exactly what it would see with the real SDK.
+//
+// A browser script, not a module (see stripe-js.ts).
+
+(() => {
+  type Json = Record<string, unknown>;
+  type Fapi = (op: string, payload: Json) => Promise<Json>;
+  type ApiErrorJson = {
+    code: string;
+    message: string;
+    long_message?: string;
+    meta?: { param_name?: string };
+  };
+  type FieldError = { code: string; message: string; longMessage?: string };
+  type Listener = (resources: Json) => void;
+  type Navigate = (params: { session: unknown; decorateUrl: (url: string) => string }) => unknown;
+  type Hooks = {
+    __onrampClerk: Fapi;
+    __internal_onBeforeSetActive?: (intent?: string) => Promise<void> | void;
+    __internal_onAfterSetActive?: () => Promise<void> | void;
+  };
+
+  const win = window as unknown as Hooks & { Clerk?: unknown };
+  const fapi: Fapi = (op, payload) => win.__onrampClerk(op, payload);
+
+  /** Recognised by @clerk/shared's isClerkAPIResponseError through `constructor.kind`. */
+  class ClerkAPIResponseError extends Error {
+    static kind = "ClerkAPIResponseError";
+    readonly clerkError = true;
+    readonly code = "api_response_error";
+    readonly errors: {
+      code: string;
+      message: string;
+      longMessage?: string;
+      meta: { paramName?: string };
+    }[];
+    constructor(
+      readonly status: number,
+      errors: ApiErrorJson[],
+    ) {
+      super(errors[0]?.message ?? "Clerk API error");
+      this.name = "ClerkAPIResponseError";
+      this.errors = errors.map((error) => ({
+        code: error.code,
+        message: error.message,
+        longMessage: error.long_message,
+        meta: { paramName: error.meta?.param_name },
+      }));
+    }
+  }
+
+  // ---------- cookies, as clerk-js keeps them ----------
+  const readCookie = (name: string) =>
+    document.cookie
+      .split("; ")
+      .find((pair) => pair.startsWith(`${name}=`))
+      ?.slice(name.length + 1);
+  const writeCookie = (name: string, value: string, maxAge?: number) => {
+    document.cookie = `${name}=${value}; path=/; SameSite=Lax${maxAge === undefined ? "" : `; Max-Age=${maxAge}`}`;
+  };
+  const claimsOf = (token: string): Json =>
+    JSON.parse(atob((token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+
+  // A development instance gives every browser a dev-browser token on first load.
+  if (!readCookie("__clerk_db_jwt")) writeCookie("__clerk_db_jwt", `dvb_fake_${Date.now()}`);
+
+  // ---------- session and user ----------
+  type Session = {
+    id: string;
+    status: string;
+    user: Json;
+    getToken: (options?: { skipCache?: boolean }) => Promise<string | null>;
+  };
+  let session: Session | null = null;
+  let user: Json | null = null;
+  let token: string | null = null;
+  const listeners = new Set<Listener>();
+
+  function restore() {
+    token = readCookie("__session") || null;
+    const clientUat = Number(readCookie("__client_uat") ?? 0);
+    if (!token || !clientUat) {
+      token = null;
+      session = null;
+      user = null;
+      return;
+    }
+    const claims = claimsOf(token);
+    user = { id: claims.sub, publicMetadata: claims.metadata ?? {} };
+    session = {
+      id: String(claims.sid),
+      status: String(claims.sts ?? "active"),
+      user,
+      async getToken(options = {}) {
+        const current = token ? claimsOf(token) : null;
+        const fresh = current && Number(current.exp) - Date.now() / 1000 > 10;
+        if (!options.skipCache && fresh) return token;
+        const minted = await fapi("session.getToken", { sessionId: session?.id });
+        writeCookie("__session", String(minted.token));
+        restore();
+        emit();
+        return token;
+      },
+    };
+  }
+
+  const client = () => ({
+    sessions: session ? [session] : [],
+    signedInSessions: session && session.status === "active" ? [session] : [],
+  });
+  const resources = () => ({ client: client(), session, user, organization: null });
+  function emit() {
+    for (const listener of listeners) listener(resources());
+  }
+
+  async function activate(sessionId: string | null, navigate?: Navigate) {
+    await win.__internal_onBeforeSetActive?.();
+    const activated = await fapi("session.activate", { sessionId });
+    writeCookie("__client_uat", String(activated.clientUat));
+    writeCookie("__session", String(activated.token));
+    restore();
+    emit();
+    if (navigate) await navigate({ session, decorateUrl: (url) => url });
+    await win.__internal_onAfterSetActive?.();
+    return { error: null };
+  }
+
+  // ---------- Core 3 signals (useSignUp / useSignIn) ----------
+  const effects = new Set<() => void>();
+  const changed = () => {
+    for (const effect of [...effects]) effect();
+  };
+
+  const noFieldErrors = () => ({
+    firstName: null,
+    lastName: null,
+    emailAddress: null,
+    phoneNumber: null,
+    password: null,
+    username: null,
+    identifier: null,
+    code: null,
+    captcha: null,
+    legalAccepted: null,
+  });
+  type Errors = {
+    fields: Record<string, FieldError | null>;
+    raw: unknown[] | null;
+    global: unknown[] | null;
+  };
+  const noErrors = (): Errors => ({ fields: noFieldErrors(), raw: null, global: null });
+  const camel = (name: string) =>
+    name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  function parseErrors(error: ClerkAPIResponseError): Errors {
+    const errors = noErrors();
+    const global: unknown[] = [];
+    for (const item of error.errors) {
+      const field = item.meta.paramName && camel(item.meta.paramName);
+      if (field && field in errors.fields) {
+        errors.fields[field] = {
+          code: item.code,
+          message: item.message,
+          longMessage: item.longMessage,
+        };
+      } else {
+        global.push(item);
+      }
+    }
+    errors.raw = error.errors;
+    errors.global = global.length ? global : null;
+    return errors;
+  }
+
+  /** One Frontend API call with the signal's fetchStatus and errors kept as clerk-js keeps them. */
+  function flow(name: "signUp" | "signIn") {
+    let resource: Json = {};
+    let value: Json;
+    const publish = (errors: Errors, fetchStatus: "idle" | "fetching") => {
+      value = { [name]: future, errors, fetchStatus };
+      changed();
+    };
+    async function call(op: string, payload: Json = {}) {
+      publish(value.errors as Errors, "fetching");
+      const result = await fapi(`${name}.${op}`, { id: resource.id, ...payload });
+      if (result.error) {
+        const { status, errors } = result.error as { status: number; errors: ApiErrorJson[] };
+        const error = new ClerkAPIResponseError(status, errors);
+        publish(parseErrors(error), "idle");
+        return { error };
+      }
+      resource = result.resource as Json;
+      publish(noErrors(), "idle");
+      return { error: null };
+    }
+    const get = (key: string, fallback: unknown = null) => resource[key] ?? fallback;
+    const future: Json =
+      name === "signUp"
+        ? {
+            get id() {
+              return get("id", undefined);
+            },
+            get status() {
+              return get("status", "missing_requirements");
+            },
+            get emailAddress() {
+              return get("emailAddress");
+            },
+            get unsafeMetadata() {
+              return get("unsafeMetadata", {});
+            },
+            get createdSessionId() {
+              return get("createdSessionId");
+            },
+            get createdUserId() {
+              return get("createdUserId");
+            },
+            get missingFields() {
+              return get("missingFields", []);
+            },
+            get unverifiedFields() {
+              return get("unverifiedFields", []);
+            },
+            create: (params: Json) => call("create", { params }),
+            verifications: {
+              get emailAddress() {
+                return { status: get("emailVerification"), strategy: "email_code" };
+              },
+              sendEmailCode: () => call("sendEmailCode"),
+              verifyEmailCode: ({ code }: { code: string }) => call("verifyEmailCode", { code }),
+            },
+            finalize: ({ navigate }: { navigate?: Navigate } = {}) =>
+              activate(get("createdSessionId") as string | null, navigate),
+          }
+        : {
+            get id() {
+              return get("id", undefined);
+            },
+            get status() {
+              return get("status", "needs_identifier");
+            },
+            get identifier() {
+              return get("identifier");
+            },
+            get createdSessionId() {
+              return get("createdSessionId");
+            },
+            create: (params: Json) => call("create", { params }),
+            emailCode: {
+              sendCode: () => call("sendCode"),
+              verifyCode: ({ code }: { code: string }) => call("verifyCode", { code }),
+            },
+            finalize: ({ navigate }: { navigate?: Navigate } = {}) =>
+              activate(get("createdSessionId") as string | null, navigate),
+          };
+    value = { [name]: future, errors: noErrors(), fetchStatus: "idle" };
+    return () => value;
+  }
+
+  const signUpSignal = flow("signUp");
+  const signInSignal = flow("signIn");
+  const waitlist = { waitlist: { id: undefined }, errors: noErrors(), fetchStatus: "idle" };
+
+  const state = {
+    signUpSignal,
+    signInSignal,
+    waitlistSignal: () => waitlist,
+    __internal_effect(effect: () => void) {
+      effects.add(effect);
+      effect();
+      return () => void effects.delete(effect);
+    },
+    __internal_computed<T>(getter: () => T) {
+      return () => getter();
+    },
+  };
+
+  restore();
+
+  win.Clerk = {
+    loaded: true,
+    version: "fake",
+    get session() {
+      return session;
+    },
+    get user() {
+      return user;
+    },
+    get client() {
+      return client();
+    },
+    organization: null,
+    get isSignedIn() {
+      return session !== null;
+    },
+    __internal_state: state,
+    addListener(listener: Listener, options?: { skipInitialEmit?: boolean }) {
+      listeners.add(listener);
+      if (!options?.skipInitialEmit) listener(resources());
+      return () => void listeners.delete(listener);
+    },
+    async signOut(options?: { redirectUrl?: string }) {
+      await win.__internal_onBeforeSetActive?.("sign-out");
+      await fapi("signOut", { sessionId: session?.id });
+      writeCookie("__session", "", 0);
+      writeCookie("__client_uat", "0");
+      restore();
+      emit();
+      window.location.href = options?.redirectUrl ?? "/";
+    },
+    async load() {},
+  };
+})();

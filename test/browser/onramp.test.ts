@@ -1,0 +1,14 @@
+import { dashboardTests } from "./dashboard";
+import { gateTests } from "./gate";
+import { progressTests } from "./progress";
+import { signUpTests } from "./sign-up";
+import { setupBrowserSuite } from "./support/suite";
+
+// The whole browser suite in one file, so it shares one `next start` and one Chromium; each area
+// lives in its own module. Screenshots go to test-results/screenshots.
+const suite = setupBrowserSuite();
+
+signUpTests(suite);
+progressTests(suite);
+gateTests(suite);
+dashboardTests(suite);

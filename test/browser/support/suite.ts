@@ -1,0 +1,116 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { sessionPublicKeyPem } from "@/test/support/session";
+import { ClerkStandIn, InngestStandIn, StripeStandIn } from "@/test/support/vendors";
+import { freePort, startApp, type AppServer } from "./app-server";
+import { launchChromium } from "./browser";
+import { sessionToken } from "./fake-clerk";
+import { serveStandIn, type ServedStandIn } from "./standin-server";
+
+export interface BrowserSuite {
+  app: AppServer;
+  appUrl: string;
+  /** The vendor APIs the server reaches (its server actions), over real local ports. */
+  stripeApi: StripeStandIn;
+  clerkApi: ClerkStandIn;
+  inngest: InngestStandIn;
+  browser: Browser;
+  /** A Clerk user (in the Backend API stand-in) with a unique email. */
+  addUser(fields?: {
+    unsafe_metadata?: Record<string, unknown>;
+    public_metadata?: Record<string, unknown>;
+  }): { id: string; email: string };
+  /** A session token for the user, minted for this app (claims may add or override). */
+  tokenFor(userId: string, claims?: Record<string, unknown>): string;
+  close(): Promise<void>;
+}
+
+let users = 0;
+
+export const testPrices = { pro: "price_pro_test", enterprise: "price_enterprise_test" };
+
+/**
+ * One server for the whole suite: `next start` (already built) with every vendor at a local
+ * stand-in and the database at the Neon SQL-over-HTTP endpoint the test process also writes to,
+ * plus one Chromium. The database comes from the caller (vitest's global setup, or the bench).
+ */
+export async function startSuite(database: {
+  connectionString: string;
+  fetchEndpoint: string;
+}): Promise<BrowserSuite> {
+  const served: ServedStandIn<ClerkStandIn | StripeStandIn | InngestStandIn>[] = [];
+  const stripe = await serveStandIn((url) => new StripeStandIn(url));
+  const clerk = await serveStandIn((url) => new ClerkStandIn(url));
+  const inngest = await serveStandIn((url) => new InngestStandIn(url));
+  served.push(stripe, clerk, inngest);
+
+  const port = await freePort();
+  const appUrl = `http://localhost:${port}`;
+  const app = await startApp(port, {
+    APP_URL: appUrl,
+    DATABASE_URL: database.connectionString,
+    NEON_FETCH_ENDPOINT: database.fetchEndpoint,
+    CLERK_SECRET_KEY: "sk_test_onramp_browser",
+    CLERK_JWT_KEY: sessionPublicKeyPem,
+    CLERK_API_URL: clerk.url,
+    CLERK_TELEMETRY_DISABLED: "1",
+    CLERK_WEBHOOK_SIGNING_SECRET: "whsec_b25yYW1wLWJyb3dzZXItdGVzdA==",
+    INNGEST_DEV: "1",
+    INNGEST_BASE_URL: inngest.url,
+    STRIPE_SECRET_KEY: "sk_test_onramp_browser",
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_WEBHOOK_SECRET: "whsec_onramp_browser",
+    STRIPE_PRICE_PRO: testPrices.pro,
+    STRIPE_PRICE_ENTERPRISE: testPrices.enterprise,
+    TRIAL_DAYS: "14",
+    // Nothing here sends email; the key only satisfies production's configuration check.
+    RESEND_API_KEY: "re_onramp_browser",
+    RESEND_BASE_URL: "http://127.0.0.1:9",
+    EMAIL_FROM: "onramp <support@onramp.test>",
+  }).catch(async (error: unknown) => {
+    await Promise.all(served.map((s) => s.close()));
+    throw error;
+  });
+  const browser = await launchChromium();
+
+  return {
+    app,
+    appUrl,
+    stripeApi: stripe.standIn,
+    clerkApi: clerk.standIn,
+    inngest: inngest.standIn,
+    browser,
+    addUser(fields = {}) {
+      const email = `user${++users}-${Date.now()}@example.com`;
+      const user = clerk.standIn.addUser({ email, ...fields });
+      return { id: user.id, email };
+    },
+    tokenFor: (userId, claims) => sessionToken(clerk.standIn, appUrl, userId, claims),
+    async close() {
+      await browser.close();
+      await app.stop();
+      await Promise.all(served.map((s) => s.close()));
+    },
+  };
+}
+
+/** Registers the suite with vitest: started once before the file's tests, stopped after. */
+export function setupBrowserSuite(): () => BrowserSuite {
+  let suite: BrowserSuite | undefined;
+  beforeAll(async () => {
+    suite = await startSuite({
+      connectionString: process.env.DATABASE_URL!,
+      fetchEndpoint: process.env.NEON_FETCH_ENDPOINT!,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await suite?.close();
+  });
+  return () => {
+    if (!suite) throw new Error("the browser suite has not started");
+    return suite;
+  };
+}
+
+/** The same as setupBrowserSuite (as test/support/vendors offers useVendors and setupVendors). */
+export const useBrowserSuite = setupBrowserSuite;

@@ -1,0 +1,607 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { serve } from "inngest/next";
+import { HttpResponse, http } from "msw";
+import { NextRequest } from "next/server";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { inngest } from "@/inngest/client";
+import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
+import {
+  CONFIRMATION_TIMEOUT,
+  MAX_CARD_ATTEMPTS,
+  SUBMISSION_TIMEOUT,
+  provisionSubscription,
+} from "@/inngest/functions/provision-subscription";
+import { getDb } from "@/lib/db/client";
+import { onboarding, users } from "@/lib/db/schema";
+import { onboardingStatus } from "@/lib/onboarding/status";
+import { runFunction, type RunOptions } from "@/test/support/inngest-run";
+import { setupVendors } from "@/test/support/vendors";
+
+const vendors = setupVendors();
+
+const PRO = process.env.STRIPE_PRICE_PRO!;
+const ENTERPRISE = process.env.STRIPE_PRICE_ENTERPRISE!;
+
+const token = (kind = "ok") => `ctoken_${kind}_${randomUUID().replaceAll("-", "")}`;
+
+/** A Clerk user as the sign-up form leaves it, and the user.created event Clerk sends for it. */
+function signUp(
+  unsafeMetadata: Record<string, unknown> = { tier: "pro", confirmationToken: token() },
+) {
+  const user = vendors.clerk.addUser({
+    email: `ada.${randomUUID().slice(0, 8)}@example.com`,
+    first_name: "Ada",
+    last_name: "Lovelace",
+    unsafe_metadata: unsafeMetadata,
+  });
+  const event = { id: `clerk-msg_${randomUUID()}`, name: "clerk/user.created", data: user };
+  return { user, userId: user.id, event };
+}
+
+const provision = (event: { name: string; data: unknown }, options?: RunOptions) =>
+  runFunction(provisionSubscription, event, options);
+
+const submitted = (userId: string, tier: string, confirmationToken: string) =>
+  onboardingSubmitted.create({ userId, tier, confirmationToken });
+
+/** Requests that reached each vendor endpoint of provisioning and succeeded. */
+function succeeded(userId: string) {
+  return {
+    customers: vendors.stripe.count("POST", "/v1/customers", { status: "success" }),
+    setupIntents: vendors.stripe.count("POST", "/v1/setup_intents", { status: "success" }),
+    subscriptions: vendors.stripe.count("POST", "/v1/subscriptions", { status: "success" }),
+    clerkWrites: vendors.clerk.count("PATCH", `/v1/users/${userId}/metadata`, {
+      status: "success",
+    }),
+  };
+}
+
+const stripeBodies = (path: string) =>
+  vendors.stripe.requests.filter((r) => r.method === "POST" && r.path === path);
+
+const stepsOf = async (userId: string) =>
+  Object.fromEntries((await onboardingStatus(userId)).steps.map((s) => [s.id, s]));
+
+// The in-memory database starts (and migrates) once per file: in a hook, not in the first test.
+beforeAll(() => getDb());
+
+afterEach(() => {
+  // Every Clerk request matched Clerk's published spec.
+  expect(vendors.clerk.violations).toEqual([]);
+  expect(vendors.stripe.violations).toEqual([]);
+});
+
+describe("provision-subscription: the happy path", () => {
+  it("creates the customer, saves the card, starts the trial and marks the user onboarded in 4 vendor calls", async () => {
+    const confirmationToken = token();
+    const { user, userId, event } = signUp({ tier: "pro", confirmationToken });
+
+    const run = await provision(event);
+
+    expect(run.error).toBeUndefined();
+    expect(run.failures).toEqual([]);
+    expect(run.waits).toEqual([]);
+    const [customer] = [...vendors.stripe.customers.values()];
+    const [subscription] = [...vendors.stripe.subscriptions.values()];
+    expect(run.result).toEqual({
+      userId,
+      outcome: "complete",
+      tier: "pro",
+      customerId: customer!.id,
+      subscriptionId: subscription!.id,
+    });
+
+    // Exactly the four calls of the critical path, one each.
+    expect(vendors.stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/customers",
+      "POST /v1/setup_intents",
+      "POST /v1/subscriptions",
+    ]);
+    expect(vendors.clerk.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH /v1/users/${userId}/metadata`,
+    ]);
+
+    const [customerRequest] = stripeBodies("/v1/customers");
+    expect(customerRequest!.body).toEqual({
+      email: user.email_addresses[0]!.email_address,
+      name: "Ada Lovelace",
+      metadata: { clerk_user_id: userId },
+    });
+    const [setupRequest] = stripeBodies("/v1/setup_intents");
+    expect(setupRequest!.body).toMatchObject({
+      customer: customer!.id,
+      confirmation_token: confirmationToken,
+      confirm: "true",
+      usage: "off_session",
+    });
+    const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+    expect(setupIntent).toMatchObject({ status: "succeeded", customer: customer!.id });
+    const [subscriptionRequest] = stripeBodies("/v1/subscriptions");
+    expect(subscriptionRequest!.body).toMatchObject({
+      customer: customer!.id,
+      items: [{ price: PRO }],
+      trial_period_days: "14",
+      default_payment_method: setupIntent!.payment_method,
+    });
+    expect(subscription).toMatchObject({ status: "trialing" });
+
+    // Every Stripe write carries its own idempotency key, derived from the user and the step.
+    const keys = vendors.stripe.requests.map((r) => r.idempotencyKey);
+    expect(new Set(keys).size).toBe(3);
+    for (const key of keys) expect(key).toContain(userId);
+
+    // One Clerk write: publicMetadata gains the result, the token leaves unsafeMetadata.
+    expect(vendors.clerk.requests[0]!.body).toEqual({
+      public_metadata: {
+        onboardingComplete: true,
+        tier: "pro",
+        stripeCustomerId: customer!.id,
+        stripeSubscriptionId: subscription!.id,
+      },
+      unsafe_metadata: { confirmationToken: null },
+    });
+    const clerkUser = vendors.clerk.users.get(userId)!;
+    expect(clerkUser.public_metadata).toEqual({
+      onboardingComplete: true,
+      tier: "pro",
+      stripeCustomerId: customer!.id,
+      stripeSubscriptionId: subscription!.id,
+    });
+    expect(clerkUser.unsafe_metadata).toEqual({ tier: "pro" });
+
+    // Progress: complete, every provisioning step done, the run on record.
+    const status = await onboardingStatus(userId);
+    expect(status.state).toBe("complete");
+    expect(status.reason).toBeUndefined();
+    for (const id of ["plan", "customer", "payment-method", "subscription", "account"]) {
+      expect(status.steps.find((s) => s.id === id)).toMatchObject({
+        status: "done",
+        at: expect.any(String),
+      });
+    }
+    const db = await getDb();
+    const [row] = await db.select().from(onboarding).where(eq(onboarding.clerkUserId, userId));
+    expect(row?.runId).toEqual(expect.any(String));
+    // The user's row names the customer, so Stripe's subscription events find the user.
+    const [userRow] = await db.select().from(users).where(eq(users.clerkUserId, userId));
+    expect(userRow?.stripeCustomerId).toBe(customer!.id);
+  });
+
+  it("records the flow control Inngest applies: one run per user, throttled, cancelled by user.deleted", () => {
+    const [config] = (
+      provisionSubscription as unknown as {
+        getConfig(opts: { baseUrl: URL; appPrefix: string }): Record<string, unknown>[];
+      }
+    ).getConfig({ baseUrl: new URL("http://localhost:3000/api/inngest"), appPrefix: "onramp" });
+    expect(config).toMatchObject({
+      id: "onramp-provision-subscription",
+      triggers: [{ event: "clerk/user.created" }],
+      idempotency: "event.data.id",
+      concurrency: { key: "event.data.id", limit: 1 },
+      throttle: { limit: 8, period: "1s" },
+      cancel: [{ event: "clerk/user.deleted", if: "event.data.id == async.data.id" }],
+    });
+  });
+});
+
+describe("provision-subscription: waiting for payment details", () => {
+  it("waits for app/onboarding.submitted when sign-up left no plan or card, then continues the same run", async () => {
+    const { userId, event } = signUp({});
+    const confirmationToken = token();
+    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+
+    const run = await provision(event, {
+      waits: {
+        "wait-for-payment-details": async () => {
+          whileWaiting = await onboardingStatus(userId);
+          expect(vendors.stripe.requests).toEqual([]);
+          return submitted(userId, "enterprise", confirmationToken);
+        },
+      },
+    });
+
+    expect(run.waits).toEqual([
+      {
+        id: "wait-for-payment-details",
+        event: "app/onboarding.submitted",
+        timeout: SUBMISSION_TIMEOUT,
+        if: "async.data.userId == event.data.id",
+      },
+    ]);
+    expect(whileWaiting).toMatchObject({
+      state: "awaiting_payment",
+      action: { type: "choose_plan" },
+    });
+    expect(whileWaiting!.steps[0]).toMatchObject({ id: "plan", status: "pending" });
+
+    expect(run.error).toBeUndefined();
+    expect(succeeded(userId)).toEqual({
+      customers: 1,
+      setupIntents: 1,
+      subscriptions: 1,
+      clerkWrites: 1,
+    });
+    expect(stripeBodies("/v1/setup_intents")[0]!.body.confirmation_token).toBe(confirmationToken);
+    expect(stripeBodies("/v1/subscriptions")[0]!.body.items).toEqual([{ price: ENTERPRISE }]);
+    expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
+      onboardingComplete: true,
+      tier: "enterprise",
+    });
+    expect((await onboardingStatus(userId)).state).toBe("complete");
+  });
+
+  it("fails with a reason when nothing is submitted before the wait times out", async () => {
+    const { userId, event } = signUp({ tier: "pro" });
+
+    const run = await provision(event, { waits: { "wait-for-payment-details": null } });
+
+    expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    expect(vendors.stripe.requests).toEqual([]);
+    expect(vendors.clerk.requests).toEqual([]);
+    const status = await onboardingStatus(userId);
+    expect(status).toMatchObject({
+      state: "failed",
+      reason: "No plan and card were submitted within 7 days.",
+    });
+    expect(status.steps[0]).toMatchObject({ id: "plan", status: "failed" });
+  });
+});
+
+describe("provision-subscription: failures the user can act on", () => {
+  it.each([
+    ["declined", "decline", "Your card was declined."],
+    ["an expired token", "expired", "Your card details expired. Please enter them again."],
+  ])(
+    "a card %s → payment_failed with the reason; a new card continues the same run",
+    async (_, kind, reason) => {
+      const { userId, event } = signUp({ tier: "pro", confirmationToken: token(kind) });
+      const secondToken = token();
+      let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+
+      const run = await provision(event, {
+        waits: {
+          "wait-for-payment-details-2": async () => {
+            whileWaiting = await onboardingStatus(userId);
+            return submitted(userId, "pro", secondToken);
+          },
+        },
+      });
+
+      expect(whileWaiting).toMatchObject({
+        state: "payment_failed",
+        reason,
+        action: { type: "update_payment_method" },
+      });
+      expect(whileWaiting!.steps.find((s) => s.id === "payment-method")).toMatchObject({
+        status: "failed",
+        reason,
+      });
+      expect(run.error).toBeUndefined();
+      // Two attempts, each under its own key; one card saved, one trial, one Clerk write.
+      const setupRequests = stripeBodies("/v1/setup_intents");
+      expect(setupRequests).toHaveLength(2);
+      expect(setupRequests[0]!.idempotencyKey).not.toBe(setupRequests[1]!.idempotencyKey);
+      const saved = [...vendors.stripe.setupIntents.values()].filter(
+        (si) => si.status === "succeeded",
+      );
+      expect(saved).toHaveLength(1);
+      expect(stripeBodies("/v1/subscriptions")[0]!.body.default_payment_method).toBe(
+        saved[0]!.payment_method,
+      );
+      expect(succeeded(userId)).toMatchObject({ customers: 1, subscriptions: 1, clerkWrites: 1 });
+      expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
+    },
+  );
+
+  it("3-D Secure → action_required with the client secret; once the browser confirms, the run re-checks Stripe and completes", async () => {
+    const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
+    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+
+    const run = await provision(event, {
+      waits: {
+        "wait-for-card-confirmation": async () => {
+          whileWaiting = await onboardingStatus(userId);
+          const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+          // The browser passes 3-D Secure with the client secret, then tells the app.
+          vendors.stripe.completeSetupIntentAction(setupIntent!.id);
+          return onboardingPaymentConfirmed.create({ userId, setupIntentId: setupIntent!.id });
+        },
+      },
+    });
+
+    const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+    expect(whileWaiting).toMatchObject({
+      state: "action_required",
+      action: { type: "confirm_setup", clientSecret: setupIntent!.client_secret },
+    });
+    expect(run.waits).toEqual([
+      {
+        id: "wait-for-card-confirmation",
+        event: "app/onboarding.payment_confirmed",
+        timeout: CONFIRMATION_TIMEOUT,
+        if: "async.data.userId == event.data.id",
+      },
+    ]);
+    expect(run.error).toBeUndefined();
+    expect(vendors.stripe.count("GET", `/v1/setup_intents/${setupIntent!.id}`)).toBe(1);
+    expect(stripeBodies("/v1/subscriptions")[0]!.body.default_payment_method).toBe(
+      setupIntent!.payment_method,
+    );
+    expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
+  });
+
+  it("3-D Secure never finished → payment_failed once the wait times out; a new card still completes the run", async () => {
+    const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
+    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+
+    const run = await provision(event, {
+      waits: {
+        "wait-for-card-confirmation": null,
+        "wait-for-payment-details-2": async () => {
+          whileWaiting = await onboardingStatus(userId);
+          return submitted(userId, "pro", token());
+        },
+      },
+    });
+
+    expect(whileWaiting).toMatchObject({
+      state: "payment_failed",
+      reason: "Your bank did not confirm the card.",
+      action: { type: "update_payment_method" },
+    });
+    expect(run.error).toBeUndefined();
+    expect(succeeded(userId)).toMatchObject({ subscriptions: 1, clerkWrites: 1 });
+  });
+
+  it(`fails for good after ${MAX_CARD_ATTEMPTS} refused cards`, async () => {
+    const { userId, event } = signUp({ tier: "pro", confirmationToken: token("decline") });
+    const waits = Object.fromEntries(
+      Array.from({ length: MAX_CARD_ATTEMPTS }, (_, i) => [
+        `wait-for-payment-details-${i + 2}`,
+        () => submitted(userId, "pro", token("decline")),
+      ]),
+    );
+
+    const run = await provision(event, { waits });
+
+    expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    expect(stripeBodies("/v1/setup_intents")).toHaveLength(MAX_CARD_ATTEMPTS);
+    expect(vendors.stripe.requests.filter((r) => r.path === "/v1/subscriptions")).toEqual([]);
+    expect(await onboardingStatus(userId)).toMatchObject({
+      state: "failed",
+      reason: `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+    });
+  });
+});
+
+describe("provision-subscription: permanent failures", () => {
+  it("a tier outside the plan catalogue fails without touching Stripe or Clerk", async () => {
+    const { userId, event } = signUp({ tier: "price_1Free", confirmationToken: token() });
+
+    const run = await provision(event);
+
+    expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    expect(run.failures).toHaveLength(1);
+    expect(vendors.stripe.requests).toEqual([]);
+    expect(vendors.clerk.requests).toEqual([]);
+    const status = await onboardingStatus(userId);
+    expect(status).toMatchObject({
+      state: "failed",
+      reason: '"price_1Free" is not a plan we offer.',
+    });
+    expect((await stepsOf(userId)).plan).toMatchObject({ status: "failed" });
+  });
+
+  it("a request Stripe refuses (the price is gone) fails at once with Stripe's reason", async () => {
+    vendors.stripe.prices.delete(PRO);
+    const { userId, event } = signUp();
+
+    const run = await provision(event);
+
+    expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    expect(vendors.stripe.count("POST", "/v1/subscriptions")).toBe(1);
+    expect(vendors.clerk.requests).toEqual([]);
+    const status = await onboardingStatus(userId);
+    expect(status.state).toBe("failed");
+    expect(status.reason).toMatch(/^Stripe refused the request: /);
+    expect((await stepsOf(userId)).subscription).toMatchObject({ status: "failed" });
+  });
+
+  it("a user deleted in Clerk before the metadata write fails for good instead of retrying", async () => {
+    const { userId, event } = signUp();
+    vendors.clerk.users.delete(userId);
+
+    const run = await provision(event);
+
+    expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    expect(vendors.clerk.count("PATCH", `/v1/users/${userId}/metadata`)).toBe(1);
+    expect(await onboardingStatus(userId)).toMatchObject({
+      state: "failed",
+      reason: `The account ${userId} no longer exists`,
+    });
+  });
+
+  it("onFailure leaves a run that ran out of retries visibly failed, never stuck at running", async () => {
+    const { userId, event } = signUp();
+    vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 503, times: 100 });
+
+    const run = await provision(event);
+
+    // Inngest's attempts are used up: retries (5) + 1, each a real request.
+    expect(run.error).toBeDefined();
+    expect(vendors.stripe.count("POST", "/v1/subscriptions", { status: 503 })).toBe(6);
+    expect((await stepsOf(userId)).subscription).toMatchObject({ status: "running" });
+
+    // Inngest then sends inngest/function.failed to the failure handler, through serve().
+    const { POST } = serve({ client: inngest, functions: [provisionSubscription] });
+    const failed = {
+      name: "inngest/function.failed",
+      id: randomUUID(),
+      ts: Date.now(),
+      data: {
+        function_id: "onramp-provision-subscription",
+        run_id: await runIdOf(userId),
+        error: { name: "Error", message: run.error!.message },
+        event,
+      },
+    };
+    const response = await POST(
+      new NextRequest(
+        "http://localhost:3000/api/inngest?fnId=onramp-provision-subscription-failure&stepId=step",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            event: failed,
+            events: [failed],
+            steps: {},
+            ctx: { run_id: randomUUID(), attempt: 0 },
+          }),
+        },
+      ),
+      {},
+    );
+    expect(response.status).toBe(200);
+
+    const status = await onboardingStatus(userId);
+    expect(status.state).toBe("failed");
+    expect(status.reason).toMatch(/^Setting up your account failed \(.+\)/);
+    expect((await stepsOf(userId)).subscription).toMatchObject({
+      status: "failed",
+      reason: status.reason,
+    });
+  });
+});
+
+describe("provision-subscription: exactly once", () => {
+  const calls = [
+    ["the Stripe customer", "stripe", "POST", "/v1/customers"],
+    ["the SetupIntent", "stripe", "POST", "/v1/setup_intents"],
+    ["the subscription", "stripe", "POST", "/v1/subscriptions"],
+    ["the Clerk metadata write", "clerk", "PATCH", /^\/v1\/users\/[^/]+\/metadata$/],
+  ] as const;
+
+  it.each(calls)(
+    "%s failing once (5xx), and user.created delivered 3 times, still makes one of everything",
+    async (_, vendor, method, path) => {
+      const { userId, event } = signUp();
+      vendors[vendor].failNext(method, path, { status: 500 });
+
+      const runs = [];
+      for (let delivery = 0; delivery < 3; delivery++) runs.push(await provision(event));
+
+      expect(runs[0]!.error).toBeUndefined();
+      expect(runs[0]!.failures).toHaveLength(1);
+      expect(vendors[vendor].count(method, path, { status: 500 })).toBe(1);
+      for (const redelivery of runs.slice(1)) {
+        expect(redelivery.result).toEqual({
+          userId,
+          outcome: "skipped: another run provisions this user",
+        });
+      }
+      expect(succeeded(userId)).toEqual({
+        customers: 1,
+        setupIntents: 1,
+        subscriptions: 1,
+        clerkWrites: 1,
+      });
+      expect(vendors.stripe.customers.size).toBe(1);
+      expect(vendors.stripe.subscriptions.size).toBe(1);
+      expect((await onboardingStatus(userId)).state).toBe("complete");
+    },
+  );
+
+  it.each([
+    ["customer", "/v1/customers", () => vendors.stripe.customers.size],
+    ["SetupIntent", "/v1/setup_intents", () => vendors.stripe.setupIntents.size],
+    ["subscription", "/v1/subscriptions", () => vendors.stripe.subscriptions.size],
+  ])(
+    "a %s Stripe created but whose answer was lost is replayed on retry, not created twice",
+    async (_, path, created) => {
+      const { userId, event } = signUp();
+      // Stripe acts on the request, then the connection drops before the answer arrives.
+      const stripe = vendors.stripe.handler();
+      vendors.server.use(
+        http.post(
+          `${vendors.stripe.baseUrl}${path}`,
+          async ({ request, requestId }) => {
+            await stripe.run({ request, requestId });
+            return HttpResponse.error();
+          },
+          { once: true },
+        ),
+      );
+
+      const run = await provision(event);
+
+      expect(run.error).toBeUndefined();
+      expect(run.failures).toHaveLength(1);
+      const attempts = stripeBodies(path);
+      expect(attempts).toHaveLength(2);
+      expect(attempts[1]!.idempotencyKey).toBe(attempts[0]!.idempotencyKey);
+      expect(created()).toBe(1);
+      expect(succeeded(userId)).toMatchObject({ clerkWrites: 1 });
+      expect((await onboardingStatus(userId)).state).toBe("complete");
+    },
+  );
+
+  it("Clerk's 429 is retried after its Retry-After", async () => {
+    const { userId, event } = signUp();
+    vendors.clerk.failNext("PATCH", `/v1/users/${userId}/metadata`, {
+      status: 429,
+      headers: { "retry-after": "3" },
+    });
+
+    const run = await provision(event);
+
+    expect(run.failures).toEqual([expect.objectContaining({ name: "RetryAfterError" })]);
+    expect(run.error).toBeUndefined();
+    expect(succeeded(userId).clerkWrites).toBe(1);
+  });
+});
+
+describe("provision-subscription: billing not configured", () => {
+  it("skips billing with a clear status and still onboards the user", async () => {
+    vi.stubEnv("STRIPE_SECRET_KEY", "");
+    vi.resetModules();
+    try {
+      const { provisionSubscription: withoutBilling } =
+        await import("@/inngest/functions/provision-subscription");
+      const status = await import("@/lib/onboarding/status");
+      const { userId, event } = signUp({ tier: "pro", confirmationToken: token() });
+
+      const run = await runFunction(withoutBilling, event);
+
+      expect(run.error).toBeUndefined();
+      expect(run.result).toEqual({ userId, outcome: "complete", billing: "skipped" });
+      expect(vendors.stripe.requests).toEqual([]);
+      expect(vendors.clerk.requests[0]!.body).toEqual({
+        public_metadata: { onboardingComplete: true, tier: "pro" },
+        unsafe_metadata: { confirmationToken: null },
+      });
+      expect(vendors.clerk.users.get(userId)!.public_metadata).toEqual({
+        onboardingComplete: true,
+        tier: "pro",
+      });
+      const progress = await status.onboardingStatus(userId);
+      expect(progress.state).toBe("complete");
+      for (const id of ["plan", "customer", "payment-method", "subscription"]) {
+        expect(progress.steps.find((s) => s.id === id)).toMatchObject({
+          status: "skipped",
+          reason: "Billing is not configured",
+        });
+      }
+      expect(progress.steps.find((s) => s.id === "account")).toMatchObject({ status: "done" });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
+
+async function runIdOf(userId: string) {
+  const db = await getDb();
+  const [row] = await db.select().from(onboarding).where(eq(onboarding.clerkUserId, userId));
+  return row!.runId!;
+}

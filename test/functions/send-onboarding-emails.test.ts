@@ -1,0 +1,284 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { HttpResponse, http } from "msw";
+import { renderToStaticMarkup } from "react-dom/server";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
+import { getDb } from "@/lib/db/client";
+import { emails, users } from "@/lib/db/schema";
+import { recordSteps } from "@/lib/onboarding/progress";
+import { onboardingStatus } from "@/lib/onboarding/status";
+import { runFunction, type RunOptions } from "@/test/support/inngest-run";
+import { setupVendors } from "@/test/support/vendors";
+
+const vendors = setupVendors();
+
+beforeAll(() => getDb());
+
+afterEach(() => {
+  // Every request matched Resend's published spec (addresses, tags, idempotency key).
+  expect(vendors.resend.violations).toEqual([]);
+});
+
+function signUp(fields: { email?: string | null; first_name?: string } = {}) {
+  const address =
+    fields.email === undefined ? `grace.${randomUUID().slice(0, 8)}@example.com` : fields.email;
+  const user = vendors.clerk.addUser({
+    ...(address ? { email: address } : {}),
+    first_name: fields.first_name ?? "Grace",
+    last_name: "Hopper",
+  });
+  const event = { id: `clerk-msg_${randomUUID()}`, name: "clerk/user.created", data: user };
+  return { userId: user.id, address, event };
+}
+
+const send = (event: { name: string; data: unknown }, options?: RunOptions) =>
+  runFunction(sendOnboardingEmails, event, options);
+
+/** The users row as the Stripe subscription sync (and the user.deleted sync) leave it. */
+async function userRow(userId: string, fields: { subscriptionStatus?: string; deletedAt?: Date }) {
+  const db = await getDb();
+  await db
+    .insert(users)
+    .values({ clerkUserId: userId, ...fields })
+    .onConflictDoUpdate({ target: users.clerkUserId, set: fields });
+}
+
+const receipts = async (userId: string) =>
+  (await getDb()).select().from(emails).where(eq(emails.clerkUserId, userId));
+
+describe("send-onboarding-emails", () => {
+  it("sends the welcome email at once and, after TRIAL_OFFER_DELAY, the trial offer to a user still trialing", async () => {
+    const { userId, address, event } = signUp();
+    await userRow(userId, { subscriptionStatus: "trialing" });
+    let sentBeforeSleep: string[] = [];
+
+    const run = await send(event, {
+      onSleep: () => {
+        sentBeforeSleep = vendors.resend.emails.map((e) => e.subject);
+      },
+    });
+
+    expect(run.error).toBeUndefined();
+    expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: "sent" });
+    expect(run.sleeps).toEqual([{ id: "wait-before-trial-offer", duration: "3d" }]);
+    expect(sentBeforeSleep).toEqual(["Welcome to onramp"]);
+
+    const [welcome, offer] = vendors.resend.emails;
+    for (const [email, kind] of [
+      [welcome, "welcome"],
+      [offer, "trial_offer"],
+    ] as const) {
+      expect(email).toMatchObject({
+        from: process.env.EMAIL_FROM,
+        to: address,
+        tags: [{ name: "kind", value: kind }],
+        idempotencyKey: `${kind}/${userId}`,
+      });
+      expect(email!.html).toContain("Grace");
+      expect(email!.text).toMatch(/grace/i);
+    }
+    expect(offer!.subject).toBe("Make the most of your onramp trial");
+
+    const rows = await receipts(userId);
+    expect(rows.map((r) => [r.kind, r.transport, r.resendId]).sort()).toEqual(
+      [
+        ["trial_offer", "resend", offer!.id],
+        ["welcome", "resend", welcome!.id],
+      ].sort(),
+    );
+    expect(
+      (await onboardingStatus(userId)).steps.find((s) => s.id === "welcome-email"),
+    ).toMatchObject({ status: "done" });
+  });
+
+  it("until Stripe's first subscription event, goes by the trial provisioning started", async () => {
+    const { userId, event } = signUp();
+    await recordSteps(userId, "subscription", "done");
+
+    const run = await send(event);
+
+    expect(run.result).toMatchObject({ trialOffer: "sent" });
+    expect(vendors.resend.emailsOfKind("trial_offer")).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      "converted to a paid plan",
+      (userId: string) => userRow(userId, { subscriptionStatus: "trialing" }),
+      (userId: string) => userRow(userId, { subscriptionStatus: "active" }),
+      "skipped: the subscription is active, no longer trialing",
+    ],
+    [
+      "deleted",
+      (userId: string) => userRow(userId, { subscriptionStatus: "trialing" }),
+      (userId: string) => userRow(userId, { deletedAt: new Date() }),
+      "skipped: the account was deleted",
+    ],
+    [
+      "never given a trial (billing skipped)",
+      (userId: string) => recordSteps(userId, "subscription", "skipped"),
+      async () => {},
+      "skipped: no trial was started",
+    ],
+  ])("skips the trial offer for a user %s", async (_, before, duringDelay, outcome) => {
+    const { userId, event } = signUp();
+    await before(userId);
+
+    const run = await send(event, { onSleep: () => duringDelay(userId) });
+
+    expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: outcome });
+    expect(vendors.resend.emails.map((e) => e.tags[0]?.value)).toEqual(["welcome"]);
+  });
+
+  it("is cancelled by user.deleted: a run cancelled during the delay sends no trial offer", async () => {
+    const { userId, event } = signUp();
+    await userRow(userId, { subscriptionStatus: "trialing" });
+
+    const run = await send(event, { onSleep: () => "cancel" });
+
+    expect(run.cancelled).toBe(true);
+    expect(vendors.resend.emails.map((e) => e.tags[0]?.value)).toEqual(["welcome"]);
+    const [config] = (
+      sendOnboardingEmails as unknown as {
+        getConfig(opts: { baseUrl: URL; appPrefix: string }): Record<string, unknown>[];
+      }
+    ).getConfig({ baseUrl: new URL("http://localhost:3000/api/inngest"), appPrefix: "onramp" });
+    expect(config).toMatchObject({
+      idempotency: "event.data.id",
+      concurrency: { key: "event.data.id", limit: 1 },
+      throttle: { limit: 1, period: "1s" },
+      cancel: [{ event: "clerk/user.deleted", if: "event.data.id == async.data.id" }],
+    });
+  });
+
+  it("sends each kind once: each send failing once (5xx), and user.created delivered 3 times", async () => {
+    const { userId, event } = signUp();
+    await userRow(userId, { subscriptionStatus: "trialing" });
+    vendors.resend.failNext("POST", "/emails", { status: 500 });
+
+    const runs = [];
+    for (let delivery = 0; delivery < 3; delivery++) {
+      runs.push(
+        await send(event, {
+          onSleep: () => {
+            if (delivery === 0) vendors.resend.failNext("POST", "/emails", { status: 503 });
+          },
+        }),
+      );
+    }
+
+    expect(runs[0]!.failures).toHaveLength(2);
+    expect(runs[0]!.result).toMatchObject({ welcome: "sent", trialOffer: "sent" });
+    for (const redelivery of runs.slice(1)) {
+      expect(redelivery.result).toEqual({
+        userId,
+        welcome: "already sent",
+        trialOffer: "already sent",
+      });
+    }
+    expect(vendors.resend.count("POST", "/emails", { status: "success" })).toBe(2);
+    expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
+    expect(vendors.resend.emailsOfKind("trial_offer")).toHaveLength(1);
+    expect(await receipts(userId)).toHaveLength(2);
+  });
+
+  it("does not send twice when Resend sent the email but its answer was lost", async () => {
+    const { userId, event } = signUp();
+    const resend = vendors.resend.handler();
+    vendors.server.use(
+      http.post(
+        `${vendors.resend.baseUrl}/emails`,
+        async ({ request, requestId }) => {
+          await resend.run({ request, requestId });
+          return HttpResponse.error();
+        },
+        { once: true },
+      ),
+    );
+
+    const run = await send(event, { onSleep: () => "cancel" });
+
+    expect(run.failures).toHaveLength(1);
+    const attempts = vendors.resend.requests;
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]!.idempotencyKey).toBe(attempts[0]!.idempotencyKey);
+    expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
+    expect(await receipts(userId)).toHaveLength(1);
+  });
+
+  it("retries Resend's rate limit, and does not retry an email Resend rejects as invalid", async () => {
+    const limited = signUp();
+    vendors.resend.failNext("POST", "/emails", { status: 429, headers: { "retry-after": "1" } });
+    const retried = await send(limited.event, { onSleep: () => "cancel" });
+    expect(retried.failures).toEqual([expect.objectContaining({ name: "RetryAfterError" })]);
+    expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
+
+    const rejected = signUp();
+    vendors.resend.failNext("POST", "/emails", {
+      status: 422,
+      body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." },
+    });
+    const run = await send(rejected.event);
+    expect(run.error).toMatchObject({
+      name: "NonRetriableError",
+      message: "Resend refused the email (validation_error): Invalid `to` field.",
+    });
+    expect(vendors.resend.count("POST", "/emails", { status: 422 })).toBe(1);
+    expect(await receipts(rejected.userId)).toEqual([]);
+  });
+
+  it("skips a user without an email address", async () => {
+    const { userId, event } = signUp({ email: null });
+
+    const run = await send(event);
+
+    expect(run.result).toEqual({ userId, welcome: "skipped: no email address" });
+    expect(vendors.resend.requests).toEqual([]);
+    expect(
+      (await onboardingStatus(userId)).steps.find((s) => s.id === "welcome-email"),
+    ).toMatchObject({ status: "skipped", reason: "No email address" });
+  });
+});
+
+describe("send-onboarding-emails without RESEND_API_KEY", () => {
+  it("keeps the emails in the outbox, shown at /dev/emails in development only", async () => {
+    vi.stubEnv("RESEND_API_KEY", "");
+    vi.resetModules();
+    try {
+      const { sendOnboardingEmails: toOutbox } =
+        await import("@/inngest/functions/send-onboarding-emails");
+      const { userId, address, event } = signUp({ first_name: "Outbox" });
+      await userRow(userId, { subscriptionStatus: "trialing" });
+
+      const run = await runFunction(toOutbox, event);
+
+      expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: "sent" });
+      expect(vendors.resend.requests).toEqual([]);
+      const rows = await receipts(userId);
+      expect(rows.map((r) => [r.kind, r.transport, r.to]).sort()).toEqual([
+        ["trial_offer", "outbox", address],
+        ["welcome", "outbox", address],
+      ]);
+      expect(rows[0]!.html).toContain("Outbox");
+
+      // Outside development the page does not exist.
+      const { default: OutboxPageInTest } = await import("@/app/dev/emails/page");
+      await expect(OutboxPageInTest()).rejects.toMatchObject({
+        digest: expect.stringContaining("404"),
+      });
+
+      vi.stubEnv("NODE_ENV", "development");
+      vi.resetModules();
+      const { default: OutboxPage } = await import("@/app/dev/emails/page");
+      const html = renderToStaticMarkup(await OutboxPage());
+      expect(html).toContain("Welcome to onramp");
+      expect(html).toContain(address!);
+      // Each email renders in an iframe whose sandbox allows nothing (no script, no navigation).
+      expect(html).toMatch(/<iframe[^>]*sandbox=""[^>]*srcDoc="[^"]*Outbox/i);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});

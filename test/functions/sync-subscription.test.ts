@@ -1,0 +1,208 @@
+import { randomUUID } from "node:crypto";
+import { InngestTestEngine } from "@inngest/test";
+import { eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import { afterEach, describe, expect, it } from "vitest";
+import { syncSubscription } from "@/inngest/functions/sync-subscription";
+import { getDb } from "@/lib/db/client";
+import { orgs, users } from "@/lib/db/schema";
+import { setupVendors } from "@/test/support/vendors";
+
+const vendors = setupVendors();
+afterEach(() => expect(vendors.stripe.violations).toEqual([]));
+
+const pro = process.env.STRIPE_PRICE_PRO!;
+const enterprise = process.env.STRIPE_PRICE_ENTERPRISE!;
+const unique = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
+
+type EventType = "created" | "updated" | "deleted";
+/** The event as the Stripe route forwards it: the subscription object as Stripe sent it then. */
+const deliver = (type: EventType, subscription: Stripe.Subscription) =>
+  new InngestTestEngine({
+    function: syncSubscription,
+    events: [
+      {
+        name: `stripe/customer.subscription.${type}`,
+        data: structuredClone(subscription),
+      } as never,
+    ],
+  }).execute();
+
+async function userWithCustomer() {
+  const customer = vendors.stripe.createCustomer();
+  const clerkUserId = unique("user");
+  const db = await getDb();
+  await db.insert(users).values({ clerkUserId, stripeCustomerId: customer.id, tier: "pro" });
+  return { clerkUserId, customerId: customer.id };
+}
+
+async function orgWithCustomer() {
+  const customer = vendors.stripe.createCustomer();
+  const clerkOrgId = unique("org");
+  const db = await getDb();
+  await db.insert(orgs).values({ clerkOrgId, name: "Acme", stripeCustomerId: customer.id });
+  return { clerkOrgId, customerId: customer.id };
+}
+
+const userRow = async (id: string) =>
+  (await (await getDb()).select().from(users).where(eq(users.clerkUserId, id)))[0];
+const orgRow = async (id: string) =>
+  (await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, id)))[0];
+
+describe("sync-subscription", () => {
+  it("writes a user's trial subscription: status, tier and trial end", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: pro,
+      trialDays: 14,
+    });
+
+    const { result, error } = await deliver("created", subscription);
+
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({
+      appliedTo: { userId: clerkUserId },
+      status: "trialing",
+      tier: "pro",
+    });
+    expect(await userRow(clerkUserId)).toMatchObject({
+      stripeSubscriptionId: subscription.id,
+      subscriptionStatus: "trialing",
+      tier: "pro",
+      trialEndsAt: new Date(subscription.trial_end! * 1000),
+    });
+    expect(vendors.stripe.count("GET", `/v1/subscriptions/${subscription.id}`)).toBe(1);
+  });
+
+  it("writes an org's seats from the item quantity, re-fetched rather than taken from the event", async () => {
+    const { clerkOrgId, customerId } = await orgWithCustomer();
+    // The stand-in hands out its live object; the event carries a snapshot.
+    const asSent = structuredClone(
+      vendors.stripe.createSubscription({
+        customer: customerId,
+        price: enterprise,
+        quantity: 5,
+      }),
+    );
+    // By the time the (older) event is handled, Stripe already has 8 seats.
+    vendors.stripe.updateSubscription(asSent.id, { quantity: 8 });
+
+    const { result } = await deliver("created", asSent);
+
+    expect(asSent.items.data[0]!.quantity).toBe(5);
+    expect(result).toMatchObject({
+      appliedTo: { orgId: clerkOrgId },
+      seats: 8,
+      tier: "enterprise",
+    });
+    expect(await orgRow(clerkOrgId)).toMatchObject({
+      stripeSubscriptionId: asSent.id,
+      subscriptionStatus: "active",
+      purchasedSeats: 8,
+    });
+  });
+
+  it("applies events in any order: the last run writes what Stripe says now", async () => {
+    const { clerkOrgId, customerId } = await orgWithCustomer();
+    const created = structuredClone(
+      vendors.stripe.createSubscription({
+        customer: customerId,
+        price: enterprise,
+        quantity: 2,
+      }),
+    );
+    const updated = vendors.stripe.updateSubscription(created.id, { quantity: 6 });
+
+    await deliver("updated", updated);
+    await deliver("created", created); // delivered late
+
+    expect(await orgRow(clerkOrgId)).toMatchObject({ purchasedSeats: 6 });
+  });
+
+  it("sets seats to 0 and the status to canceled when the subscription ends", async () => {
+    const { clerkOrgId, customerId } = await orgWithCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: enterprise,
+      quantity: 4,
+    });
+    await deliver("created", subscription);
+    const canceled = vendors.stripe.updateSubscription(subscription.id, { status: "canceled" });
+
+    await deliver("deleted", canceled);
+
+    expect(await orgRow(clerkOrgId)).toMatchObject({
+      subscriptionStatus: "canceled",
+      purchasedSeats: 0,
+    });
+  });
+
+  it("does not let a late cancellation of an old subscription overwrite its successor", async () => {
+    const { clerkOrgId, customerId } = await orgWithCustomer();
+    const old = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: enterprise,
+      quantity: 1,
+    });
+    const successor = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: enterprise,
+      quantity: 9,
+    });
+    await deliver("created", successor);
+    const oldCanceled = vendors.stripe.updateSubscription(old.id, { status: "canceled" });
+
+    const { result } = await deliver("deleted", oldCanceled);
+
+    expect(result).toMatchObject({ skipped: expect.any(String) });
+    expect(await orgRow(clerkOrgId)).toMatchObject({
+      stripeSubscriptionId: successor.id,
+      subscriptionStatus: "active",
+      purchasedSeats: 9,
+    });
+  });
+
+  it("keeps the user's tier when the price is not in the catalogue", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: "price_legacy_plan",
+    });
+    const { result } = await deliver("updated", subscription);
+    expect(result).toMatchObject({ tier: null });
+    expect(await userRow(clerkUserId)).toMatchObject({ tier: "pro", subscriptionStatus: "active" });
+  });
+
+  it("ends cleanly, with the reason, for a customer no user or org has", async () => {
+    const stranger = vendors.stripe.createCustomer();
+    const subscription = vendors.stripe.createSubscription({ customer: stranger.id });
+    const { result, error } = await deliver("created", subscription);
+    expect(error).toBeUndefined();
+    expect(result).toEqual({
+      subscriptionId: subscription.id,
+      skipped: expect.stringContaining(stranger.id),
+    });
+  });
+
+  it("fails without retrying when Stripe does not know the subscription", async () => {
+    const { customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({ customer: customerId });
+    vendors.stripe.subscriptions.delete(subscription.id);
+    const { error } = await deliver("updated", subscription);
+    expect(error).toMatchObject({
+      name: "NonRetriableError",
+      message: expect.stringMatching(/No such subscription/),
+    });
+  });
+
+  it("fails with a retriable error when Stripe has a transient failure", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({ customer: customerId });
+    vendors.stripe.failNext("GET", /^\/v1\/subscriptions\//, { status: 503 });
+    const { error } = await deliver("updated", subscription);
+    expect(error).toBeDefined();
+    expect(error).not.toMatchObject({ name: "NonRetriableError" });
+    expect(await userRow(clerkUserId)).toMatchObject({ subscriptionStatus: null });
+  });
+});

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { InngestTestEngine } from "@inngest/test";
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { syncUser } from "@/inngest/functions/sync-user";
+import { getDb } from "@/lib/db/client";
+import { users } from "@/lib/db/schema";
+import { setupVendors } from "@/test/support/vendors";
+
+const vendors = setupVendors();
+afterEach(() => {
+  // The sync reads only the event: no vendor is called.
+  expect(vendors.clerk.requests).toEqual([]);
+  expect(vendors.stripe.requests).toEqual([]);
+});
+
+const sample = (file: string) =>
+  JSON.parse(
+    readFileSync(path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks", file), "utf8"),
+  ).data;
+
+/** A Clerk sample for a fresh user id, at the given `updated_at`. */
+function userEvent(
+  type: "user.created" | "user.updated",
+  userId: string,
+  updatedAt: number,
+  changes = {},
+) {
+  const file = type === "user.created" ? "user.created.clerk-docs.json" : "user.updated.json";
+  return {
+    name: `clerk/${type}`,
+    data: { ...sample(file), id: userId, updated_at: updatedAt, ...changes },
+  };
+}
+
+const deletedEvent = (userId: string) => ({
+  name: "clerk/user.deleted",
+  data: { ...sample("user.deleted.json"), id: userId },
+  ts: Date.parse("2026-03-01T12:00:00Z"),
+});
+
+/** A fresh engine per delivery, as Inngest would start a fresh run. */
+const deliver = (event: { name: string; data: Record<string, unknown>; ts?: number }) =>
+  new InngestTestEngine({ function: syncUser, events: [event as never] }).execute();
+
+async function row(userId: string) {
+  const db = await getDb();
+  const [found] = await db.select().from(users).where(eq(users.clerkUserId, userId));
+  return found;
+}
+
+const newUserId = () => `user_${randomUUID().replaceAll("-", "")}`;
+
+describe("sync-user", () => {
+  it("creates the row from user.created, with the primary email", async () => {
+    const userId = newUserId();
+    const { result, error } = await deliver(userEvent("user.created", userId, 1_654_012_591_835));
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ userId, outcome: "written" });
+    expect(await row(userId)).toMatchObject({
+      email: "example@example.org",
+      firstName: "Example",
+      lastName: "Example",
+      clerkUpdatedAt: new Date(1_654_012_591_835),
+      deletedAt: null,
+    });
+  });
+
+  it("applies a newer user.updated and ignores an older delivery that arrives later", async () => {
+    const userId = newUserId();
+    await deliver(userEvent("user.created", userId, 1000));
+    await deliver(userEvent("user.updated", userId, 3000, { last_name: "Newest" }));
+    const late = await deliver(userEvent("user.updated", userId, 2000, { last_name: "Stale" }));
+
+    expect(late.result).toMatchObject({ outcome: expect.stringMatching(/^skipped/) });
+    expect(await row(userId)).toMatchObject({ lastName: "Newest", clerkUpdatedAt: new Date(3000) });
+  });
+
+  it("does not rewrite the row for a replay of the same version", async () => {
+    const userId = newUserId();
+    const event = userEvent("user.created", userId, 1000);
+    await deliver(event);
+    const before = await row(userId);
+    const replay = await deliver(event);
+
+    expect(replay.result).toMatchObject({ outcome: expect.stringMatching(/^skipped/) });
+    expect((await row(userId))!.updatedAt).toEqual(before!.updatedAt);
+  });
+
+  it("soft-deletes on user.deleted, keeping the row, and a late user.updated does not revive it", async () => {
+    const userId = newUserId();
+    await deliver(userEvent("user.created", userId, 1000));
+    const deleted = await deliver(deletedEvent(userId));
+    await deliver(userEvent("user.updated", userId, 5000, { last_name: "Ghost" }));
+
+    expect(deleted.result).toEqual({ userId, outcome: "deleted" });
+    expect(await row(userId)).toMatchObject({
+      deletedAt: new Date("2026-03-01T12:00:00Z"),
+      lastName: "Example",
+    });
+  });
+
+  it("keeps a deletion that arrives before the creation", async () => {
+    const userId = newUserId();
+    await deliver(deletedEvent(userId));
+    const created = await deliver(userEvent("user.created", userId, 1000));
+
+    expect(created.result).toMatchObject({ outcome: expect.stringMatching(/deleted/) });
+    expect(await row(userId)).toMatchObject({ email: null, deletedAt: expect.any(Date) });
+  });
+
+  it("treats a repeated user.deleted as done", async () => {
+    const userId = newUserId();
+    await deliver(deletedEvent(userId));
+    const again = await deliver(deletedEvent(userId));
+    expect(again.result).toEqual({ userId, outcome: "already deleted" });
+  });
+
+  it("fails without retrying when user.deleted names no user", async () => {
+    const { error } = await deliver({ name: "clerk/user.deleted", data: { deleted: true } });
+    expect(error).toMatchObject({
+      name: "NonRetriableError",
+      message: expect.stringMatching(/no user id/),
+    });
+  });
+});
