@@ -1,4 +1,5 @@
 import { inngest } from "@/inngest/client";
+import { logger } from "@/lib/logger";
 
 /**
  * What every webhook route shares: a size limit checked before any verification work, the
@@ -57,7 +58,7 @@ export const rejected = (reason: string) => answer(400, { error: reason });
  * sender keeps retrying (Svix for about a day, Stripe for three) until the secret is configured.
  */
 export function notConfigured(variable: string) {
-  console.error(`Webhook received but ${variable} is not set; answering 503 so it is retried`);
+  logger.error("webhook received but not verifiable; answering 503 so it is retried", { variable });
   return answer(503, { error: `Webhook verification is not configured (${variable})` });
 }
 
@@ -66,7 +67,7 @@ export async function forwardToInngest(event: ForwardedEvent) {
   try {
     await inngest.send(event);
   } catch (error) {
-    console.error(`Could not send ${event.name} (${event.id}) to Inngest`, error);
+    logger.error("could not queue webhook event", { event: event.name, eventId: event.id }, error);
     return answer(502, { error: "The event could not be queued; retry later" });
   }
   return answer(200, { received: true, id: event.id });
