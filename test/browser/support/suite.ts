@@ -111,6 +111,3 @@ export function setupBrowserSuite(): () => BrowserSuite {
     return suite;
   };
 }
-
-/** The same as setupBrowserSuite (as test/support/vendors offers useVendors and setupVendors). */
-export const useBrowserSuite = setupBrowserSuite;
