@@ -1,11 +1,18 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { isFieldError, plainClerkError } from "@/app/_lib/clerk-errors";
 import { Alert, Button, FieldError, inputClass } from "./ui";
 
 const RESEND_COOLDOWN_SECONDS = 30;
 
 export type CodeResult = { error: string | null; field?: boolean };
+
+/** A refused code, in plain words; a wrong or expired code marks the code field itself. */
+export const codeRejected = (error: unknown): CodeResult => ({
+  error: plainClerkError(error),
+  field: isFieldError(error, ["code"]),
+});
 
 /**
  * The second step of sign-up and sign-in: the code from the email. Used by both flows; the

@@ -4,9 +4,10 @@ import { useSignIn } from "@clerk/nextjs";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useRef, useState, type FormEvent } from "react";
-import { EmailCodeForm, type CodeResult } from "@/app/_components/email-code-form";
+import { EmailCodeForm, codeRejected, type CodeResult } from "@/app/_components/email-code-form";
 import { Alert, Button, Card, FieldError, inputClass } from "@/app/_components/ui";
 import { isFieldError, plainClerkError } from "@/app/_lib/clerk-errors";
+import { navigateAfterFinalize } from "@/app/_lib/clerk-navigation";
 import { isEmailAddress } from "@/app/_lib/email";
 import { paths } from "@/lib/onboarding/gate";
 
@@ -58,25 +59,14 @@ export function SignInForm({ redirectTo }: { redirectTo: string }) {
 
   async function verify(code: string): Promise<CodeResult> {
     const verified = await signIn.emailCode.verifyCode({ code });
-    if (verified.error) {
-      return {
-        error: plainClerkError(verified.error),
-        field: isFieldError(verified.error, ["code"]),
-      };
-    }
+    if (verified.error) return codeRejected(verified.error);
     if (signIn.status !== "complete") {
       return {
         error:
           "Your account needs a second step this page doesn't support yet. Please contact support.",
       };
     }
-    const finished = await signIn.finalize({
-      navigate: ({ decorateUrl }) => {
-        const url = decorateUrl(redirectTo);
-        if (url.startsWith("http")) window.location.href = url;
-        else router.push(url);
-      },
-    });
+    const finished = await signIn.finalize({ navigate: navigateAfterFinalize(router, redirectTo) });
     return finished.error ? { error: plainClerkError(finished.error) } : { error: null };
   }
 

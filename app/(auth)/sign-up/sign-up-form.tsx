@@ -10,10 +10,11 @@ import {
   useCollectCard,
   type CollectedCard,
 } from "@/app/_components/card-field";
-import { EmailCodeForm, type CodeResult } from "@/app/_components/email-code-form";
+import { EmailCodeForm, codeRejected, type CodeResult } from "@/app/_components/email-code-form";
 import { PlanPicker, type PlanOption } from "@/app/_components/plan-picker";
 import { Alert, Button, Card, FieldError, inputClass } from "@/app/_components/ui";
 import { clerkErrorCode, isFieldError, plainClerkError } from "@/app/_lib/clerk-errors";
+import { navigateAfterFinalize } from "@/app/_lib/clerk-navigation";
 import { isEmailAddress } from "@/app/_lib/email";
 import type { Tier } from "@/lib/billing/plans";
 import { paths } from "@/lib/onboarding/gate";
@@ -113,12 +114,7 @@ function SignUpFlow({
 
   async function verify(code: string): Promise<CodeResult> {
     const verified = await signUp.verifications.verifyEmailCode({ code });
-    if (verified.error) {
-      return {
-        error: plainClerkError(verified.error),
-        field: isFieldError(verified.error, ["code"]),
-      };
-    }
+    if (verified.error) return codeRejected(verified.error);
     if (signUp.status !== "complete") {
       return {
         error:
@@ -126,11 +122,7 @@ function SignUpFlow({
       };
     }
     const finished = await signUp.finalize({
-      navigate: ({ decorateUrl }) => {
-        const url = decorateUrl(paths.afterSignUp);
-        if (url.startsWith("http")) window.location.href = url;
-        else router.push(url);
-      },
+      navigate: navigateAfterFinalize(router, paths.afterSignUp),
     });
     return finished.error ? { error: plainClerkError(finished.error) } : { error: null };
   }
