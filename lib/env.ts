@@ -27,7 +27,7 @@ const databaseUrl = z.string().refine((value) => /^(pglite:|postgres(ql)?:\/\/)/
     'a PostgreSQL URL (postgres://user:password@host/db, a Neon URL) or "pglite:<directory>" for the embedded database',
 });
 
-export const server = {
+const server = {
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_URL: url("the app's public origin").default("http://localhost:3000"),
 
@@ -76,7 +76,7 @@ export const server = {
   TRIAL_OFFER_DELAY: duration.default("3d"),
 };
 
-export const client = {
+const client = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: prefixed(
     ["pk_test_", "pk_live_"],
     "a Clerk publishable key",
@@ -90,7 +90,7 @@ export const client = {
 type Shape = { [K in keyof typeof server | keyof typeof client]: unknown };
 
 /** What a production server cannot run without; `next build` is exempt so one build runs anywhere. */
-export function missingProductionSecrets(values: Partial<Record<keyof Shape, unknown>>) {
+function missingProductionSecrets(values: Partial<Record<keyof Shape, unknown>>) {
   const missing: { name: keyof Shape; message: string }[] = [];
   const need = (name: keyof Shape, why: string) => {
     if (values[name] === undefined || values[name] === "") {
