@@ -1,13 +1,15 @@
 import { isClerkAPIResponseError } from "@clerk/backend/errors";
 import type { OrganizationMembership } from "@clerk/backend";
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import Stripe from "stripe";
 import { billingPortalUrl } from "@/lib/billing/account";
 import { priceFor } from "@/lib/billing/plans";
+import { hasEnded, isPaying, payingStatuses } from "@/lib/billing/subscription-status";
 import { clerk } from "@/lib/clerk";
 import { getDb } from "@/lib/db/client";
 import { orgs, orgSeatAssignments } from "@/lib/db/schema";
 import { env } from "@/lib/env";
+import { paths } from "@/lib/onboarding/gate";
 import { createOrgStripeCustomer, findOrgStripeCustomerId, upsertOrg } from "@/lib/orgs";
 import { stripe } from "@/lib/stripe";
 
@@ -23,11 +25,6 @@ import { stripe } from "@/lib/stripe";
 export const seatTier = "enterprise" as const;
 export const maxSeatsPerPurchase = 1000;
 export const orgAdminRole = "org:admin";
-export const licensingPath = "/org/licensing";
-
-/** Statuses under which assigned seats count as licensed (past_due: Stripe is still retrying). */
-const payingStatuses = ["active", "trialing", "past_due"];
-const endedStatuses = ["canceled", "incomplete_expired"];
 
 export type LicensingErrorCode =
   | "signed_out"
@@ -38,6 +35,7 @@ export type LicensingErrorCode =
   | "invalid_quantity"
   | "billing_off"
   | "already_subscribed"
+  | "checkout_starting"
   | "no_subscription"
   | "not_ready"
   | "vendor_unavailable";
@@ -237,8 +235,8 @@ export async function seatSummary(orgId: string): Promise<SeatSummary> {
     free: Math.max(0, purchased - assigned),
     overAssignedBy: Math.max(0, assigned - purchased),
     subscriptionStatus: status,
-    hasSubscription: Boolean(row?.subscriptionId) && !endedStatuses.includes(status ?? ""),
-    paying: payingStatuses.includes(status ?? ""),
+    hasSubscription: Boolean(row?.subscriptionId) && !hasEnded(status),
+    paying: isPaying(status),
     stripeCustomerId: row?.stripeCustomerId ?? null,
   };
 }
@@ -274,7 +272,7 @@ export async function isLicensed(orgId: string, userId: string): Promise<boolean
         eq(orgSeatAssignments.clerkOrgId, orgId),
         eq(orgSeatAssignments.clerkUserId, userId),
         sql`${orgs.deletedAt} is null`,
-        inArray(orgs.subscriptionStatus, payingStatuses),
+        inArray(orgs.subscriptionStatus, [...payingStatuses]),
       ),
     );
   return row !== undefined;
@@ -513,12 +511,13 @@ function stripeFailure(error: unknown): LicensingError {
   );
 }
 
-const appUrl = (query: string) => new URL(`${licensingPath}${query}`, env.APP_URL).href;
+const appUrl = (query: string) => new URL(`${paths.licensing}${query}`, env.APP_URL).href;
 
 /**
  * An admin buys seats: a Stripe Checkout session (subscription mode, quantity adjustable on
  * Checkout) for the org's own customer. Refused while the org has a subscription: seats are
- * then changed in the Portal, so an org never pays for two.
+ * then changed in the Portal, so an org never pays for two. While a Checkout is open, every admin
+ * who asks gets that same one (its quantity can be changed on Stripe's page).
  */
 export async function startSeatCheckout(auth: SessionAuth, quantity: number): Promise<string> {
   const { orgId, userId } = orgAdmin(auth);
@@ -543,10 +542,22 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
   if ((await seatSummary(orgId)).hasSubscription) throw alreadySubscribed;
 
   const customer = await ensureOrgStripeCustomer(client, orgId);
+  // A Checkout may have been paid while its subscription webhook is still on its way: ask Stripe.
+  const live = await client.subscriptions.list({ customer, limit: 1 }).catch((error: unknown) => {
+    throw stripeFailure(error);
+  });
+  if (live.data.length > 0) throw alreadySubscribed;
+
+  const expiresAt = new Date(Date.now() + checkoutLifetimeMs);
+  if (!(await claimCheckout(orgId, expiresAt))) {
+    const open = await openCheckoutUrl(orgId);
+    if (open) return open;
+    throw new LicensingError(
+      "checkout_starting",
+      "Another admin of this organization is opening Stripe Checkout right now. Try again in a few seconds.",
+    );
+  }
   try {
-    // The subscription webhook may not have landed yet: ask Stripe itself.
-    const live = await client.subscriptions.list({ customer, limit: 1 });
-    if (live.data.length > 0) throw alreadySubscribed;
     const session = await client.checkout.sessions.create({
       mode: "subscription",
       customer,
@@ -562,13 +573,76 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
       subscription_data: { metadata: { clerk_org_id: orgId } },
       success_url: appUrl("?checkout=success"),
       cancel_url: appUrl("?checkout=canceled"),
+      // Closes with the claim, so no second Checkout can open while this one can still be paid.
+      expires_at: Math.floor(expiresAt.getTime() / 1000),
     });
     if (!session.url) throw new Error(`Checkout session ${session.id} has no URL`);
+    await recordCheckout(orgId, expiresAt, { id: session.id, url: session.url });
     return session.url;
   } catch (error) {
-    if (error instanceof LicensingError) throw error;
+    await releaseCheckoutClaim(orgId, expiresAt);
     throw stripeFailure(error);
   }
+}
+
+/** Stripe's shortest Checkout lifetime (30 minutes), plus a margin for the clocks. */
+const checkoutLifetimeMs = 31 * 60 * 1000;
+
+/**
+ * Claims the org's one open Checkout until `expiresAt`: whether this caller won. The database
+ * decides between admins buying at the same moment (the UPDATE re-checks the row once the other
+ * writer commits), so only one Checkout, and one subscription, can exist per org at a time.
+ */
+async function claimCheckout(orgId: string, expiresAt: Date): Promise<boolean> {
+  const db = await getDb();
+  const claimed = await db
+    .update(orgs)
+    .set({ checkoutSessionId: null, checkoutUrl: null, checkoutExpiresAt: expiresAt })
+    .where(
+      and(
+        eq(orgs.clerkOrgId, orgId),
+        or(isNull(orgs.checkoutExpiresAt), lt(orgs.checkoutExpiresAt, sql`now()`)),
+      ),
+    )
+    .returning({ orgId: orgs.clerkOrgId });
+  return claimed.length > 0;
+}
+
+/** The Checkout another admin opened and that can still be paid, or null while it is opening. */
+async function openCheckoutUrl(orgId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ url: orgs.checkoutUrl })
+    .from(orgs)
+    .where(and(eq(orgs.clerkOrgId, orgId), gt(orgs.checkoutExpiresAt, sql`now()`)));
+  return row?.url ?? null;
+}
+
+async function recordCheckout(
+  orgId: string,
+  expiresAt: Date,
+  session: { id: string; url: string },
+) {
+  const db = await getDb();
+  await db
+    .update(orgs)
+    .set({ checkoutSessionId: session.id, checkoutUrl: session.url })
+    .where(and(eq(orgs.clerkOrgId, orgId), eq(orgs.checkoutExpiresAt, expiresAt)));
+}
+
+/** A claim whose Checkout was never opened (Stripe failed): the next admin may try at once. */
+async function releaseCheckoutClaim(orgId: string, expiresAt: Date) {
+  const db = await getDb();
+  await db
+    .update(orgs)
+    .set({ checkoutExpiresAt: null })
+    .where(
+      and(
+        eq(orgs.clerkOrgId, orgId),
+        eq(orgs.checkoutExpiresAt, expiresAt),
+        isNull(orgs.checkoutSessionId),
+      ),
+    );
 }
 
 /** An admin manages the org's subscription (seats, card, invoices, cancel) in the Stripe Portal. */

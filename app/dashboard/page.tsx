@@ -3,8 +3,9 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { redirect } from "next/navigation";
 import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
+import { OrgSwitcher } from "@/app/_components/org-switcher";
 import { SignOutButton } from "@/app/_components/sign-out-button";
-import { Alert, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
+import { Alert, ButtonLink, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
 import { billingAccount } from "@/lib/billing/account";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
 import { clerkConfigured } from "@/lib/clerk-setup";
@@ -41,7 +42,7 @@ function claimedTier(claims: unknown): string | null {
 export default async function DashboardPage() {
   await connection(); // server configuration is read per request, never baked in at build
   if (!clerkConfigured) return <ClerkNotConfigured page="The dashboard" />;
-  const { userId, sessionClaims } = await auth();
+  const { userId, orgId, sessionClaims } = await auth();
   if (!userId) redirect(paths.signIn);
 
   const account = await billingAccount(userId);
@@ -56,7 +57,15 @@ export default async function DashboardPage() {
   const trialLength = trialDays();
 
   return (
-    <PageShell width="xl" actions={<SignOutButton />}>
+    <PageShell
+      width="xl"
+      actions={
+        <>
+          <OrgSwitcher />
+          <SignOutButton />
+        </>
+      }
+    >
       <PageTitle
         title="Dashboard"
         lead={account?.email ? `Signed in as ${account.email}` : "Welcome to onramp."}
@@ -138,6 +147,22 @@ export default async function DashboardPage() {
             billing portal.
           </p>
           <ManageBillingButton disabled={!stripe || !account?.stripeCustomerId} />
+        </Card>
+
+        <Card className="lg:col-span-3">
+          <div className="flex flex-wrap items-center justify-between gap-4">
+            <div>
+              <h2 className="text-base font-semibold text-slate-900">Your team</h2>
+              <p className="mt-1 text-sm text-slate-600">
+                {orgId
+                  ? "Buy seats for your organization and choose which members hold one."
+                  : "Create an organization with the switcher above to buy seats for your team."}
+              </p>
+            </div>
+            <ButtonLink href={paths.licensing} variant="secondary">
+              Seats and licences
+            </ButtonLink>
+          </div>
         </Card>
       </div>
     </PageShell>

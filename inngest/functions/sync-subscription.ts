@@ -3,11 +3,10 @@ import Stripe from "stripe";
 import { inngest } from "@/inngest/client";
 import { subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "@/inngest/events";
 import { priceFor, tiers } from "@/lib/billing/plans";
+import { hasEnded } from "@/lib/billing/subscription-status";
 import { applySubscriptionToOrg } from "@/lib/orgs";
 import { stripe } from "@/lib/stripe";
 import { applySubscriptionToUser, type SubscriptionState } from "@/lib/users";
-
-const endedStatuses = new Set<Stripe.Subscription.Status>(["canceled", "incomplete_expired"]);
 
 /**
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
@@ -72,7 +71,7 @@ function stateOf(subscription: Stripe.Subscription): SubscriptionState {
   const items = subscription.items.data;
   // The item on a catalogue price is the plan; otherwise the first item stands for it.
   const planItem = items.find((item) => tierOf(item.price.id)) ?? items[0];
-  const ended = endedStatuses.has(subscription.status);
+  const ended = hasEnded(subscription.status);
   return {
     stripeCustomerId:
       typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id,

@@ -48,6 +48,13 @@ export const orgs = pgTable(
      * It may exceed purchasedSeats after seats are lowered in Stripe (the over-assigned state).
      */
     assignedSeats: integer("assigned_seats").notNull().default(0),
+    /**
+     * The org's one open Stripe Checkout for seats, until it expires: claimed in one statement,
+     * so admins buying at the same moment share a Checkout and the org pays for one subscription.
+     */
+    checkoutSessionId: text("checkout_session_id").unique(),
+    checkoutUrl: text("checkout_url"),
+    checkoutExpiresAt: timestamp("checkout_expires_at", { withTimezone: true }),
     clerkUpdatedAt: timestamp("clerk_updated_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
     ...timestamps,

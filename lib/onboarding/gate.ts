@@ -6,7 +6,7 @@
  * - signed out, or a pending session (Clerk treats it as signed out until its task is done):
  *   protected pages → /sign-in?redirect_url=…; the sign-in and sign-up pages stay reachable.
  * - signed in without `metadata.onboardingComplete` in the session claims: everything protected
- *   and the sign-in/up pages → /after-sign-up. Whether they should be on /onboarding instead (no
+ *   (/dashboard, /org) and the sign-in/up pages → /after-sign-up. Whether they should be on /onboarding instead (no
  *   run is waiting for them: they signed up without payment details) is decided by those pages
  *   from the onboarding status, not here: the session token cannot tell.
  * - onboarded: the sign-in/up and onboarding pages → /dashboard.
@@ -21,11 +21,14 @@ export const paths = {
   afterSignUp: "/after-sign-up",
   onboarding: "/onboarding",
   dashboard: "/dashboard",
+  /** The active organization's pages (seats and licences): members' pages like the dashboard. */
+  organization: "/org",
+  licensing: "/org/licensing",
 } as const;
 
 const authPages = [paths.signIn, paths.signUp];
 const onboardingPages = [paths.afterSignUp, paths.onboarding];
-const memberPages = [paths.dashboard];
+const memberPages = [paths.dashboard, paths.organization];
 
 const within = (pathname: string, roots: readonly string[]) =>
   roots.some((root) => pathname === root || pathname.startsWith(`${root}/`));

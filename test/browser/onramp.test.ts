@@ -1,5 +1,6 @@
 import { dashboardTests } from "./dashboard";
 import { gateTests } from "./gate";
+import { licensingTests } from "./licensing";
 import { progressTests } from "./progress";
 import { signUpTests } from "./sign-up";
 import { setupBrowserSuite } from "./support/suite";
@@ -12,3 +13,4 @@ signUpTests(suite);
 progressTests(suite);
 gateTests(suite);
 dashboardTests(suite);
+licensingTests(suite);

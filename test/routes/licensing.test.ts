@@ -386,6 +386,44 @@ describe("buying seats", () => {
     expect(vendors.stripe.checkoutSessions.size).toBe(1);
   });
 
+  it("gives admins buying at the same moment one Checkout between them, so the org pays once", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    const admins = await Promise.all(Array.from({ length: 6 }, () => asAdmin()));
+
+    const outcomes = await Promise.allSettled(admins.map((auth) => startSeatCheckout(auth, 3)));
+
+    expect(vendors.stripe.checkoutSessions.size).toBe(1);
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    for (const outcome of outcomes) {
+      if (outcome.status === "fulfilled") expect(outcome.value).toBe(session!.url);
+      else expect(await refusal(Promise.reject(outcome.reason))).toBe("checkout_starting");
+    }
+    expect(outcomes.some((outcome) => outcome.status === "fulfilled")).toBe(true);
+    // It closes when the claim does (Stripe's shortest lifetime plus a margin).
+    const lifetime = session!.expires_at - session!.created;
+    expect(lifetime).toBeGreaterThanOrEqual(30 * 60);
+    expect(lifetime).toBeLessThanOrEqual(32 * 60);
+
+    // An admin who asks later, for another quantity, continues the same Checkout.
+    expect(await startSeatCheckout(await asAdmin(), 7)).toBe(session!.url);
+    expect(vendors.stripe.checkoutSessions.size).toBe(1);
+  });
+
+  it("frees the claim when Stripe refuses the Checkout, so the next try opens one", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    vendors.stripe.failNext("POST", "/v1/checkout/sessions", {
+      status: 400,
+      body: { error: { type: "invalid_request_error", message: "No such price" } },
+    });
+
+    expect(await refusal(startSeatCheckout(await asAdmin(), 2))).toBe("vendor_unavailable");
+    const url = await startSeatCheckout(await asAdmin(), 2);
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    expect(url).toBe(session!.url);
+  });
+
   it.each([0, -1, 1.5, 1001, Number.NaN])("refuses %s seats", async (quantity) => {
     const { asAdmin } = await organization();
     expect(await refusal(startSeatCheckout(await asAdmin(), quantity))).toBe("invalid_quantity");

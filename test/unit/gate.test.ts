@@ -22,24 +22,29 @@ const pages = [
   "/onboarding",
   "/dashboard",
   "/dashboard/x",
+  "/org/licensing",
 ];
 
 describe("redirectFor", () => {
   it.each([
     ["signed out", "/dashboard", "/sign-in?redirect_url=%2Fdashboard%3Ftab%3D1"],
     ["signed out", "/after-sign-up", "/sign-in?redirect_url=%2Fafter-sign-up%3Ftab%3D1"],
+    ["signed out", "/org/licensing", "/sign-in?redirect_url=%2Forg%2Flicensing%3Ftab%3D1"],
     ["signed out", "/sign-up", null],
     ["signed out", "/", null],
     ["pending", "/dashboard", "/sign-in?redirect_url=%2Fdashboard%3Ftab%3D1"],
     ["pending", "/sign-in", null],
     ["signed in, not onboarded", "/dashboard/settings", "/after-sign-up"],
     ["signed in, not onboarded", "/sign-in", "/after-sign-up"],
+    ["signed in, not onboarded", "/org/licensing", "/after-sign-up"],
     ["signed in, not onboarded", "/onboarding", null],
     ["signed in, not onboarded", "/after-sign-up", null],
     ["onboarded", "/after-sign-up", "/dashboard"],
     ["onboarded", "/onboarding", "/dashboard"],
     ["onboarded", "/sign-up", "/dashboard"],
     ["onboarded", "/dashboard", null],
+    ["onboarded", "/org/licensing", null],
+    ["onboarded", "/organizations", null],
     ["onboarded", "/dashboards", null],
   ])("%s at %s → %s", (who, path, target) => {
     expect(redirectFor(path, "?tab=1", visitors[who]!)).toBe(target);

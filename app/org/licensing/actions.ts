@@ -3,13 +3,8 @@
 import { auth } from "@clerk/nextjs/server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import {
-  LicensingError,
-  licensingPath,
-  openSeatPortal,
-  setLicensed,
-  startSeatCheckout,
-} from "@/lib/licensing";
+import { LicensingError, openSeatPortal, setLicensed, startSeatCheckout } from "@/lib/licensing";
+import { paths } from "@/lib/onboarding/gate";
 
 /**
  * Thin wrappers: the verified session from Clerk goes to lib/licensing, which authorizes it
@@ -53,7 +48,7 @@ export async function setMemberLicence(_: ActionState, form: FormData): Promise<
   const session = await auth();
   const outcome = await attempt(() => setLicensed(session, { userId, licensed }));
   // Also after a refusal: the page then shows what the database holds now.
-  revalidatePath(licensingPath);
+  revalidatePath(paths.licensing);
   if ("error" in outcome) return outcome;
   return { message: outcome.value.message };
 }

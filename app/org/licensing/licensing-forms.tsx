@@ -1,20 +1,8 @@
 "use client";
 
-import { OrganizationSwitcher } from "@clerk/nextjs";
 import { useActionState } from "react";
 import { Alert, Button, cx, inputClass } from "@/app/_components/ui";
 import { buySeats, manageSubscription, setMemberLicence, type ActionState } from "./actions";
-
-/** Clerk's switcher; a new or newly chosen organization goes to `returnTo` (this page). */
-export function OrgSwitcher({ returnTo }: { returnTo: string }) {
-  return (
-    <OrganizationSwitcher
-      hidePersonal
-      afterCreateOrganizationUrl={returnTo}
-      afterSelectOrganizationUrl={returnTo}
-    />
-  );
-}
 
 export function BuySeatsForm({ suggested, max }: { suggested: number; max: number }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(buySeats, {});

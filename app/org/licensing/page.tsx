@@ -4,25 +4,20 @@ import { redirect } from "next/navigation";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
+import { OrgSwitcher } from "@/app/_components/org-switcher";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
 import { clerkConfigured } from "@/lib/clerk-setup";
 import {
   LicensingError,
   licensingOverview,
-  licensingPath,
   maxSeatsPerPurchase,
   orgAdminRole,
   type LicensingOverview,
   type SeatSummary,
 } from "@/lib/licensing";
 import { paths } from "@/lib/onboarding/gate";
-import {
-  BuySeatsForm,
-  LicenceToggle,
-  ManageSubscriptionButton,
-  OrgSwitcher,
-} from "./licensing-forms";
+import { BuySeatsForm, LicenceToggle, ManageSubscriptionButton } from "./licensing-forms";
 
 export const metadata: Metadata = { title: "Seats and licences" };
 
@@ -40,12 +35,12 @@ export default async function LicensingPage({
   if (!clerkConfigured) return <ClerkNotConfigured page="Organization licensing" />;
   const session = await auth();
   if (!session.userId) {
-    redirect(`${paths.signIn}?${new URLSearchParams({ redirect_url: licensingPath })}`);
+    redirect(`${paths.signIn}?${new URLSearchParams({ redirect_url: paths.licensing })}`);
   }
   const { checkout } = await searchParams;
   const header = (
     <>
-      {session.orgId && <OrgSwitcher returnTo={licensingPath} />}
+      {session.orgId && <OrgSwitcher />}
       <SignOutButton />
     </>
   );
@@ -58,7 +53,7 @@ export default async function LicensingPage({
           lead="Seats belong to an organization. Choose one of yours, or create one, to buy seats and license its members."
         />
         <Card>
-          <OrgSwitcher returnTo={licensingPath} />
+          <OrgSwitcher />
         </Card>
       </PageShell>
     );

@@ -1,12 +1,17 @@
 // A stand-in for clerk-js (Clerk's browser SDK), installed as `window.Clerk` before the page's
-// scripts run. @clerk/react loads clerk-js only when no Clerk is loaded yet
-// (node_modules/@clerk/shared/dist/loadClerkJsScript.mjs: `if (isClerkProperlyLoaded()) return
-// null`), then uses `globalThis.Clerk` and, since it is `loaded`, skips `load()`
-// (@clerk/react/dist/ClerkProvider-*.mjs, getEntryChunks). So the app's own ClerkProvider, hooks
-// and forms run unchanged against this.
+// scripts run, with a stand-in for its UI bundle (`__internal_ClerkUICtor`). @clerk/react fetches
+// neither from the CDN when they are already there (node_modules/@clerk/shared/dist/
+// loadClerkJsScript.mjs: `if (isClerkProperlyLoaded()) return null`), then calls `load()`
+// (@clerk/react/dist/ClerkProvider-*.mjs, getEntryChunks). `load()` finishes only after the page
+// has loaded, as the real one does when it arrives from the CDN: Clerk's components render
+// nothing until then, so they hydrate like the server-rendered HTML. So the app's own
+// ClerkProvider, hooks, components and forms run unchanged against this.
 //
 // It implements exactly what @clerk/react and onramp use: `loaded`, `addListener`, `session`
-// (getToken), `user`, `client`, `signOut`, and the Core 3 signal state `__internal_state`
+// (getToken), `user`, `organization` (the active one, from the token's `o` claim), `client`,
+// `signOut`, a plain <OrganizationSwitcher> (`mountOrganizationSwitcher`: it shows the active
+// organization and creates one the way Clerk's does: create, make it active, go to
+// `afterCreateOrganizationUrl`), and the Core 3 signal state `__internal_state`
 // (`signUpSignal`, `signInSignal`, `waitlistSignal`, `__internal_effect`, `__internal_computed`)
 // behind useSignUp/useSignIn, with the SignUpFuture/SignInFuture methods the forms call. The
 // Frontend API is the test: every call goes through the `__onrampClerk` binding, which records it
@@ -34,7 +39,7 @@
     __internal_onAfterSetActive?: () => Promise<void> | void;
   };
 
-  const win = window as unknown as Hooks & { Clerk?: unknown };
+  const win = window as unknown as Hooks & { Clerk?: unknown; __internal_ClerkUICtor?: unknown };
   const fapi: Fapi = (op, payload) => win.__onrampClerk(op, payload);
 
   /** Recognised by @clerk/shared's isClerkAPIResponseError through `constructor.kind`. */
@@ -87,6 +92,7 @@
   };
   let session: Session | null = null;
   let user: Json | null = null;
+  let organization: Json | null = null;
   let token: string | null = null;
   const listeners = new Set<Listener>();
 
@@ -97,10 +103,13 @@
       token = null;
       session = null;
       user = null;
+      organization = null;
       return;
     }
     const claims = claimsOf(token);
     user = { id: claims.sub, publicMetadata: claims.metadata ?? {} };
+    const active = claims.o as { id?: string; slg?: string } | undefined;
+    organization = active?.id ? { id: active.id, slug: active.slg ?? null } : null;
     session = {
       id: String(claims.sid),
       status: String(claims.sts ?? "active"),
@@ -122,9 +131,50 @@
     sessions: session ? [session] : [],
     signedInSessions: session && session.status === "active" ? [session] : [],
   });
-  const resources = () => ({ client: client(), session, user, organization: null });
+  const resources = () => ({ client: client(), session, user, organization });
   function emit() {
     for (const listener of listeners) listener(resources());
+  }
+
+  // ---------- <OrganizationSwitcher> ----------
+  type SwitcherProps = {
+    hidePersonal?: boolean;
+    afterCreateOrganizationUrl?: string;
+    afterSelectOrganizationUrl?: string;
+  };
+  function renderOrganizationSwitcher(node: HTMLElement, props: SwitcherProps) {
+    const root = document.createElement("div");
+    root.dataset.testid = "org-switcher";
+    root.dataset.hidePersonal = String(props.hidePersonal === true);
+    root.dataset.afterCreateOrganizationUrl = props.afterCreateOrganizationUrl ?? "";
+    root.dataset.afterSelectOrganizationUrl = props.afterSelectOrganizationUrl ?? "";
+    root.style.cssText = "display:flex;gap:8px;align-items:center;font-size:14px";
+    const active = document.createElement("span");
+    active.textContent = organization
+      ? `Organization: ${String(organization.slug ?? organization.id)}`
+      : "No organization";
+    const form = document.createElement("form");
+    form.style.cssText = "display:flex;gap:4px";
+    const name = document.createElement("input");
+    name.setAttribute("aria-label", "Organization name");
+    name.required = true;
+    const create = document.createElement("button");
+    create.type = "submit";
+    create.textContent = "Create organization";
+    form.append(name, create);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const created = await fapi("organization.create", {
+        sessionId: session?.id,
+        name: name.value,
+      });
+      writeCookie("__session", String(created.token));
+      restore();
+      emit();
+      window.location.assign(props.afterCreateOrganizationUrl ?? "/");
+    });
+    root.append(active, form);
+    node.replaceChildren(root);
   }
 
   async function activate(sessionId: string | null, navigate?: Navigate) {
@@ -290,8 +340,12 @@
 
   restore();
 
+  let loaded = false;
+  win.__internal_ClerkUICtor = class FakeClerkUI {};
   win.Clerk = {
-    loaded: true,
+    get loaded() {
+      return loaded;
+    },
     version: "fake",
     get session() {
       return session;
@@ -302,7 +356,9 @@
     get client() {
       return client();
     },
-    organization: null,
+    get organization() {
+      return organization;
+    },
     get isSignedIn() {
       return session !== null;
     },
@@ -321,6 +377,18 @@
       emit();
       window.location.href = options?.redirectUrl ?? "/";
     },
-    async load() {},
+    mountOrganizationSwitcher: renderOrganizationSwitcher,
+    // The real one loads the switcher's UI chunk early; nothing to load here.
+    __experimental_prefetchOrganizationSwitcher() {},
+    unmountOrganizationSwitcher(node: HTMLElement) {
+      node.replaceChildren();
+    },
+    async load() {
+      if (document.readyState !== "complete") {
+        await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      loaded = true;
+    },
   };
 })();

@@ -71,10 +71,23 @@ export class FakeClerkFrontend {
 
   /** While set, new tokens carry no metadata, as when Clerk has not caught up with a write yet. */
   staleClaims = false;
+  /** Each user's active organization, carried as the token's v2 `o` claim. */
+  private readonly activeOrganizations = new Map<string, string>();
 
   sessionToken(userId: string, claims: Json = {}): string {
+    const orgId = this.activeOrganizations.get(userId);
+    const membership = orgId && this.backend.memberships.get(`${orgId}:${userId}`);
     return sessionToken(this.backend, this.appOrigin, userId, {
       ...(this.staleClaims ? { metadata: {} } : {}),
+      ...(membership
+        ? {
+            o: {
+              id: orgId,
+              slg: this.backend.organizations.get(orgId)?.slug,
+              rol: membership.role.replace(/^org:/, ""),
+            },
+          }
+        : {}),
       ...claims,
     });
   }
@@ -113,11 +126,26 @@ export class FakeClerkFrontend {
         const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
         return { token, clientUat: claims.iat };
       }
+      case "organization.create":
+        return this.createOrganization(String(payload.sessionId ?? ""), String(payload.name ?? ""));
       case "signOut":
         return {};
       default:
         return { error: apiError(404, "not_implemented", `The fake does not implement ${op}`) };
     }
+  }
+
+  /** As Clerk does: the creator becomes its admin and the new organization the active one. */
+  private createOrganization(sessionId: string, name: string) {
+    const userId = sessionId.replace(/^sess_/, "");
+    if (!this.backend.users.has(userId)) {
+      return { error: apiError(404, "resource_not_found", "Session not found") };
+    }
+    const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${randomBytes(3).toString("hex")}`;
+    const organization = this.backend.addOrganization({ name, slug, created_by: userId });
+    this.backend.addMembership({ organizationId: organization.id, userId, role: "org:admin" });
+    this.activeOrganizations.set(userId, organization.id);
+    return { token: this.sessionToken(userId), organization };
   }
 
   private userWithEmail(email: string) {

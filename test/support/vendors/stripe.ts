@@ -794,12 +794,21 @@ export class StripeStandIn extends StandIn {
     for (const [i, li] of (body.line_items ?? []).entries())
       if (li.price && !this.prices.has(li.price))
         return missing("price", li.price, `line_items[${i}][price]`);
+    // Stripe accepts an expiry from 30 minutes to 24 hours ahead.
+    const expiresAt = body.expires_at === undefined ? now() + DAY : Number(body.expires_at);
+    if (!(expiresAt >= now() + 30 * 60 && expiresAt <= now() + DAY)) {
+      return fail(400, {
+        type: "invalid_request_error",
+        param: "expires_at",
+        message: "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.",
+      });
+    }
     const id = newId("cs_test_", 58);
     const session: Json = {
       ...fixture("checkout.session"),
       id,
       created: now(),
-      expires_at: now() + DAY,
+      expires_at: expiresAt,
       customer: body.customer ?? null,
       customer_email: body.customer_email ?? null,
       client_reference_id: body.client_reference_id ?? null,
