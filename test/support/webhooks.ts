@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import Stripe from "stripe";
+import { Webhook } from "svix";
+
+/**
+ * Webhook deliveries as Clerk (through Svix) and Stripe make them: the raw body, signed with the
+ * endpoint's secret over exactly those bytes. The secrets default to the ones the app is
+ * configured with at call time, so a file that stubs other secrets signs with those.
+ */
+export interface DeliveryOptions {
+  /** the bytes that were signed, when they differ from those delivered (tampered, truncated) */
+  signed?: string;
+  secret?: string;
+  /** when the sender signed it */
+  at?: Date;
+  contentType?: string;
+  /** Clerk only: the Svix message id (a redelivery reuses it) */
+  msgId?: string;
+}
+
+export const clerkWebhookUrl = "http://localhost:3000/api/webhooks/clerk";
+export const stripeWebhookUrl = "http://localhost:3000/api/webhooks/stripe";
+
+export function clerkDelivery(body: string, options: DeliveryOptions = {}): Request {
+  const {
+    signed = body,
+    secret = process.env.CLERK_WEBHOOK_SIGNING_SECRET!,
+    at = new Date(),
+    contentType = "application/json",
+    msgId = `msg_${randomUUID()}`,
+  } = options;
+  const headers = {
+    "content-type": contentType,
+    "svix-id": msgId,
+    "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "svix-signature": new Webhook(secret).sign(msgId, at, signed),
+  };
+  return new Request(clerkWebhookUrl, { method: "POST", headers, body });
+}
+
+export function stripeDelivery(body: string, options: DeliveryOptions = {}): Request {
+  const {
+    signed = body,
+    secret = process.env.STRIPE_WEBHOOK_SECRET!,
+    at = new Date(),
+    contentType = "application/json; charset=utf-8",
+  } = options;
+  const signature = Stripe.webhooks.generateTestHeaderString({
+    payload: signed,
+    secret,
+    timestamp: Math.floor(at.getTime() / 1000),
+  });
+  return new Request(stripeWebhookUrl, {
+    method: "POST",
+    headers: { "content-type": contentType, "stripe-signature": signature },
+    body,
+  });
+}
