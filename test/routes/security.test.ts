@@ -288,6 +288,22 @@ describe("in production mode", () => {
       const [register] = vendors.inngest.requests.filter((r) => r.path === "/fn/register");
       expect(register!.headers.authorization).toBe(`Bearer ${hashedSigningKey}`);
       expect(JSON.stringify(register!.body)).toMatch(functionIds);
+      expect(register!.body).toMatchObject({ url: serveUrl });
+
+      // A sync with a forged Host still registers the app at APP_URL, not at the caller's host.
+      const forged = "http://evil.example/api/inngest";
+      const hijack = await answer(
+        await app.inngest.PUT(
+          new NextRequest(forged, { method: "PUT", headers: { host: "evil.example" } }),
+          undefined,
+        ),
+      );
+      expect(hijack.status).toBe(200);
+      const registered = vendors.inngest.requests
+        .filter((r) => r.path === "/fn/register")
+        .map((r) => (r.body as { url: string }).url);
+      expect(registered).toEqual([serveUrl, serveUrl]);
+      expect(JSON.stringify(registered)).not.toContain("evil.example");
     });
   });
 
