@@ -14,6 +14,8 @@ export default defineConfig({
       CLERK_SECRET_KEY: "sk_test_onramp",
       NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_Y2xlcmsub25yYW1wLnRlc3Qk",
       CLERK_API_URL: "http://clerk.test",
+      // Nothing leaves the machine anyway; this keeps Clerk's telemetry notice out of the output.
+      CLERK_TELEMETRY_DISABLED: "1",
       // The public half of test/support/session.ts's key: session tokens verify networklessly.
       CLERK_JWT_KEY: `-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2c623zftGYqqET7DqvGV

@@ -60,6 +60,9 @@ export const userDeleted = eventType("clerk/user.deleted", { schema: clerkDelete
 export const organizationCreated = eventType("clerk/organization.created", {
   schema: clerkOrganization,
 });
+export const organizationDeleted = eventType("clerk/organization.deleted", {
+  schema: clerkDeletedObject.extend({ id: z.string() }),
+});
 export const organizationMembershipCreated = eventType("clerk/organizationMembership.created", {
   schema: clerkOrganizationMembership,
 });

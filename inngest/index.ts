@@ -1,4 +1,5 @@
 import type { InngestFunction } from "inngest";
+import { closeDeletedOrganization } from "./functions/close-deleted-organization";
 import { createOrganizationCustomer } from "./functions/create-organization-customer";
 import { provisionSubscription } from "./functions/provision-subscription";
 import { releaseSeatOfRemovedMember } from "./functions/release-seat-of-removed-member";
@@ -14,4 +15,5 @@ export const functions: InngestFunction.Any[] = [
   provisionSubscription,
   sendOnboardingEmails,
   releaseSeatOfRemovedMember,
+  closeDeletedOrganization,
 ];

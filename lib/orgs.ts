@@ -82,3 +82,22 @@ export async function applySubscriptionToOrg(state: SubscriptionState): Promise<
     .returning({ clerkOrgId: orgs.clerkOrgId });
   return row?.clerkOrgId ?? null;
 }
+
+/**
+ * Marks the org deleted (the first deletion time stays) and returns its subscription, or null
+ * when the org has no row. Its seats stop licensing anyone (isLicensed skips deleted orgs).
+ */
+export async function markOrgDeleted(
+  orgId: string,
+): Promise<{ stripeSubscriptionId: string | null; subscriptionStatus: string | null } | null> {
+  const db = await getDb();
+  const [row] = await db
+    .update(orgs)
+    .set({ deletedAt: sql`coalesce(${orgs.deletedAt}, now())`, updatedAt: sql`now()` })
+    .where(eq(orgs.clerkOrgId, orgId))
+    .returning({
+      stripeSubscriptionId: orgs.stripeSubscriptionId,
+      subscriptionStatus: orgs.subscriptionStatus,
+    });
+  return row ?? null;
+}

@@ -1,0 +1,108 @@
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
+import { getDb } from "@/lib/db/client";
+import { orgs } from "@/lib/db/schema";
+import { assignSeat, isLicensed } from "@/lib/licensing";
+import { runFunction } from "@/test/support/inngest-run";
+import { setupVendors } from "@/test/support/vendors";
+
+const vendors = setupVendors();
+afterEach(() => {
+  expect(vendors.stripe.violations).toEqual([]);
+});
+
+const seatPrice = process.env.STRIPE_PRICE_ENTERPRISE!;
+
+/** Clerk's organization.deleted payload (webhooks spec example), for this org. */
+const orgDeleted = (orgId: string) => ({
+  name: "clerk/organization.deleted",
+  data: { object: "organization", id: orgId, slug: "acme-corp", deleted: true },
+});
+/** One delivery, run to its end with Inngest's retries. */
+const deliver = (orgId: string) => runFunction(closeDeletedOrganization, orgDeleted(orgId));
+
+/** An org with a paying seat subscription and one licensed member, as the workflows leave it. */
+async function payingOrganization(seats = 3) {
+  const org = vendors.clerk.addOrganization({ name: "Acme Corp" });
+  const customer = vendors.stripe.createCustomer({ metadata: { clerk_org_id: org.id } });
+  const subscription = vendors.stripe.createSubscription({
+    customer: customer.id,
+    price: seatPrice,
+    quantity: seats,
+  });
+  await (await getDb()).insert(orgs).values({
+    clerkOrgId: org.id,
+    name: "Acme Corp",
+    stripeCustomerId: customer.id,
+    stripeSubscriptionId: subscription.id,
+    subscriptionStatus: subscription.status,
+    purchasedSeats: seats,
+  });
+  const memberId = `user_member_of_${org.id}`;
+  await assignSeat({
+    orgId: org.id,
+    userId: memberId,
+    membershipId: `orgmem_of_${org.id}`,
+    assignedBy: "user_admin",
+  });
+  return { orgId: org.id, subscriptionId: subscription.id, memberId };
+}
+
+const cancels = () =>
+  vendors.stripe.requests.filter(
+    (r) => r.method === "DELETE" && r.path.startsWith("/v1/subscriptions/"),
+  );
+
+describe("close-deleted-organization", () => {
+  it("cancels the seat subscription once and licenses nobody, however often the event comes", async () => {
+    const { orgId, subscriptionId, memberId } = await payingOrganization();
+    expect(await isLicensed(orgId, memberId)).toBe(true);
+    vendors.stripe.failNext("DELETE", `/v1/subscriptions/${subscriptionId}`, { status: 500 });
+
+    for (let delivery = 0; delivery < 3; delivery++) {
+      const { result, error } = await deliver(orgId);
+      expect(error).toBeUndefined();
+      expect(result).toEqual({ orgId, canceled: subscriptionId, status: "canceled" });
+    }
+
+    expect(vendors.stripe.subscriptions.get(subscriptionId)?.status).toBe("canceled");
+    const succeeded = cancels().filter((r) => r.status === 200);
+    expect(succeeded).toHaveLength(1);
+    expect(succeeded[0]!.idempotencyKey).toBe(`org-deleted:${orgId}:cancel`);
+    // stripe-node sends DELETE parameters in the query string.
+    expect(succeeded[0]!.query).toMatchObject({
+      cancellation_details: { comment: `Clerk organization ${orgId} was deleted` },
+    });
+    const [row] = await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, orgId));
+    expect(row!.deletedAt).toBeInstanceOf(Date);
+    expect(await isLicensed(orgId, memberId)).toBe(false);
+  });
+
+  it("keeps the first deletion time, and leaves an ended subscription alone", async () => {
+    const { orgId, subscriptionId } = await payingOrganization();
+    await deliver(orgId);
+    const db = await getDb();
+    const [first] = await db.select().from(orgs).where(eq(orgs.clerkOrgId, orgId));
+    // The subscription sync has recorded the cancellation by now.
+    await db.update(orgs).set({ subscriptionStatus: "canceled" }).where(eq(orgs.clerkOrgId, orgId));
+
+    const { result } = await deliver(orgId);
+
+    expect(result).toEqual({ orgId, canceled: null });
+    const [again] = await db.select().from(orgs).where(eq(orgs.clerkOrgId, orgId));
+    expect(again!.deletedAt).toEqual(first!.deletedAt);
+    expect(cancels().filter((r) => r.path.endsWith(subscriptionId))).toHaveLength(1);
+  });
+
+  it("ends cleanly, with the reason, for an org without a row or without a subscription", async () => {
+    expect((await deliver("org_never_seen")).result).toEqual({
+      orgId: "org_never_seen",
+      skipped: "no orgs row",
+    });
+    const org = vendors.clerk.addOrganization({ name: "Free Org" });
+    await (await getDb()).insert(orgs).values({ clerkOrgId: org.id, name: "Free Org" });
+    expect((await deliver(org.id)).result).toEqual({ orgId: org.id, canceled: null });
+    expect(cancels()).toEqual([]);
+  });
+});
