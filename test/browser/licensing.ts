@@ -156,6 +156,8 @@ export function licensingTests(suite: () => BrowserSuite) {
       const { admin } = organization();
       const { page, done } = await openAs(admin.id, null);
       await page.getByText("Seats belong to an organization").waitFor();
+      // Clerk's components mount once clerk-js has loaded, after the page's own content.
+      await page.getByTestId("org-switcher").waitFor();
       expect(await page.getByTestId("org-switcher").count()).toBe(1);
       expect(await page.getByTestId("seats-purchased").count()).toBe(0);
       await screenshot(page, "licensing-no-organization");
