@@ -12,6 +12,20 @@ const context = new AsyncLocalStorage<LogFields>();
 export function withLogContext<T>(fields: LogFields, run: () => T): T {
   return context.run({ ...context.getStore(), ...fields }, run);
 }
+
+/**
+ * The context of recent runs by run id, for lines a logger with that `runID` writes outside the
+ * run's async context: the Inngest SDK logs step and function errors from its own hooks. Only
+ * the newest runs are kept.
+ */
+const runContexts = new Map<string, LogFields>();
+const rememberedRuns = 1000;
+
+export function rememberRunContext(runID: string, fields: LogFields) {
+  runContexts.delete(runID);
+  runContexts.set(runID, fields);
+  if (runContexts.size > rememberedRuns) runContexts.delete(runContexts.keys().next().value!);
+}
 type Level = "debug" | "info" | "warn" | "error";
 
 export interface Logger {
@@ -45,6 +59,7 @@ function toRecord(level: Level, base: LogFields, args: unknown[]) {
     level,
     time: new Date().toISOString(),
     ...base,
+    ...(typeof base.runID === "string" ? runContexts.get(base.runID) : undefined),
     ...context.getStore(),
   };
   const messages: string[] = [];

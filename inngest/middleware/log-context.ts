@@ -1,5 +1,5 @@
 import { Middleware } from "inngest";
-import { type LogFields, withLogContext } from "@/lib/logger";
+import { type LogFields, rememberRunContext, withLogContext } from "@/lib/logger";
 
 /** Who a run is about, from the event that started it: the id an operator searches for. */
 export function subjectOf(data: unknown): LogFields {
@@ -30,24 +30,32 @@ function runFields(
 /**
  * Every log line written during a run (ours and the SDK's) carries the function, run, user or org
  * and, inside a step, the step id; step starts are logged, so a run can be followed in the logs
- * as in the dev server's timeline.
+ * as in the dev server's timeline. The SDK writes its "Inngest step error" and "Inngest function
+ * error" lines from its own hooks, outside this context: the logger finds the run's fields by
+ * run id instead (rememberRunContext), with the step that failed.
  */
 export class LogContextMiddleware extends Middleware.BaseMiddleware {
   readonly id = "onramp:log-context";
 
   wrapFunctionHandler({ ctx, fn, next }: Middleware.WrapFunctionHandlerArgs) {
-    return withLogContext(runFields(ctx, fn), next);
+    const fields = runFields(ctx, fn);
+    rememberRunContext(ctx.runId, fields);
+    return withLogContext(fields, next);
   }
 
   // Steps are not called inside the function handler's async context, so they set it again.
   wrapStepHandler({ ctx, fn, next, stepInfo }: Middleware.WrapStepHandlerArgs) {
     const { logger } = ctx as unknown as { logger: Pick<Console, "info" | "warn"> };
-    return withLogContext({ ...runFields(ctx, fn), step: stepInfo.options.id }, async () => {
+    const fields = runFields(ctx, fn);
+    const stepFields = { ...fields, step: stepInfo.options.id };
+    return withLogContext(stepFields, async () => {
       logger.info("step started", { stepType: stepInfo.stepType });
       try {
-        return await next();
+        const result = await next();
+        rememberRunContext(ctx.runId, fields);
+        return result;
       } catch (error) {
-        // The SDK logs the error too, but without the user or org; this line has both.
+        rememberRunContext(ctx.runId, stepFields);
         logger.warn("step failed", { error });
         throw error;
       }

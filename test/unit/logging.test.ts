@@ -48,10 +48,13 @@ describe("structured logs", () => {
     expect(lines.length).toBeGreaterThanOrEqual(4);
     // @inngest/test gives each execution its own run id; Inngest keeps one per run.
     for (const line of lines) expect(line.runID).toEqual(expect.any(String));
-    // Every line but the SDK's own error line names the function and the user.
-    for (const line of lines.filter((line) => line.msg !== "Inngest step error")) {
+    // Every line names the function and the user, the SDK's own error lines included.
+    for (const line of lines) {
       expect(line).toMatchObject({ fn: expect.stringContaining("log-probe"), userId: "user_log1" });
     }
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "Inngest step error", step: "fail-once" }),
+    );
     expect(lines).toContainEqual(expect.objectContaining({ msg: "starting", tier: "pro" }));
     expect(lines).toContainEqual(
       expect.objectContaining({ msg: "inside the step", step: "say-hello" }),
