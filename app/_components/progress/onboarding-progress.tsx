@@ -189,7 +189,7 @@ function ActionPanel({
           <a className="font-medium underline" href={`mailto:${props.supportEmail}`}>
             {props.supportEmail}
           </a>{" "}
-          and we&apos;ll sort it out, or sign out and try again later.
+          with the reason above and we&apos;ll finish setting up your account for you.
         </p>
         <SignOutButton variant="secondary" />
       </Alert>
