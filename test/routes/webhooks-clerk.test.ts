@@ -1,15 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { Webhook } from "svix";
 import { describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
 import { setupVendors } from "@/test/support/vendors";
+import { clerkDelivery, clerkWebhookUrl } from "@/test/support/webhooks";
 
 const vendors = setupVendors();
-const secret = process.env.CLERK_WEBHOOK_SIGNING_SECRET!;
-const url = "http://localhost:3000/api/webhooks/clerk";
 const fixturesDir = path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks");
 // Clerk's published samples (copied verbatim into test/fixtures/clerk-webhooks).
 const samples = readdirSync(fixturesDir)
@@ -26,24 +24,14 @@ interface Delivery {
   omit?: "svix-id" | "svix-timestamp" | "svix-signature";
 }
 
-/** A delivery as Svix makes it: the raw body signed with the endpoint's secret. */
-function svixRequest({
-  body,
-  msgId = `msg_${randomUUID()}`,
-  at = new Date(),
-  signWith = secret,
-  signedBody = body,
-  omit,
-}: Delivery) {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "svix-id": msgId,
-    "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "svix-signature": new Webhook(signWith).sign(msgId, at, signedBody),
-  };
-  if (omit) delete headers[omit];
-  return new Request(url, { method: "POST", headers, body });
-}
+/** A delivery as Svix makes it (test/support/webhooks), in this file's terms. */
+const svixRequest = ({ body, signWith, signedBody, omit, ...options }: Delivery) =>
+  clerkDelivery(body, {
+    ...options,
+    secret: signWith,
+    signed: signedBody,
+    headers: omit ? { [omit]: null } : undefined,
+  });
 
 const sent = () => vendors.inngest.count("POST", /^\/e\//);
 
@@ -182,7 +170,7 @@ describe("POST /api/webhooks/clerk", () => {
       const signed = svixRequest({ body });
       const headers = new Headers(signed.headers);
       headers.set("content-length", "100");
-      const request = new Request(url, {
+      const request = new Request(clerkWebhookUrl, {
         method: "POST",
         headers,
         body: stream,
@@ -216,12 +204,12 @@ describe("POST /api/webhooks/clerk", () => {
   });
 
   it("answers 503 and sends nothing while CLERK_WEBHOOK_SIGNING_SECRET is unset", async () => {
+    const request = svixRequest({ body: samples[0]!.body });
     vi.resetModules();
     vi.stubEnv("CLERK_WEBHOOK_SIGNING_SECRET", "");
     try {
       const route = await import("@/app/api/webhooks/clerk/route");
-      const body = samples[0]!.body;
-      const response = await route.POST(svixRequest({ body }));
+      const response = await route.POST(request);
       expect(response.status).toBe(503);
       expect((await response.json()).error).toMatch(/CLERK_WEBHOOK_SIGNING_SECRET/);
       expect(sent()).toBe(0);

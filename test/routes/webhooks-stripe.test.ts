@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import Stripe from "stripe";
 import { describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
 import { setupVendors } from "@/test/support/vendors";
+import { stripeDelivery } from "@/test/support/webhooks";
 
 const vendors = setupVendors();
-const secret = process.env.STRIPE_WEBHOOK_SECRET!;
-const url = "http://localhost:3000/api/webhooks/stripe";
 // SYNTHETIC: Stripe's fixtures3.json subscription in its event envelope (see test/fixtures/README.md).
 const fixtureBody = readFileSync(
   path.resolve(
@@ -27,26 +25,14 @@ interface Delivery {
   signature?: string | null;
 }
 
-/** A delivery as Stripe makes it: the raw body with a Stripe-Signature header. */
-function stripeRequest({
-  body,
-  timestamp,
-  signWith = secret,
-  signedBody = body,
-  signature,
-}: Delivery) {
-  const headers = new Headers({ "content-type": "application/json; charset=utf-8" });
-  const header =
-    signature === undefined
-      ? Stripe.webhooks.generateTestHeaderString({
-          payload: signedBody,
-          secret: signWith,
-          timestamp,
-        })
-      : signature;
-  if (header !== null) headers.set("stripe-signature", header);
-  return new Request(url, { method: "POST", headers, body });
-}
+/** A delivery as Stripe makes it (test/support/webhooks), in this file's terms. */
+const stripeRequest = ({ body, timestamp, signWith, signedBody, signature }: Delivery) =>
+  stripeDelivery(body, {
+    secret: signWith,
+    signed: signedBody,
+    at: timestamp === undefined ? undefined : new Date(timestamp * 1000),
+    headers: signature === undefined ? undefined : { "stripe-signature": signature },
+  });
 
 const subscriptionEvent = () => {
   const customer = vendors.stripe.createCustomer();
@@ -156,12 +142,13 @@ describe("POST /api/webhooks/stripe", () => {
   });
 
   it("answers 503 and sends nothing while STRIPE_WEBHOOK_SECRET is unset (billing off)", async () => {
+    const request = stripeRequest({ body: fixtureBody });
     vi.resetModules();
     vi.stubEnv("STRIPE_WEBHOOK_SECRET", "");
     vi.stubEnv("STRIPE_SECRET_KEY", "");
     try {
       const route = await import("@/app/api/webhooks/stripe/route");
-      const response = await route.POST(stripeRequest({ body: fixtureBody }));
+      const response = await route.POST(request);
       expect(response.status).toBe(503);
       expect((await response.json()).error).toMatch(/STRIPE_WEBHOOK_SECRET/);
       expect(sent()).toBe(0);

@@ -16,6 +16,22 @@ export interface DeliveryOptions {
   contentType?: string;
   /** Clerk only: the Svix message id (a redelivery reuses it) */
   msgId?: string;
+  /** headers to replace after signing, or to leave out (null) */
+  headers?: Record<string, string | null>;
+}
+
+function delivery(
+  url: string,
+  body: string,
+  signed: Record<string, string>,
+  options: DeliveryOptions,
+) {
+  const headers = new Headers(signed);
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) headers.delete(name);
+    else headers.set(name, value);
+  }
+  return new Request(url, { method: "POST", headers, body });
 }
 
 export const clerkWebhookUrl = "http://localhost:3000/api/webhooks/clerk";
@@ -29,13 +45,17 @@ export function clerkDelivery(body: string, options: DeliveryOptions = {}): Requ
     contentType = "application/json",
     msgId = `msg_${randomUUID()}`,
   } = options;
-  const headers = {
-    "content-type": contentType,
-    "svix-id": msgId,
-    "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "svix-signature": new Webhook(secret).sign(msgId, at, signed),
-  };
-  return new Request(clerkWebhookUrl, { method: "POST", headers, body });
+  return delivery(
+    clerkWebhookUrl,
+    body,
+    {
+      "content-type": contentType,
+      "svix-id": msgId,
+      "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "svix-signature": new Webhook(secret).sign(msgId, at, signed),
+    },
+    options,
+  );
 }
 
 export function stripeDelivery(body: string, options: DeliveryOptions = {}): Request {
@@ -50,9 +70,10 @@ export function stripeDelivery(body: string, options: DeliveryOptions = {}): Req
     secret,
     timestamp: Math.floor(at.getTime() / 1000),
   });
-  return new Request(stripeWebhookUrl, {
-    method: "POST",
-    headers: { "content-type": contentType, "stripe-signature": signature },
+  return delivery(
+    stripeWebhookUrl,
     body,
-  });
+    { "content-type": contentType, "stripe-signature": signature },
+    options,
+  );
 }
