@@ -2,9 +2,9 @@
 // scripts run, with a stand-in for its UI bundle (`__internal_ClerkUICtor`). @clerk/react fetches
 // neither from the CDN when they are already there (node_modules/@clerk/shared/dist/
 // loadClerkJsScript.mjs: `if (isClerkProperlyLoaded()) return null`), then calls `load()`
-// (@clerk/react/dist/ClerkProvider-*.mjs, getEntryChunks). `load()` finishes only after the page
-// has loaded, as the real one does when it arrives from the CDN: Clerk's components render
-// nothing until then, so they hydrate like the server-rendered HTML. So the app's own
+// (@clerk/react/dist/ClerkProvider-*.mjs, getEntryChunks). `load()` finishes only once the page
+// has loaded and gone idle, as the real one does when it arrives from the CDN: Clerk's components
+// render nothing until then, so they hydrate like the server-rendered HTML. So the app's own
 // ClerkProvider, hooks, components and forms run unchanged against this.
 //
 // It implements exactly what @clerk/react and onramp use: `loaded`, `addListener`, `session`
@@ -387,7 +387,9 @@
       if (document.readyState !== "complete") {
         await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Then once the page is idle: React has hydrated and run its effects, among them
+      // ClerkProvider's status listener, which would miss a `loaded` that came before it.
+      await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 5000 }));
       loaded = true;
     },
   };
