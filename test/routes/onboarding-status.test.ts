@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GET } from "@/app/api/onboarding/status/route";
 import { env } from "@/lib/env";
 import { progressSteps, recordState, recordSteps } from "@/lib/onboarding/progress";
@@ -116,5 +116,25 @@ describe("GET /api/onboarding/status", () => {
     expect(code).toBe(200);
     expect(body.state).toBe("pending");
     expect(JSON.stringify(body)).not.toContain("seti_other");
+  });
+
+  it("answers 401, not an error, while Clerk is not configured (zero-account dev)", async () => {
+    const token = mintSessionToken({ userId: newUserId() });
+    vi.resetModules();
+    vi.stubEnv("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "");
+    vi.stubEnv("CLERK_SECRET_KEY", "");
+    try {
+      const route = await import("@/app/api/onboarding/status/route");
+      const response = await route.GET(
+        new Request("http://localhost:3000/api/onboarding/status", {
+          headers: sessionHeaders(token),
+        }),
+      );
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: "signed_out" });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
   });
 });
