@@ -39,5 +39,5 @@ export async function receiveClerkWebhook(request: Request): Promise<Response> {
 
   const event = clerkEvent(request.headers.get("svix-id")!.trim(), payload);
   if (!event) return rejected("Invalid Clerk webhook: not an event with a type and data");
-  return forwardToInngest(event);
+  return forwardToInngest(event, Buffer.byteLength(body));
 }

@@ -46,5 +46,5 @@ export async function receiveStripeWebhook(request: Request): Promise<Response> 
   const event = stripeEvent(payload);
   if (!event)
     return rejected("Invalid Stripe webhook: not an event with an id, a type and an object");
-  return forwardToInngest(event);
+  return forwardToInngest(event, Buffer.byteLength(body));
 }

@@ -203,6 +203,61 @@ describe("POST /api/webhooks/clerk", () => {
     });
   });
 
+  describe("under concurrent deliveries", () => {
+    const userCreated = JSON.parse(samples.find((s) => s.file === "user.created.json")!.body);
+    const deliveries = (count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const msgId = `msg_${randomUUID()}`;
+        const body = JSON.stringify({
+          ...userCreated,
+          data: { ...userCreated.data, id: `user_${i}` },
+        });
+        return { id: `clerk-${msgId}`, userId: `user_${i}`, request: svixRequest({ body, msgId }) };
+      });
+    const receivedIds = () => vendors.inngest.events.map((event) => event.id).sort();
+
+    it("queues each event exactly once, in fewer requests than deliveries", async () => {
+      const batch = deliveries(40);
+      const responses = await Promise.all(batch.map(({ request }) => POST(request)));
+
+      expect(responses.map((response) => response.status)).toEqual(batch.map(() => 200));
+      expect(receivedIds()).toEqual(batch.map(({ id }) => id).sort());
+      // Deliveries that arrive while a send is out leave together when it returns.
+      expect(sent()).toBeLessThan(batch.length);
+    });
+
+    it("answers 5xx only for the event Inngest refuses, not for the others sent with it", async () => {
+      vendors.inngest.refuseEvents((event) => (event.data as { id?: string }).id === "user_10");
+      const batch = deliveries(12);
+      const responses = await Promise.all(batch.map(({ request }) => POST(request)));
+
+      const statuses = Object.fromEntries(
+        batch.map(({ userId }, i) => [userId, responses[i]!.status]),
+      );
+      expect(statuses).toEqual(
+        Object.fromEntries(batch.map(({ userId }) => [userId, userId === "user_10" ? 502 : 200])),
+      );
+      // It was refused while sharing a request with others, which were then sent again alone.
+      const refusedSizes = vendors.inngest.requests
+        .filter((request) => request.status === 400)
+        .map((request) => (request.body as unknown[]).length);
+      expect(Math.max(...refusedSizes)).toBeGreaterThan(1);
+      expect(receivedIds()).toEqual(
+        batch
+          .filter(({ userId }) => userId !== "user_10")
+          .map(({ id }) => id)
+          .sort(),
+      );
+    });
+
+    it("answers 5xx to every delivery while Inngest is down, and queues nothing", async () => {
+      vendors.inngest.failNext("POST", /^\/e\//, { status: 500, times: 1000 });
+      const responses = await Promise.all(deliveries(8).map(({ request }) => POST(request)));
+      expect(responses.map((response) => response.status)).toEqual(Array(8).fill(502));
+      expect(vendors.inngest.events).toEqual([]);
+    });
+  });
+
   it("answers 503 and sends nothing while CLERK_WEBHOOK_SIGNING_SECRET is unset", async () => {
     const request = svixRequest({ body: samples[0]!.body });
     vi.resetModules();

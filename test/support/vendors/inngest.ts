@@ -22,10 +22,20 @@ export class InngestStandIn extends StandIn {
   readonly events: ReceivedEvent[] = [];
   /** request bodies of POST /fn/register */
   readonly registrations: Json[] = [];
+  private refused: ((event: ReceivedEvent) => boolean) | null = null;
 
   protected resetState(): void {
     this.events.length = 0;
     this.registrations.length = 0;
+    this.refused = null;
+  }
+
+  /**
+   * Refuse (400, nothing accepted) every request carrying an event that matches, as Inngest
+   * refuses a whole request over one bad event (too large, for example).
+   */
+  refuseEvents(matches: (event: ReceivedEvent) => boolean): void {
+    this.refused = matches;
   }
 
   protected failureBody(status: number): unknown {
@@ -62,6 +72,9 @@ export class InngestStandIn extends StandIn {
     if (bad >= 0) {
       this.violations.push(`POST /e: event ${bad} needs a non-empty name and object data`);
       return { status: 400, body: { error: `event ${bad} is invalid`, status: 400 } };
+    }
+    if (this.refused && batch.some((e) => this.refused!(e as ReceivedEvent))) {
+      return { status: 400, body: { error: "Event payload too large", status: 400 } };
     }
     const ids = batch.map((e) => {
       this.events.push({ id: e.id, name: e.name, data: clone(e.data ?? {}), ts: e.ts, v: e.v });
