@@ -48,6 +48,7 @@ if (!existsSync(path.join(root, ".next/BUILD_ID")) || !existsSync(builtRoute)) {
 
 // ---- Inngest stand-in: counts every event id it receives ----
 const received = new Map<string, number>();
+let sendRequests = 0;
 const unexpected: string[] = [];
 const inngest = http.createServer((request, response) => {
   const chunks: Buffer[] = [];
@@ -59,6 +60,7 @@ const inngest = http.createServer((request, response) => {
       return;
     }
     const events = JSON.parse(Buffer.concat(chunks).toString()) as { id?: string }[];
+    sendRequests += 1;
     for (const event of events)
       received.set(event.id ?? "", (received.get(event.id ?? "") ?? 0) + 1);
     response
@@ -160,6 +162,7 @@ try {
   for (const scenario of scenarios) await load(warmup, scenario.make);
   accepted.length = 0;
   received.clear();
+  sendRequests = 0;
   // Interleaved rounds, so load from anything else on the machine weighs on every scenario alike.
   const perRound = Math.ceil(requests / rounds);
   for (let sent = 0; sent < requests; sent += perRound)
@@ -198,6 +201,11 @@ try {
         ? `, other requests at the stand-in: ${unexpected.slice(0, 3).join(", ")}`
         : "") +
       (ok ? " ✓" : " ✗"),
+  );
+  const eventsReceived = [...received.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `sends: ${eventsReceived} events in ${sendRequests} requests to Inngest ` +
+      `(${(eventsReceived / Math.max(1, sendRequests)).toFixed(1)} events per request)`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (error) {

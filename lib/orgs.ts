@@ -84,20 +84,41 @@ export async function applySubscriptionToOrg(state: SubscriptionState): Promise<
 }
 
 /**
- * Marks the org deleted (the first deletion time stays) and returns its subscription, or null
- * when the org has no row. Its seats stop licensing anyone (isLicensed skips deleted orgs).
+ * Marks the org deleted (the first deletion time stays) and returns its subscription. An org
+ * deleted before its row was created gets a deleted row, so an `organization.created` that Svix
+ * delivers late creates nothing (`isOrgDeleted`). Its seats stop licensing anyone (isLicensed
+ * skips deleted orgs).
  */
-export async function markOrgDeleted(
-  orgId: string,
-): Promise<{ stripeSubscriptionId: string | null; subscriptionStatus: string | null } | null> {
+export async function markOrgDeleted(orgId: string): Promise<{
+  stripeSubscriptionId: string | null;
+  subscriptionStatus: string | null;
+  /** whether the row was created here, by the deletion */
+  tombstone: boolean;
+}> {
   const db = await getDb();
   const [row] = await db
-    .update(orgs)
-    .set({ deletedAt: sql`coalesce(${orgs.deletedAt}, now())`, updatedAt: sql`now()` })
-    .where(eq(orgs.clerkOrgId, orgId))
+    .insert(orgs)
+    // Clerk's deletion event carries only the id, so a tombstone has no name.
+    .values({ clerkOrgId: orgId, name: "", deletedAt: sql`now()` })
+    .onConflictDoUpdate({
+      target: orgs.clerkOrgId,
+      set: { deletedAt: sql`coalesce(${orgs.deletedAt}, now())`, updatedAt: sql`now()` },
+    })
     .returning({
       stripeSubscriptionId: orgs.stripeSubscriptionId,
       subscriptionStatus: orgs.subscriptionStatus,
+      // Postgres: a row this statement inserted (rather than updated) has xmax 0.
+      tombstone: sql<boolean>`(xmax = 0)`,
     });
-  return row ?? null;
+  return row!;
+}
+
+/** Whether Clerk has deleted the org (its row says so). */
+export async function isOrgDeleted(orgId: string): Promise<boolean> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ deletedAt: orgs.deletedAt })
+    .from(orgs)
+    .where(eq(orgs.clerkOrgId, orgId));
+  return Boolean(row?.deletedAt);
 }

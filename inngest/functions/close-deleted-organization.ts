@@ -21,9 +21,11 @@ export const closeDeletedOrganization = inngest.createFunction(
   async ({ event, step, logger }) => {
     const orgId = event.data.id;
     const org = await step.run("mark-org-deleted", () => markOrgDeleted(orgId));
-    if (!org) {
-      logger.warn(`Organization ${orgId} deleted before its row was created; nothing to close`);
-      return { orgId, skipped: "no orgs row" };
+    if (org.tombstone) {
+      logger.warn(
+        `Organization ${orgId} was deleted before it was set up; a late organization.created will create nothing`,
+      );
+      return { orgId, skipped: "deleted before it was set up" };
     }
     const subscriptionId = org.stripeSubscriptionId;
     if (!subscriptionId || hasEnded(org.subscriptionStatus)) return { orgId, canceled: null };

@@ -4,12 +4,17 @@ import Stripe from "stripe";
 import { inngest } from "@/inngest/client";
 import { organizationCreated } from "@/inngest/events";
 import { clerk } from "@/lib/clerk";
-import { createOrgStripeCustomer, findOrgStripeCustomerId, upsertOrg } from "@/lib/orgs";
+import {
+  createOrgStripeCustomer,
+  findOrgStripeCustomerId,
+  isOrgDeleted,
+  upsertOrg,
+} from "@/lib/orgs";
 import { stripe } from "@/lib/stripe";
 
 /**
  * A new Clerk organization gets a Stripe customer (for per-seat licensing), its orgs row with
- * 0 seats, and the customer id in its Clerk publicMetadata. Every step is safe to repeat: the
+ * 0 seats, and the customer id in its Clerk publicMetadata, unless it is already deleted. Every step is safe to repeat: the
  * row is checked first, the Stripe idempotency key is per org, the row is an upsert and the
  * Clerk write a merge.
  */
@@ -23,8 +28,13 @@ export const createOrganizationCustomer = inngest.createFunction(
     // One Stripe and one Clerk call per run; Clerk's 100 requests per 10 s is the tighter limit.
     throttle: { limit: 100, period: "10s" },
   },
-  async ({ event, step }) => {
+  async ({ event, step, logger }) => {
     const org = event.data;
+    // Svix does not keep order: the deletion may have arrived first.
+    if (await step.run("check-org-not-deleted", () => isOrgDeleted(org.id))) {
+      logger.warn(`Organization ${org.id} was already deleted in Clerk; nothing to create`);
+      return { orgId: org.id, skipped: "organization deleted" };
+    }
     const clerkUpdatedAt = org.updated_at === undefined ? null : new Date(org.updated_at);
 
     // Without billing the org is tracked with no customer.

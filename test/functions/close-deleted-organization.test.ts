@@ -95,11 +95,19 @@ describe("close-deleted-organization", () => {
     expect(cancels().filter((r) => r.path.endsWith(subscriptionId))).toHaveLength(1);
   });
 
-  it("ends cleanly, with the reason, for an org without a row or without a subscription", async () => {
+  it("ends cleanly, with the reason, for an org deleted before its row or without a subscription", async () => {
     expect((await deliver("org_never_seen")).result).toEqual({
       orgId: "org_never_seen",
-      skipped: "no orgs row",
+      skipped: "deleted before it was set up",
     });
+    // The deleted row it leaves is what stops a late organization.created.
+    const [tombstone] = await (
+      await getDb()
+    )
+      .select()
+      .from(orgs)
+      .where(eq(orgs.clerkOrgId, "org_never_seen"));
+    expect(tombstone).toMatchObject({ deletedAt: expect.any(Date), stripeCustomerId: null });
     const org = vendors.clerk.addOrganization({ name: "Free Org" });
     await (await getDb()).insert(orgs).values({ clerkOrgId: org.id, name: "Free Org" });
     expect((await deliver(org.id)).result).toEqual({ orgId: org.id, canceled: null });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { InngestTestEngine } from "@inngest/test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
@@ -146,6 +147,25 @@ describe("create-organization-customer", () => {
       name: "NonRetriableError",
       message: expect.stringMatching(/no longer exists/),
     });
+  });
+
+  it("creates nothing when the organization's deletion arrived first", async () => {
+    const event = newOrganization();
+    const orgId = event.data.id;
+    const deleted = { name: "clerk/organization.deleted", data: { id: orgId, deleted: true } };
+    await new InngestTestEngine({
+      function: closeDeletedOrganization,
+      events: [deleted as never],
+    }).execute();
+
+    const { result, error } = await deliver(event);
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ orgId, skipped: "organization deleted" });
+    expect(customersOf(orgId)).toEqual([]);
+    expect(vendors.clerk.organizations.get(orgId)!.public_metadata).toEqual({});
+    expect(await orgRows(orgId)).toEqual([
+      expect.objectContaining({ deletedAt: expect.any(Date), stripeCustomerId: null }),
+    ]);
   });
 
   it("tracks the org without a customer when billing is off", async () => {
