@@ -131,9 +131,14 @@ function vendorWrites() {
 
 /** One transient failure per sign-up on the LAST vendor call each handler makes before answering. */
 function failLastCallOnce(handler: Handler) {
-  if (handler === durableWebhook)
-    vendors.inngest.failNext("POST", /^\/e\//, { status: 503, times: requests });
-  else
+  if (handler === durableWebhook) {
+    // The first request carrying each event fails, shared or not.
+    const failedOnce = new Set<string | undefined>();
+    vendors.inngest.refuseEvents(
+      (event) => !failedOnce.has(event.id) && Boolean(failedOnce.add(event.id)),
+      503,
+    );
+  } else
     vendors.clerk.failNext("PATCH", /^\/v1\/users\/[^/]+\/metadata$/, {
       status: 503,
       times: requests,

@@ -22,7 +22,7 @@ export class InngestStandIn extends StandIn {
   readonly events: ReceivedEvent[] = [];
   /** request bodies of POST /fn/register */
   readonly registrations: Json[] = [];
-  private refused: ((event: ReceivedEvent) => boolean) | null = null;
+  private refused: { matches: (event: ReceivedEvent) => boolean; status: number } | null = null;
 
   protected resetState(): void {
     this.events.length = 0;
@@ -31,11 +31,12 @@ export class InngestStandIn extends StandIn {
   }
 
   /**
-   * Refuse (400, nothing accepted) every request carrying an event that matches, as Inngest
-   * refuses a whole request over one bad event (too large, for example).
+   * Refuse (400 by default, nothing accepted) every request carrying an event that matches, as
+   * Inngest refuses a whole request over one bad event (too large, for example). `matches` sees
+   * every event of the request, so it may also count them.
    */
-  refuseEvents(matches: (event: ReceivedEvent) => boolean): void {
-    this.refused = matches;
+  refuseEvents(matches: (event: ReceivedEvent) => boolean, status = 400): void {
+    this.refused = { matches, status };
   }
 
   protected failureBody(status: number): unknown {
@@ -73,8 +74,10 @@ export class InngestStandIn extends StandIn {
       this.violations.push(`POST /e: event ${bad} needs a non-empty name and object data`);
       return { status: 400, body: { error: `event ${bad} is invalid`, status: 400 } };
     }
-    if (this.refused && batch.some((e) => this.refused!(e as ReceivedEvent))) {
-      return { status: 400, body: { error: "Event payload too large", status: 400 } };
+    const refused = this.refused;
+    if (refused && batch.filter((e) => refused.matches(e as ReceivedEvent)).length > 0) {
+      const error = refused.status === 400 ? "Event payload too large" : "Injected failure";
+      return { status: refused.status, body: { error, status: refused.status } };
     }
     const ids = batch.map((e) => {
       this.events.push({ id: e.id, name: e.name, data: clone(e.data ?? {}), ts: e.ts, v: e.v });
