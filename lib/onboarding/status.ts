@@ -21,6 +21,11 @@ export interface OnboardingStepStatus {
 /** The answer of `GET /api/onboarding/status`. */
 export interface OnboardingStatus {
   state: OnboardingState;
+  /**
+   * The Inngest run provisioning this user, once it started: shown to the user as a reference
+   * for support, and what an operator searches in the Inngest dev server or Cloud.
+   */
+  runId?: string;
   reason?: string;
   action?: OnboardingAction;
   steps: OnboardingStepStatus[];
@@ -39,6 +44,7 @@ export async function onboardingStatus(userId: string): Promise<OnboardingStatus
   const byId = new Map(recorded.map((row) => [row.stepId, row]));
   return {
     state: overall?.state ?? "pending",
+    ...(overall?.runId ? { runId: overall.runId } : {}),
     ...(overall?.reason ? { reason: overall.reason } : {}),
     ...(overall?.action ? { action: overall.action } : {}),
     steps: progressSteps.map(({ id, label }) => {

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { recordState, recordSteps } from "@/lib/onboarding/progress";
+import { claimOnboarding, recordState, recordSteps } from "@/lib/onboarding/progress";
 import { fillCard } from "./sign-up";
 import { screenshot, visit } from "./support/browser";
 import type { BrowserSuite } from "./support/suite";
@@ -38,7 +38,9 @@ export function progressTests(suite: () => BrowserSuite) {
       expect(await stepStatus(page, "customer")).toBe("pending");
       await screenshot(page, "progress-pending");
 
-      await recordState(user.id, "running");
+      // The provisioning run starts (its Inngest run id is the user's support reference).
+      const runId = "01JDQ7ZK3V9H8X2M4N6P0R5T7W";
+      await claimOnboarding(user.id, runId);
       await recordSteps(user.id, "plan", "done");
       await recordSteps(user.id, "customer", "running");
       await expect.poll(() => stepStatus(page, "customer")).toBe("running");
@@ -110,6 +112,13 @@ export function progressTests(suite: () => BrowserSuite) {
       expect(
         await page.getByText("The pro plan is not available right now.").count(),
       ).toBeGreaterThan(0);
+      // The run's reference, for support and for the operator who opens the run.
+      expect(await page.getByText(`Reference: ${runId}`).count()).toBe(1);
+      const mailtos = await page
+        .locator('a[href^="mailto:"]')
+        .evaluateAll((links) => links.map((link) => link.getAttribute("href")));
+      expect(mailtos.length).toBeGreaterThan(0);
+      for (const href of mailtos) expect(href).toContain(encodeURIComponent(runId));
       await screenshot(page, "progress-failed");
       const polls = countPolls(page);
       await page.waitForTimeout(2_000);

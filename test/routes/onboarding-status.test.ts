@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { GET } from "@/app/api/onboarding/status/route";
 import { env } from "@/lib/env";
-import { progressSteps, recordState, recordSteps } from "@/lib/onboarding/progress";
+import {
+  claimOnboarding,
+  progressSteps,
+  recordState,
+  recordSteps,
+} from "@/lib/onboarding/progress";
 import {
   foreignKeyPair,
   mintSessionToken,
@@ -74,6 +79,8 @@ describe("GET /api/onboarding/status", () => {
 
   it("answers the signed-in user's own progress, from a bearer token or the session cookie", async () => {
     const userId = newUserId();
+    const runId = `01${randomUUID().replaceAll("-", "").slice(0, 24).toUpperCase()}`;
+    await claimOnboarding(userId, runId);
     await recordSteps(userId, ["plan", "customer"], "done");
     await recordSteps(userId, "payment-method", "failed", "Your card was declined.");
     await recordState(userId, "payment_failed", {
@@ -87,6 +94,7 @@ describe("GET /api/onboarding/status", () => {
       expect(code, via).toBe(200);
       expect(body).toMatchObject({
         state: "payment_failed",
+        runId,
         reason: "Your card was declined.",
         action: { type: "update_payment_method" },
       });

@@ -85,11 +85,10 @@ function ProgressView(props: ProgressProps) {
           </p>
           <p>
             If it still hasn&apos;t moved in a few minutes, email{" "}
-            <a className="font-medium underline" href={`mailto:${props.supportEmail}`}>
-              {props.supportEmail}
-            </a>{" "}
-            and we&apos;ll finish it for you.
+            <SupportLink email={props.supportEmail} reference={status?.runId} /> and we&apos;ll
+            finish it for you.
           </p>
+          <SupportReference reference={status?.runId} />
           <Button variant="secondary" onClick={checkNow}>
             Check again
           </Button>
@@ -186,11 +185,10 @@ function ActionPanel({
       <Alert tone="error" title="What you can do">
         <p>
           Your card has not been charged. Email{" "}
-          <a className="font-medium underline" href={`mailto:${props.supportEmail}`}>
-            {props.supportEmail}
-          </a>{" "}
-          with the reason above and we&apos;ll finish setting up your account for you.
+          <SupportLink email={props.supportEmail} reference={status.runId} /> with the reason above
+          and we&apos;ll finish setting up your account for you.
         </p>
+        <SupportReference reference={status.runId} />
         <SignOutButton variant="secondary" />
       </Alert>
     );
@@ -330,5 +328,26 @@ function NewCard({ props, onSubmitted }: { props: ProgressProps; onSubmitted: ()
         </Button>
       </form>
     </Card>
+  );
+}
+
+/** The support address; the subject carries the run's reference, so support can open the run. */
+function SupportLink({ email, reference }: { email: string; reference?: string }) {
+  const subject = reference
+    ? `?subject=${encodeURIComponent(`Account setup (reference ${reference})`)}`
+    : "";
+  return (
+    <a className="font-medium underline" href={`mailto:${email}${subject}`}>
+      {email}
+    </a>
+  );
+}
+
+function SupportReference({ reference }: { reference?: string }) {
+  if (!reference) return null;
+  return (
+    <p className="text-sm">
+      Reference: <code className="font-mono break-all select-all">{reference}</code>
+    </p>
   );
 }
