@@ -1,12 +1,25 @@
 // `npm run dev`: the app and the Inngest dev server side by side, on the embedded database.
-// The app keeps running when the dev server cannot be had; it says so and how to get it.
+// The app keeps running when the dev server cannot be had; it says so, why, and how to get it.
+// PORT comes from the shell only; the app itself reads .env.local (Next does).
 import { spawn, type ChildProcess } from "node:child_process";
 
 const port = process.env.PORT ?? "3000";
 const appUrl = `http://localhost:${port}`;
 const inngestUrl = "http://localhost:8288";
 const serveUrl = `${appUrl}/api/inngest`;
-const inngestCommand = ["--yes", "inngest-cli@latest", "dev", "--no-discovery", "-u", serveUrl];
+// The npm package's postinstall downloads the dev server binary: --ignore-scripts=false lets it
+// run whatever the npmrc says, and --foreground-scripts lets us see why a download failed.
+const inngestCommand = [
+  "--yes",
+  "--ignore-scripts=false",
+  "--foreground-scripts",
+  "inngest-cli@latest",
+  "dev",
+  "--no-discovery",
+  "-u",
+  serveUrl,
+];
+const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
 
 const children: ChildProcess[] = [];
 const stop = () => children.forEach((child) => child.kill("SIGTERM"));
@@ -22,38 +35,60 @@ app.on("exit", (code) => {
   process.exit(code ?? 0);
 });
 
-const inngest = spawn("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
-children.push(inngest);
-let inngestOutput = "";
-const remember = (chunk: Buffer) =>
-  (inngestOutput = (inngestOutput + chunk.toString()).slice(-2000));
-inngest.stdout?.on("data", remember);
-inngest.stderr?.on("data", remember);
-inngest.on("error", (error) => remember(Buffer.from(error.message)));
-inngest.on("exit", (code) => {
-  if (code === 0 || code === null) return;
-  const lastLine =
-    inngestOutput
-      .replace(/\u001b\[[0-9;]*[A-Za-z]|\r/g, "\n")
-      .split("\n")
-      .map((line) => line.trim())
-      .filter((line) => line && !line.startsWith("npm warn"))
-      .at(-1) ?? `inngest-cli could not be installed or started (exit code ${code})`;
-  console.warn(
-    [
-      "",
-      "⚠  The Inngest dev server is not running, so no workflow will run yet.",
-      `   Why: ${lastLine}`,
-      `   The app keeps running at ${appUrl} (database, pages and /api/health work).`,
-      "   To get the dev server (it downloads a binary, so it needs internet access):",
-      `     npx inngest-cli@latest dev -u ${serveUrl}`,
-      `   then open ${inngestUrl} to watch runs.`,
-      "",
-    ].join("\n"),
-  );
-});
+// A dev server that is already up (e.g. the Docker image) is used as it is.
+const alreadyRunning = await fetch(inngestUrl, { signal: AbortSignal.timeout(1000) }).then(
+  () => true,
+  () => false,
+);
+if (alreadyRunning) {
+  console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server (already running): ${inngestUrl}\n`);
+} else {
+  startInngestDevServer();
+}
 
-setTimeout(() => {
-  if (inngest.exitCode === null)
-    console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server: ${inngestUrl}\n`);
-}, 8000).unref();
+function startInngestDevServer() {
+  const inngest = spawn("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(inngest);
+  let inngestOutput = "";
+  const remember = (chunk: Buffer) =>
+    (inngestOutput = (inngestOutput + chunk.toString()).slice(-4000));
+  inngest.stdout?.on("data", remember);
+  inngest.stderr?.on("data", remember);
+  inngest.on("error", (error) => remember(Buffer.from(error.message)));
+  inngest.on("exit", (code) => {
+    if (code === 0 || code === null) return;
+    console.warn(
+      [
+        "",
+        "⚠  The Inngest dev server is not running, so no workflow will run yet.",
+        `   Why: ${reason(inngestOutput) ?? `inngest-cli exited with code ${code} without saying why`}`,
+        "   (inngest-cli's npm install step downloads the dev server binary from GitHub, so the",
+        "   first run needs internet access.)",
+        `   The app keeps running at ${appUrl}: pages, /api/health and the webhook routes answer;`,
+        "   runs, `npm run events:send` and the emails at /dev/emails need the dev server.",
+        "   To get it, with internet access:",
+        `     npx ${inngestCommand.join(" ")}`,
+        "   or, with Docker, start this first and then `npm run dev` again:",
+        `     ${dockerCommand}`,
+        `   then open ${inngestUrl} to watch runs.`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  setTimeout(() => {
+    if (inngest.exitCode === null)
+      console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server: ${inngestUrl}\n`);
+  }, 8000).unref();
+}
+
+/** The line of npx's output that says why: the first error, else the last line. */
+function reason(output: string) {
+  const lines = output
+    .replace(/\u001b\[[0-9;]*[A-Za-z]|\r/g, "\n")
+    .split("\n")
+    .map((line) => line.trim())
+    // npm's config warnings and stack frames never say why.
+    .filter((line) => line && !line.startsWith("npm warn") && !line.startsWith("at "));
+  return lines.find((line) => /error/i.test(line)) ?? lines.at(-1);
+}

@@ -142,12 +142,13 @@ function sampleFixture(root: string, event: string) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const changed = scaffoldFunction(process.cwd(), parseScaffoldArgs(process.argv.slice(2)));
+    const scaffold = parseScaffoldArgs(process.argv.slice(2));
+    const changed = scaffoldFunction(process.cwd(), scaffold);
     console.log(
       `Created or changed:\n${changed.map((file) => `  ${path.relative(process.cwd(), file)}`).join("\n")}`,
     );
     console.log(
-      "Next: write the real step, then `npx vitest run test/functions` and `npm run typecheck`.",
+      `Next: write the real step, then \`npm test -- test/functions/${scaffold.name}.test.ts\` and \`npm run typecheck\`.`,
     );
   } catch (error) {
     console.error((error as Error).message);

@@ -4,17 +4,21 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+// A CommonJS bundle: Node's ESM loader sees only its default export.
+import nextEnv from "@next/env";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { id: { type: "string" } },
 });
 const [file] = positionals;
-if (!file || positionals.length > 1) {
-  console.error("Usage: npm run events:send -- <event file> [--id <event id>]");
-  process.exit(2);
-}
+if (!file || positionals.length > 1)
+  exit("Usage: npm run events:send -- <event file> [--id <event id>]");
 
+const payload = await readEventFile(file);
+
+// The same .env files `next dev` reads (.env.local among them), so INNGEST_* set there apply here.
+nextEnv.loadEnvConfig(process.cwd(), true);
 // A CLI for local runs: talk to the dev server unless told otherwise (INNGEST_DEV=0 for Cloud).
 process.env.INNGEST_DEV ??= "1";
 const { inngest } = await import("@/inngest/client");
@@ -24,17 +28,13 @@ const { stripeEvent } = await import("@/lib/webhooks/stripe");
 
 // A fresh id unless one is given: Inngest drops a second event with the same id for 24 hours.
 const id = values.id ?? `cli-${randomUUID()}`;
-const payload: unknown = JSON.parse(await readFile(file, "utf8"));
 const event =
   stripeEvent(payload) ??
   clerkEvent(id, payload) ??
   (isPlainObject(payload) && typeof payload.name === "string" && isPlainObject(payload.data)
     ? { name: payload.name, data: payload.data }
     : null);
-if (!event) {
-  console.error(`${file} is neither a Clerk webhook body, a Stripe event nor { name, data }`);
-  process.exit(2);
-}
+if (!event) exit(`${file} is neither a Clerk webhook body, a Stripe event nor { name, data }`);
 
 try {
   await inngest.send({ ...event, id });
@@ -43,8 +43,32 @@ try {
     `Could not send ${event.name} to Inngest at ${inngest.apiBaseUrl ?? "its default URL"}: ${error instanceof Error ? error.message : error}`,
   );
   console.error(
-    "Is the dev server running? npx inngest-cli@latest dev -u http://localhost:3000/api/inngest",
+    "Is the Inngest dev server running? `npm run dev` starts it (its warning says why if it cannot); README.md, Quickstart, has other ways.",
   );
   process.exit(1);
 }
 console.log(`Sent ${event.name} (id ${id}); follow the run in the Inngest dev server.`);
+
+/** The file as JSON, or exit 2 with one line naming the file and what is wrong with it. */
+async function readEventFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    // Node's message ends with the syscall and path (", open 'x.json'"): the path is named already.
+    const why =
+      error instanceof Error ? error.message.replace(/, \w+( '.*')?$/, "") : String(error);
+    return exit(`Cannot read ${path}: ${why}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return exit(`${path} is not JSON: ${error instanceof Error ? error.message : error}`);
+  }
+}
+
+/** Exit code 2: the command line or the file is wrong, not Inngest. */
+function exit(message: string): never {
+  console.error(message);
+  process.exit(2);
+}

@@ -35,6 +35,8 @@ describe("npm run new:function", () => {
       "app/trial.converted",
     ]);
     expect(output).toContain("inngest/functions/notify-sales.ts");
+    // The hint names the one command that runs just the new test.
+    expect(output).toContain("`npm test -- test/functions/notify-sales.test.ts`");
 
     expect(readFileSync(path.join(copy, "inngest/events.ts"), "utf8")).toContain(
       'export const trialConverted = eventType("app/trial.converted"',
@@ -54,12 +56,8 @@ describe("npm run new:function", () => {
     );
     run(copy, bin("tsc"), ["-p", "tsconfig.scaffold.json"]);
 
-    const vitest = run(copy, bin("vitest"), [
-      "run",
-      "test/functions/notify-sales.test.ts",
-      "--project",
-      "pglite",
-    ]);
+    // Exactly the command the hint names.
+    const vitest = run(copy, "npm", ["test", "--", "test/functions/notify-sales.test.ts"]);
     expect(vitest).toMatch(/1 passed/);
   }, 180_000);
 
