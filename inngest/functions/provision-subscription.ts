@@ -9,7 +9,8 @@ import {
 import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
 import {
-  checkSetupIntent,
+  setupIntentOutcome,
+  settledSetupOutcome,
   confirmSetupIntent,
   createTrialSubscription,
   findOrCreateCustomer,
@@ -28,8 +29,11 @@ import { stripe } from "@/lib/stripe";
 
 /** How long a user without a card has to submit one (the onboarding page sends it). */
 export const SUBMISSION_TIMEOUT = "7d";
-/** How long the browser has to finish 3-D Secure before the SetupIntent is checked anyway. */
-export const CONFIRMATION_TIMEOUT = "1h";
+/**
+ * How long the run waits for the browser's word that 3-D Secure is done before asking Stripe,
+ * first, and then, while Stripe still waits for the bank, for the rest of the hour the user has.
+ */
+export const CONFIRMATION_TIMEOUTS = { first: "1m", rest: "59m" } as const;
 /** Cards a user may try before the onboarding fails for good. */
 export const MAX_CARD_ATTEMPTS = 5;
 
@@ -150,16 +154,37 @@ export const provisionSubscription = inngest.createFunction(
       });
 
       if (outcome.status === "requires_action") {
-        // The browser finishes 3-D Secure with the client secret and says so; Stripe is asked
-        // either way, as the event is only a hint (and may never come).
-        await step.waitForEvent(numbered("wait-for-card-confirmation"), {
-          event: onboardingPaymentConfirmed,
-          timeout: CONFIRMATION_TIMEOUT,
-          if: "async.data.userId == event.data.id",
-        });
+        // The browser finishes 3-D Secure with the client secret and says so, but the event is
+        // only a hint: it may never come, and one sent before the wait began is missed (a
+        // frictionless check can be over within a second). So without it Stripe is asked after
+        // a minute, and the run waits out the hour only while Stripe still waits for the bank.
         const setupIntentId = outcome.setupIntentId;
+        const waitForConfirmation = (id: string, timeout: string) =>
+          step.waitForEvent(numbered(id), {
+            event: onboardingPaymentConfirmed,
+            timeout,
+            if: "async.data.userId == event.data.id",
+          });
+        let looked: SetupOutcome | null = null;
+        if (
+          !(await waitForConfirmation("wait-for-card-confirmation", CONFIRMATION_TIMEOUTS.first))
+        ) {
+          looked = await step.run(numbered("look-at-setup-intent"), () =>
+            setupIntentOutcome(client, setupIntentId),
+          );
+          if (looked.status === "requires_action") {
+            await waitForConfirmation(
+              "wait-for-card-confirmation-late",
+              CONFIRMATION_TIMEOUTS.rest,
+            );
+            looked = null;
+          }
+        }
+        const seen = looked;
         outcome = await step.run(numbered("check-setup-intent"), async () => {
-          const result = await checkSetupIntent(client, setupIntentId);
+          const result = settledSetupOutcome(
+            seen ?? (await setupIntentOutcome(client, setupIntentId)),
+          );
           await recordSetupOutcome(userId, result);
           if (result.status === "succeeded") await recordState(userId, "running");
           return result;

@@ -96,11 +96,15 @@ export async function confirmSetupIntent(
   }
 }
 
-/** The SetupIntent as Stripe has it now, after the browser finished (or abandoned) 3-D Secure. */
-export async function checkSetupIntent(stripe: Stripe, setupIntentId: string) {
-  const outcome = outcomeOf(await stripeCall(() => stripe.setupIntents.retrieve(setupIntentId)));
+/** The SetupIntent as Stripe has it now: 3-D Secure may be finished, abandoned or still going. */
+export async function setupIntentOutcome(stripe: Stripe, setupIntentId: string) {
+  return outcomeOf(await stripeCall(() => stripe.setupIntents.retrieve(setupIntentId)));
+}
+
+/** The outcome once the wait for 3-D Secure is over: still unconfirmed means it failed. */
+export function settledSetupOutcome(outcome: SetupOutcome): SetupOutcome {
   return outcome.status === "requires_action"
-    ? ({ status: "failed", reason: "Your bank did not confirm the card." } as const)
+    ? { status: "failed", reason: "Your bank did not confirm the card." }
     : outcome;
 }
 

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import {
-  CONFIRMATION_TIMEOUT,
+  CONFIRMATION_TIMEOUTS,
   MAX_CARD_ATTEMPTS,
   SUBMISSION_TIMEOUT,
   provisionSubscription,
@@ -319,7 +319,7 @@ describe("provision-subscription: failures the user can act on", () => {
       {
         id: "wait-for-card-confirmation",
         event: "app/onboarding.payment_confirmed",
-        timeout: CONFIRMATION_TIMEOUT,
+        timeout: CONFIRMATION_TIMEOUTS.first,
         if: "async.data.userId == event.data.id",
       },
     ]);
@@ -331,13 +331,41 @@ describe("provision-subscription: failures the user can act on", () => {
     expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
   });
 
-  it("3-D Secure never finished → payment_failed once the wait times out; a new card still completes the run", async () => {
+  it("3-D Secure finished before the run began to wait (its event missed) → Stripe is asked after a minute and the run completes", async () => {
+    const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
+
+    const run = await provision(event, {
+      waits: {
+        // The browser was quicker than the run: the bank confirmed and the event came and went.
+        "wait-for-card-confirmation": async () => {
+          const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+          vendors.stripe.completeSetupIntentAction(setupIntent!.id);
+          return null;
+        },
+      },
+    });
+
+    const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+    expect(run.waits.map(({ id, timeout }) => ({ id, timeout }))).toEqual([
+      { id: "wait-for-card-confirmation", timeout: CONFIRMATION_TIMEOUTS.first },
+    ]);
+    expect(run.error).toBeUndefined();
+    expect(vendors.stripe.count("GET", `/v1/setup_intents/${setupIntent!.id}`)).toBe(1);
+    expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
+  });
+
+  it("3-D Secure never finished → waits out the hour while Stripe still waits for the bank, then payment_failed; a new card still completes the run", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
     let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+    let afterFirstLook: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
 
     const run = await provision(event, {
       waits: {
         "wait-for-card-confirmation": null,
+        "wait-for-card-confirmation-late": async () => {
+          afterFirstLook = await onboardingStatus(userId);
+          return null;
+        },
         "wait-for-payment-details-2": async () => {
           whileWaiting = await onboardingStatus(userId);
           return submitted(userId, "pro", token());
@@ -345,6 +373,12 @@ describe("provision-subscription: failures the user can act on", () => {
       },
     });
 
+    // Still asking the user to confirm after the first look; failed only when the hour is up.
+    expect(afterFirstLook).toMatchObject({ state: "action_required" });
+    expect(run.waits.slice(0, 2).map(({ id, timeout }) => ({ id, timeout }))).toEqual([
+      { id: "wait-for-card-confirmation", timeout: CONFIRMATION_TIMEOUTS.first },
+      { id: "wait-for-card-confirmation-late", timeout: CONFIRMATION_TIMEOUTS.rest },
+    ]);
     expect(whileWaiting).toMatchObject({
       state: "payment_failed",
       reason: "Your bank did not confirm the card.",
