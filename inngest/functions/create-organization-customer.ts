@@ -14,9 +14,9 @@ import { stripe } from "@/lib/stripe";
 
 /**
  * A new Clerk organization gets a Stripe customer (for per-seat licensing), its orgs row with
- * 0 seats, and the customer id in its Clerk publicMetadata, unless it is already deleted. Every step is safe to repeat: the
- * row is checked first, the Stripe idempotency key is per org, the row is an upsert and the
- * Clerk write a merge.
+ * 0 seats, and the customer id in its Clerk publicMetadata, unless it is already deleted. Every
+ * step is safe to repeat: the row is checked first, the Stripe idempotency key is per org, the
+ * row is an upsert and the Clerk write a merge.
  */
 export const createOrganizationCustomer = inngest.createFunction(
   {

@@ -165,25 +165,22 @@ export const provisionSubscription = inngest.createFunction(
             timeout,
             if: "async.data.userId == event.data.id",
           });
-        let looked: SetupOutcome | null = null;
-        if (
-          !(await waitForConfirmation("wait-for-card-confirmation", CONFIRMATION_TIMEOUTS.first))
-        ) {
-          looked = await step.run(numbered("look-at-setup-intent"), () =>
-            setupIntentOutcome(client, setupIntentId),
-          );
-          if (looked.status === "requires_action") {
-            await waitForConfirmation(
-              "wait-for-card-confirmation-late",
-              CONFIRMATION_TIMEOUTS.rest,
+        const confirmed = await waitForConfirmation(
+          "wait-for-card-confirmation",
+          CONFIRMATION_TIMEOUTS.first,
+        );
+        const looked = confirmed
+          ? null
+          : await step.run(numbered("look-at-setup-intent"), () =>
+              setupIntentOutcome(client, setupIntentId),
             );
-            looked = null;
-          }
+        const bankStillDeciding = looked?.status === "requires_action";
+        if (bankStillDeciding) {
+          await waitForConfirmation("wait-for-card-confirmation-late", CONFIRMATION_TIMEOUTS.rest);
         }
-        const seen = looked;
         outcome = await step.run(numbered("check-setup-intent"), async () => {
           const result = settledSetupOutcome(
-            seen ?? (await setupIntentOutcome(client, setupIntentId)),
+            looked && !bankStillDeciding ? looked : await setupIntentOutcome(client, setupIntentId),
           );
           await recordSetupOutcome(userId, result);
           if (result.status === "succeeded") await recordState(userId, "running");
