@@ -101,12 +101,8 @@ describe("close-deleted-organization", () => {
       skipped: "deleted before it was set up",
     });
     // The deleted row it leaves is what stops a late organization.created.
-    const [tombstone] = await (
-      await getDb()
-    )
-      .select()
-      .from(orgs)
-      .where(eq(orgs.clerkOrgId, "org_never_seen"));
+    const db = await getDb();
+    const [tombstone] = await db.select().from(orgs).where(eq(orgs.clerkOrgId, "org_never_seen"));
     expect(tombstone).toMatchObject({ deletedAt: expect.any(Date), stripeCustomerId: null });
     const org = vendors.clerk.addOrganization({ name: "Free Org" });
     await (await getDb()).insert(orgs).values({ clerkOrgId: org.id, name: "Free Org" });
