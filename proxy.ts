@@ -1,6 +1,7 @@
 import { clerkMiddleware } from "@clerk/nextjs/server";
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
-import { clerkConfigured, clerkMiddlewareOptions } from "@/lib/clerk-setup";
+import { clerkMiddlewareOptions } from "@/lib/auth";
+import { clerkConfigured } from "@/lib/vendors/clerk";
 import { onboardingCompleteIn, redirectFor, type Visitor } from "@/lib/onboarding/gate";
 
 /**

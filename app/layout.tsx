@@ -2,7 +2,7 @@ import { ClerkProvider } from "@clerk/nextjs";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { env } from "@/lib/env";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -1,5 +1,6 @@
 import { Inngest } from "inngest";
 import { LogContextMiddleware } from "@/inngest/middleware/log-context";
+import { WorkflowErrorsMiddleware } from "@/inngest/middleware/workflow-errors";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 
@@ -14,7 +15,7 @@ export const inngest = new Inngest({
   eventKey: env.INNGEST_EVENT_KEY,
   signingKey: env.INNGEST_SIGNING_KEY,
   logger,
-  middleware: [LogContextMiddleware],
+  middleware: [LogContextMiddleware, WorkflowErrorsMiddleware],
 });
 
 /** INNGEST_DEV may be "1" or the dev server's URL. */

@@ -58,6 +58,7 @@ const server = {
   STRIPE_API_BASE: url("the Stripe API origin").optional(),
   STRIPE_PRICE_PRO: prefixed(["price_"], "a Stripe price id").optional(),
   STRIPE_PRICE_ENTERPRISE: prefixed(["price_"], "a Stripe price id").optional(),
+  STRIPE_PRICE_SEAT: prefixed(["price_"], "a Stripe price id").optional(),
   TRIAL_DAYS: z.coerce
     .number({ message: "a whole number of days" })
     .int({ message: "a whole number of days" })

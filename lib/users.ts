@@ -1,6 +1,8 @@
-import { and, eq, isNull, or, sql, type AnyColumn } from "drizzle-orm";
+import { and, eq, isNull, or, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
+import { notSuperseded, type SubscriptionState } from "@/lib/billing/subscriptions";
 import { users } from "@/lib/db/schema";
+import { AccountDeletedError } from "@/lib/errors";
 
 /**
  * The users table as the webhooks keep it. Every write is one statement (the Neon HTTP driver
@@ -63,27 +65,6 @@ export async function markUserDeleted(clerkUserId: string, deletedAt: Date): Pro
   return written.length > 0;
 }
 
-export interface SubscriptionState {
-  stripeCustomerId: string;
-  stripeSubscriptionId: string;
-  status: string;
-  /** The tier whose price the subscription is on; null when the price is not in the catalogue. */
-  tier: string | null;
-  /** Licences paid for: the item quantity, 0 once the subscription has ended. */
-  seats: number;
-  trialEndsAt: Date | null;
-  /** canceled or incomplete_expired: it no longer pays for anything. */
-  ended: boolean;
-}
-
-/**
- * An ended subscription only speaks for the row it is current on (or a row with none yet), so a
- * late cancellation of an old subscription cannot overwrite its live successor.
- */
-export function notSuperseded(column: AnyColumn, state: SubscriptionState) {
-  return state.ended ? or(isNull(column), eq(column, state.stripeSubscriptionId)) : undefined;
-}
-
 /**
  * Applies the subscription Stripe reports to the user who owns its customer. Returns the user's
  * id, or null when no user row has this customer (or the row has moved on to a newer subscription).
@@ -108,4 +89,45 @@ export async function applySubscriptionToUser(state: SubscriptionState): Promise
     )
     .returning({ clerkUserId: users.clerkUserId });
   return row?.clerkUserId ?? null;
+}
+
+/** Whether Clerk has deleted the user (a tombstone row, also for users we never saw created). */
+export async function isUserDeleted(clerkUserId: string): Promise<boolean> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ deletedAt: users.deletedAt })
+    .from(users)
+    .where(eq(users.clerkUserId, clerkUserId));
+  return Boolean(row?.deletedAt);
+}
+
+/** Before any vendor write for a user: a deleted user gets none. */
+export async function ensureUserNotDeleted(clerkUserId: string) {
+  if (await isUserDeleted(clerkUserId)) throw new AccountDeletedError(clerkUserId);
+}
+
+/** The user's Stripe customer as our row records it, or null. */
+export async function findUserStripeCustomerId(clerkUserId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ stripeCustomerId: users.stripeCustomerId })
+    .from(users)
+    .where(eq(users.clerkUserId, clerkUserId));
+  return row?.stripeCustomerId ?? null;
+}
+
+/**
+ * Links the user's Stripe customer to their row, so Stripe's subscription events find the user.
+ * The first customer recorded stays; a deleted user's row is left as it is.
+ */
+export async function recordUserStripeCustomer(clerkUserId: string, stripeCustomerId: string) {
+  const db = await getDb();
+  await db
+    .insert(users)
+    .values({ clerkUserId, stripeCustomerId })
+    .onConflictDoUpdate({
+      target: users.clerkUserId,
+      set: { stripeCustomerId, updatedAt: sql`now()` },
+      setWhere: and(isNull(users.stripeCustomerId), isNull(users.deletedAt)),
+    });
 }

@@ -3,7 +3,7 @@
 import { Elements, PaymentElement, useElements, useStripe } from "@stripe/react-stripe-js";
 import { loadStripe, type Stripe, type StripeElementsOptions } from "@stripe/stripe-js";
 import { useCallback, useState, type ReactNode } from "react";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 import { FieldError } from "./ui";
 
 // One Stripe.js instance per key for the life of the page, as Stripe asks.

@@ -1,4 +1,4 @@
-import { missingClerkVariables } from "@/lib/clerk-setup";
+import { missingClerkVariables } from "@/lib/vendors/clerk";
 import { Card, PageShell, PageTitle } from "./ui";
 
 /** What a page that needs a signed-in user shows when Clerk has no keys (zero-account dev). */

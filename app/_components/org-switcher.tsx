@@ -1,7 +1,7 @@
 "use client";
 
 import { OrganizationSwitcher } from "@clerk/nextjs";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 
 /**
  * Clerk's organization switcher. Seats belong to organizations, so a newly created or newly

@@ -11,8 +11,8 @@ import { planOptions } from "@/app/_lib/plan-options";
 import { stallThresholdMs } from "@/app/_lib/polling";
 import { supportEmail } from "@/app/_lib/support";
 import { trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/clerk-setup";
-import { paths } from "@/lib/onboarding/gate";
+import { clerkConfigured } from "@/lib/vendors/clerk";
+import { paths } from "@/lib/routes";
 import { onboardingStatus } from "@/lib/onboarding/status";
 
 export const metadata: Metadata = { title: "Setting up your account" };

@@ -2,10 +2,11 @@
 
 import { auth } from "@clerk/nextjs/server";
 import { redirect } from "next/navigation";
-import { billingAccount, billingPortalUrl } from "@/lib/billing/account";
+import { billingAccount } from "@/lib/billing/account";
+import { billingPortalUrl } from "@/lib/billing/portal";
 import { env } from "@/lib/env";
-import { paths } from "@/lib/onboarding/gate";
-import { stripe } from "@/lib/stripe";
+import { paths } from "@/lib/routes";
+import { stripe } from "@/lib/vendors/stripe";
 
 export interface PortalState {
   error?: string;

@@ -8,9 +8,9 @@ import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, ButtonLink, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
 import { billingAccount } from "@/lib/billing/account";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/clerk-setup";
-import { paths } from "@/lib/onboarding/gate";
-import { stripe } from "@/lib/stripe";
+import { clerkConfigured } from "@/lib/vendors/clerk";
+import { paths } from "@/lib/routes";
+import { stripe } from "@/lib/vendors/stripe";
 import { ManageBillingButton } from "./manage-billing";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -160,7 +160,7 @@ export default async function DashboardPage() {
               </p>
             </div>
             <ButtonLink href={paths.licensing} variant="secondary">
-              Seats and licences
+              Seats and licenses
             </ButtonLink>
           </div>
         </Card>

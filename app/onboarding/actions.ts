@@ -4,13 +4,16 @@ import { auth } from "@clerk/nextjs/server";
 import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import { isTier } from "@/lib/billing/plans";
-import { clerk } from "@/lib/clerk";
+import { logger } from "@/lib/logger";
+import { storeCardConfirmation, storePaymentDetails } from "@/lib/onboarding/submissions";
+import { clerk } from "@/lib/vendors/clerk";
 
 /**
  * What the progress and onboarding pages send to the provisioning run. The user is always the
  * signed-in one (never an id from the browser); the browser only names a tier key and a Stripe
- * ConfirmationToken, and the server maps the tier to a price later. Event ids make a double
- * submit of the same card one event.
+ * ConfirmationToken, and the server maps the tier to a price later. Each submission is stored
+ * before its event is sent (a run that begins to wait later finds it there); event ids make a
+ * double submit of the same card one event.
  */
 
 export interface ActionResult {
@@ -34,6 +37,7 @@ async function signedInUser(): Promise<string | null> {
 
 async function submit(userId: string, tier: string, confirmationToken: string) {
   try {
+    await storePaymentDetails(userId, { tier, confirmationToken });
     await inngest.send(
       onboardingSubmitted.create(
         { userId, tier, confirmationToken },
@@ -42,7 +46,7 @@ async function submit(userId: string, tier: string, confirmationToken: string) {
     );
     return {};
   } catch (error) {
-    console.error("Could not send app/onboarding.submitted", error);
+    logger.error("Could not pass on app/onboarding.submitted", { userId }, error);
     return unreachable;
   }
 }
@@ -79,7 +83,7 @@ export async function submitNewCard(input: {
     try {
       tier = String((await clerk.users.getUser(userId)).unsafeMetadata.tier ?? "");
     } catch (error) {
-      console.error("Could not read the plan chosen at sign-up", error);
+      logger.error("Could not read the plan chosen at sign-up", { userId }, error);
       return unreachable;
     }
   }
@@ -92,24 +96,25 @@ export async function submitNewCard(input: {
  * from Stripe, so this is only a nudge and carries no outcome.
  */
 export async function reportCardConfirmation(input: {
-  setupIntentId?: string;
+  setupIntentId: string;
 }): Promise<ActionResult> {
   const userId = await signedInUser();
   if (!userId) return signedOut;
-  const setupIntentId =
-    input.setupIntentId && setupIntentPattern.test(input.setupIntentId)
-      ? input.setupIntentId
-      : undefined;
+  const { setupIntentId } = input;
+  if (!setupIntentPattern.test(setupIntentId)) {
+    return { error: "We couldn't tell which card your bank confirmed. Please reload the page." };
+  }
   try {
+    await storeCardConfirmation(userId, setupIntentId);
     await inngest.send(
       onboardingPaymentConfirmed.create(
-        { userId, ...(setupIntentId ? { setupIntentId } : {}) },
-        { id: `onboarding-payment-confirmed-${userId}-${setupIntentId ?? "unknown"}` },
+        { userId, setupIntentId },
+        { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
       ),
     );
     return {};
   } catch (error) {
-    console.error("Could not send app/onboarding.payment_confirmed", error);
+    logger.error("Could not pass on app/onboarding.payment_confirmed", { userId }, error);
     return unreachable;
   }
 }

@@ -10,8 +10,8 @@ import { planOptions } from "@/app/_lib/plan-options";
 import { stallThresholdMs } from "@/app/_lib/polling";
 import { supportEmail } from "@/app/_lib/support";
 import { isTier, trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/clerk-setup";
-import { paths } from "@/lib/onboarding/gate";
+import { clerkConfigured } from "@/lib/vendors/clerk";
+import { paths } from "@/lib/routes";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { OnboardingForm } from "./onboarding-form";
 

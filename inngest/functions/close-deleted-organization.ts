@@ -1,16 +1,15 @@
-import { NonRetriableError } from "inngest";
-import Stripe from "stripe";
 import { inngest } from "@/inngest/client";
 import { organizationDeleted } from "@/inngest/events";
 import { hasEnded } from "@/lib/billing/subscription-status";
-import { markOrgDeleted } from "@/lib/orgs";
-import { stripe } from "@/lib/stripe";
+import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
+import { markOrgDeleted } from "@/lib/orgs/orgs";
+import { requireStripe } from "@/lib/vendors/stripe";
 
 /**
  * An organization deleted in Clerk stops paying: its row is marked deleted (nobody is licensed
  * by it any more) and its seat subscription is cancelled now, without proration, so Stripe never
- * charges for an organization that no longer exists. Cancelling twice is harmless: the run
- * re-reads the subscription first, and Stripe's idempotency key covers retries.
+ * charges for an organization that no longer exists. Cancelling twice is harmless: the
+ * subscription is re-read first.
  */
 export const closeDeletedOrganization = inngest.createFunction(
   {
@@ -29,33 +28,14 @@ export const closeDeletedOrganization = inngest.createFunction(
     }
     const subscriptionId = org.stripeSubscriptionId;
     if (!subscriptionId || hasEnded(org.subscriptionStatus)) return { orgId, canceled: null };
-    if (!stripe) {
-      throw new NonRetriableError(
-        `Billing is not configured (STRIPE_SECRET_KEY), so subscription ${subscriptionId} of deleted organization ${orgId} must be cancelled in Stripe by hand`,
-      );
-    }
-    const client = stripe;
 
-    const status = await step.run("cancel-seat-subscription", async () => {
-      const current = await client.subscriptions.retrieve(subscriptionId);
-      if (hasEnded(current.status)) return current.status;
-      try {
-        const canceled = await client.subscriptions.cancel(
-          subscriptionId,
-          { cancellation_details: { comment: `Clerk organization ${orgId} was deleted` } },
-          { idempotencyKey: `org-deleted:${orgId}:cancel` },
-        );
-        return canceled.status;
-      } catch (error) {
-        if (error instanceof Stripe.errors.StripeInvalidRequestError) {
-          throw new NonRetriableError(
-            `Stripe refused to cancel subscription ${subscriptionId}: ${error.message}`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-    });
+    const status = await step.run("cancel-seat-subscription", () =>
+      cancelSubscriptionNow(
+        requireStripe(),
+        subscriptionId,
+        `Clerk organization ${orgId} was deleted`,
+      ),
+    );
     return { orgId, canceled: subscriptionId, status };
   },
 );

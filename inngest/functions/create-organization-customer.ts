@@ -1,16 +1,8 @@
-import { isClerkAPIResponseError } from "@clerk/backend/errors";
-import { NonRetriableError } from "inngest";
-import Stripe from "stripe";
 import { inngest } from "@/inngest/client";
 import { organizationCreated } from "@/inngest/events";
-import { clerk } from "@/lib/clerk";
-import {
-  createOrgStripeCustomer,
-  findOrgStripeCustomerId,
-  isOrgDeleted,
-  upsertOrg,
-} from "@/lib/orgs";
-import { stripe } from "@/lib/stripe";
+import { ensureOrgCustomer, recordCustomerInClerk } from "@/lib/orgs/customer";
+import { isOrgDeleted, upsertOrg } from "@/lib/orgs/orgs";
+import { stripe } from "@/lib/vendors/stripe";
 
 /**
  * A new Clerk organization gets a Stripe customer (for per-seat licensing), its orgs row with
@@ -40,7 +32,9 @@ export const createOrganizationCustomer = inngest.createFunction(
     // Without billing the org is tracked with no customer.
     const billing = stripe;
     const customerId = billing
-      ? await step.run("create-stripe-customer", () => createCustomerOnce(billing, org))
+      ? await step.run("create-stripe-customer", () =>
+          ensureOrgCustomer(billing, { id: org.id, name: org.name, clerkUpdatedAt }),
+        )
       : null;
 
     const row = await step.run("save-org-row", () =>
@@ -54,47 +48,10 @@ export const createOrganizationCustomer = inngest.createFunction(
     if (!row.stripeCustomerId) return { orgId: org.id, stripeCustomerId: null };
     const stripeCustomerId = row.stripeCustomerId;
 
-    await step.run("save-customer-id-in-clerk", async () => {
-      try {
-        await clerk.organizations.updateOrganizationMetadata(org.id, {
-          publicMetadata: { stripeCustomerId },
-        });
-      } catch (error) {
-        if (isClerkAPIResponseError(error) && error.status === 404) {
-          throw new NonRetriableError(`Organization ${org.id} no longer exists in Clerk`, {
-            cause: error,
-          });
-        }
-        throw error;
-      }
-    });
+    await step.run("save-customer-id-in-clerk", () =>
+      recordCustomerInClerk(org.id, stripeCustomerId),
+    );
 
     return { orgId: org.id, stripeCustomerId };
   },
 );
-
-/** The org's customer: the one its row already records, else one created under a per-org key. */
-async function createCustomerOnce(stripe: Stripe, org: { id: string; name: string }) {
-  const existing = await findOrgStripeCustomerId(org.id);
-  if (existing) return existing;
-  try {
-    return (await createOrgStripeCustomer(stripe, org)).id;
-  } catch (error) {
-    if (isPermanentStripeError(error)) {
-      throw new NonRetriableError(`Stripe refused the customer: ${error.message}`, {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
-
-/** Requests Stripe will refuse again however often they are retried. */
-function isPermanentStripeError(error: unknown): error is Stripe.errors.StripeError {
-  return (
-    error instanceof Stripe.errors.StripeInvalidRequestError ||
-    error instanceof Stripe.errors.StripeIdempotencyError ||
-    error instanceof Stripe.errors.StripeAuthenticationError ||
-    error instanceof Stripe.errors.StripePermissionError
-  );
-}

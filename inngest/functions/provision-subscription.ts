@@ -1,4 +1,5 @@
 import { NonRetriableError, type GetStepTools } from "inngest";
+import type Stripe from "stripe";
 import { inngest } from "@/inngest/client";
 import {
   onboardingPaymentConfirmed,
@@ -6,29 +7,44 @@ import {
   userCreated,
   userDeleted,
 } from "@/inngest/events";
+import { runWithProgress, type ProgressPlan } from "@/inngest/progress";
+import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
-import {
-  setupIntentOutcome,
-  settledSetupOutcome,
-  confirmSetupIntent,
-  createTrialSubscription,
-  findOrCreateCustomer,
-  type SetupOutcome,
-} from "@/lib/onboarding/billing";
 import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
 import {
   claimOnboarding,
   markRunFailed,
+  recordAwaitingPaymentDetails,
+  recordCardAttempt,
+  recordCardOutcome,
   recordFailure,
-  recordState,
+  recordOnboardingComplete,
   recordSteps,
   type ProgressStepId,
 } from "@/lib/onboarding/progress";
-import { stripe } from "@/lib/stripe";
+import {
+  saveCard,
+  settledSetupOutcome,
+  setupIntentOutcome,
+  startTrialSubscription,
+  type SetupOutcome,
+} from "@/lib/onboarding/provisioning";
+import {
+  cardConfirmationStored,
+  untriedPaymentDetails,
+  type PaymentDetails,
+} from "@/lib/onboarding/submissions";
+import { ensureUserNotDeleted } from "@/lib/users";
+import { stripe } from "@/lib/vendors/stripe";
+import type { ClerkUser } from "@/lib/webhooks/payloads";
 
-/** How long a user without a card has to submit one (the onboarding page sends it). */
-export const SUBMISSION_TIMEOUT = "7d";
+/**
+ * How long a user without a card has to submit one (the onboarding page sends it): a first
+ * minute, after which the run looks at what was stored (a submission sent before the wait began
+ * is never delivered to it), then the rest of the week.
+ */
+export const SUBMISSION_TIMEOUTS = { first: "1m", rest: "7d" } as const;
 /**
  * How long the run waits for the browser's word that 3-D Secure is done before asking Stripe,
  * first, and then, while Stripe still waits for the bank, for the rest of the hour the user has.
@@ -37,11 +53,25 @@ export const CONFIRMATION_TIMEOUTS = { first: "1m", rest: "59m" } as const;
 /** Cards a user may try before the onboarding fails for good. */
 export const MAX_CARD_ATTEMPTS = 5;
 
+/** What each step shows on the user's progress page (inngest/progress). */
+const progress: ProgressPlan = {
+  "create-stripe-customer": { step: "customer", settles: ["plan"] },
+  "confirm-setup-intent": {
+    step: "payment-method",
+    begin: recordCardAttempt,
+    record: recordCardOutcome,
+  },
+  "check-setup-intent": { step: "payment-method", record: recordCardOutcome },
+  "create-trial-subscription": { step: "subscription" },
+  "update-clerk-metadata": { step: "account", record: recordOnboardingComplete },
+};
+
+type Steps = GetStepTools<typeof inngest>;
+
 /**
- * Turns a new Clerk user into a trialing Stripe customer: customer, SetupIntent confirmed with the
- * sign-up form's ConfirmationToken, trial subscription, then one Clerk write that marks the user
- * onboarded. Four vendor calls in sequence on the happy path, each its own step with its own
- * idempotency key; progress is recorded for `GET /api/onboarding/status` as it goes.
+ * Turns a new Clerk user into a trialing Stripe customer: collect a card (from the sign-up form,
+ * else waited for), confirm it, subscribe, tell Clerk. Each vendor call is its own step with its
+ * own idempotency key, and none is made for a user deleted in Clerk.
  */
 export const provisionSubscription = inngest.createFunction(
   {
@@ -60,163 +90,190 @@ export const provisionSubscription = inngest.createFunction(
       await markRunFailed(event.data.event.data.id, event.data.run_id, failureReason(error));
     },
   },
-  async ({ event, step, runId }) => {
+  async ({ event, step: steps, runId }) => {
     const user = event.data;
     const userId = user.id;
+    const step = { ...steps, run: runWithProgress(steps, userId, progress) };
 
     const owner = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
     if (!owner) return { userId, outcome: "skipped: another run provisions this user" };
+    // Svix keeps no order: the user's deletion may have been processed first.
+    await step.run("check-user-not-deleted", () => ensureUserNotDeleted(userId));
 
-    const payment = submittedPayment(user);
+    if (!stripe) return onboardWithoutBilling(step, user);
+    const billing = stripe;
 
-    if (!stripe) {
-      const tier = payment && isTier(payment.tier) ? payment.tier : undefined;
-      await step.run("skip-billing", () =>
-        recordSteps(
-          userId,
-          ["plan", "customer", "payment-method", "subscription"],
-          "skipped",
-          "Billing is not configured",
-        ),
-      );
-      await step.run("update-clerk-metadata", async () => {
-        await tracked(userId, "account", () =>
-          completeClerkOnboarding(userId, { onboardingComplete: true, tier }),
-        );
-        await recordState(userId, "complete");
-      });
-      return { userId, outcome: "complete", billing: "skipped" };
-    }
-    const client = stripe;
-
-    // Until a card is saved: take the submission (from sign-up, else waited for), check its plan,
-    // confirm its card, and on a refusal wait for the next one, all in this run.
-    let submission = payment;
-    let customer: string | undefined;
-    let saved:
-      { tier: Tier; priceId: string; customerId: string; paymentMethodId: string } | undefined;
-    for (let attempt = 1; !saved; attempt++) {
-      const numbered = (id: string) => (attempt === 1 ? id : `${id}-${attempt}`);
-      if (attempt > MAX_CARD_ATTEMPTS) {
-        throw await permanentFailure(
-          step,
-          userId,
-          "payment-method",
-          `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
-        );
-      }
-
-      if (!submission) {
-        if (attempt === 1) {
-          await step.run("await-payment-details", async () => {
-            await recordSteps(userId, "plan", "pending", "Waiting for a plan and a card");
-            await recordState(userId, "awaiting_payment", { action: { type: "choose_plan" } });
-          });
-        }
-        const submitted = await step.waitForEvent(numbered("wait-for-payment-details"), {
-          event: onboardingSubmitted,
-          timeout: SUBMISSION_TIMEOUT,
-          if: "async.data.userId == event.data.id",
-        });
-        if (!submitted) {
-          throw await permanentFailure(
-            step,
-            userId,
-            "plan",
-            "No plan and card were submitted within 7 days.",
-          );
-        }
-        submission = submitted.data;
-      }
-
-      const plan = planFor(submission.tier);
-      if ("reason" in plan) throw await permanentFailure(step, userId, "plan", plan.reason);
-
-      // Created once a valid plan is chosen, so a refused plan leaves nothing behind in Stripe.
-      const customerId = (customer ??= await step.run("create-stripe-customer", async () => {
-        await recordSteps(userId, "plan", "done");
-        return tracked(userId, "customer", () =>
-          findOrCreateCustomer(client, {
-            id: userId,
-            email: primaryEmailAddress(user),
-            name: fullName(user),
-          }),
-        );
-      }));
-      const { confirmationToken } = submission;
-
-      let outcome = await step.run(numbered("confirm-setup-intent"), async () => {
-        await recordSteps(userId, "payment-method", "running");
-        await recordState(userId, "running");
-        const result = await confirmSetupIntent(client, { userId, customerId, confirmationToken });
-        await recordSetupOutcome(userId, result);
-        return result;
-      });
-
-      if (outcome.status === "requires_action") {
-        // The browser finishes 3-D Secure with the client secret and says so, but the event is
-        // only a hint: it may never come, and one sent before the wait began is missed (a
-        // frictionless check can be over within a second). So without it Stripe is asked after
-        // a minute, and the run waits out the hour only while Stripe still waits for the bank.
-        const setupIntentId = outcome.setupIntentId;
-        const waitForConfirmation = (id: string, timeout: string) =>
-          step.waitForEvent(numbered(id), {
-            event: onboardingPaymentConfirmed,
-            timeout,
-            if: "async.data.userId == event.data.id",
-          });
-        const confirmed = await waitForConfirmation(
-          "wait-for-card-confirmation",
-          CONFIRMATION_TIMEOUTS.first,
-        );
-        const looked = confirmed
-          ? null
-          : await step.run(numbered("look-at-setup-intent"), () =>
-              setupIntentOutcome(client, setupIntentId),
-            );
-        const bankStillDeciding = looked?.status === "requires_action";
-        if (bankStillDeciding) {
-          await waitForConfirmation("wait-for-card-confirmation-late", CONFIRMATION_TIMEOUTS.rest);
-        }
-        outcome = await step.run(numbered("check-setup-intent"), async () => {
-          const result = settledSetupOutcome(
-            looked && !bankStillDeciding ? looked : await setupIntentOutcome(client, setupIntentId),
-          );
-          await recordSetupOutcome(userId, result);
-          if (result.status === "succeeded") await recordState(userId, "running");
-          return result;
-        });
-      }
-
-      if (outcome.status === "succeeded") {
-        saved = { ...plan, customerId, paymentMethodId: outcome.paymentMethodId };
-      } else {
-        submission = null;
-      }
-    }
-    const { tier, priceId, customerId, paymentMethodId } = saved;
-
+    const card = await collectCard(step, billing, user);
     const subscription = await step.run("create-trial-subscription", () =>
-      tracked(userId, "subscription", () =>
-        createTrialSubscription(client, { userId, customerId, priceId, paymentMethodId }),
-      ),
+      startTrialSubscription(billing, { userId, ...card }),
     );
-
-    await step.run("update-clerk-metadata", async () => {
-      await tracked(userId, "account", () =>
-        completeClerkOnboarding(userId, {
-          onboardingComplete: true,
-          tier,
-          stripeCustomerId: customerId,
-          stripeSubscriptionId: subscription.id,
-        }),
-      );
-      await recordState(userId, "complete");
-    });
-
-    return { userId, outcome: "complete", tier, customerId, subscriptionId: subscription.id };
+    await step.run("update-clerk-metadata", () =>
+      completeClerkOnboarding(userId, {
+        onboardingComplete: true,
+        tier: card.tier,
+        stripeCustomerId: card.customerId,
+        stripeSubscriptionId: subscription.id,
+      }),
+    );
+    return {
+      userId,
+      outcome: "complete",
+      tier: card.tier,
+      customerId: card.customerId,
+      subscriptionId: subscription.id,
+    };
   },
 );
+
+async function onboardWithoutBilling(step: Steps, user: ClerkUser) {
+  const userId = user.id;
+  const payment = submittedPayment(user);
+  const tier = payment && isTier(payment.tier) ? payment.tier : undefined;
+  await step.run("skip-billing", () =>
+    recordSteps(
+      userId,
+      ["plan", "customer", "payment-method", "subscription"],
+      "skipped",
+      "Billing is not configured",
+    ),
+  );
+  await step.run("update-clerk-metadata", () =>
+    completeClerkOnboarding(userId, { onboardingComplete: true, tier }),
+  );
+  return { userId, outcome: "complete", billing: "skipped" };
+}
+
+interface SavedCard {
+  tier: Tier;
+  priceId: string;
+  customerId: string;
+  paymentMethodId: string;
+}
+
+/**
+ * Until a card is saved: take the plan and card (from sign-up, else waited for), check the plan,
+ * confirm the card, and after a refusal wait for the next one, all in this run. The customer is
+ * created once a valid plan is chosen, so a refused plan leaves nothing behind in Stripe.
+ */
+async function collectCard(step: Steps, stripe: Stripe, user: ClerkUser): Promise<SavedCard> {
+  const userId = user.id;
+  const tried: string[] = [];
+  let customerId: string | undefined;
+  for (let attempt = 1; attempt <= MAX_CARD_ATTEMPTS; attempt++) {
+    const submission =
+      (attempt === 1 ? submittedPayment(user) : null) ??
+      (await awaitPaymentDetails(step, userId, attempt, tried));
+    const plan = planFor(submission.tier);
+    if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
+
+    customerId ??= await step.run("create-stripe-customer", () =>
+      ensureUserCustomer(stripe, {
+        id: userId,
+        email: primaryEmailAddress(user),
+        name: fullName(user),
+      }),
+    );
+    tried.push(submission.confirmationToken);
+    const outcome = await confirmCard(step, stripe, {
+      userId,
+      customerId,
+      confirmationToken: submission.confirmationToken,
+      attempt,
+    });
+    if (outcome.status === "succeeded") {
+      return { ...plan, customerId, paymentMethodId: outcome.paymentMethodId };
+    }
+  }
+  throw await failOnboarding(
+    step,
+    userId,
+    "payment-method",
+    `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+  );
+}
+
+const numbered = (id: string, attempt: number) => (attempt === 1 ? id : `${id}-${attempt}`);
+
+/**
+ * The next plan and card from the onboarding or progress page. The page stores a submission
+ * before sending its event, and the event reaches only a wait that has begun, so the store is
+ * read before waiting and after each timeout.
+ */
+async function awaitPaymentDetails(
+  step: Steps,
+  userId: string,
+  attempt: number,
+  tried: string[],
+): Promise<PaymentDetails> {
+  const id = (name: string) => numbered(name, attempt);
+  if (attempt === 1) {
+    await step.run("await-payment-details", () => recordAwaitingPaymentDetails(userId));
+  }
+  const stored = (name: string) => step.run(id(name), () => untriedPaymentDetails(userId, tried));
+  const wait = (name: string, timeout: string) =>
+    step.waitForEvent(id(name), {
+      event: onboardingSubmitted,
+      timeout,
+      if: "async.data.userId == event.data.id",
+    });
+  const submitted =
+    (await stored("look-for-payment-details")) ??
+    (await wait("wait-for-payment-details", SUBMISSION_TIMEOUTS.first))?.data ??
+    (await stored("look-for-payment-details-again")) ??
+    (await wait("wait-for-payment-details-late", SUBMISSION_TIMEOUTS.rest))?.data ??
+    (await stored("look-for-payment-details-last"));
+  if (!submitted) {
+    throw await failOnboarding(
+      step,
+      userId,
+      "plan",
+      "No plan and card were submitted within 7 days.",
+    );
+  }
+  return submitted;
+}
+
+/**
+ * Saves the card. When the bank asks for 3-D Secure, the browser finishes it with the client
+ * secret and says so, naming the SetupIntent; that word is only a hint (it may never come, or
+ * come before the wait began), so without it Stripe is asked after a minute, and the run waits
+ * out the hour only while Stripe still waits for the bank.
+ */
+async function confirmCard(
+  step: Steps,
+  stripe: Stripe,
+  input: { userId: string; customerId: string; confirmationToken: string; attempt: number },
+): Promise<SetupOutcome> {
+  const { userId, attempt } = input;
+  const id = (name: string) => numbered(name, attempt);
+  const outcome = await step.run(id("confirm-setup-intent"), () => saveCard(stripe, input));
+  if (outcome.status !== "requires_action") return outcome;
+
+  const { setupIntentId } = outcome;
+  const waitForConfirmation = (name: string, timeout: string) =>
+    step.waitForEvent(id(name), {
+      event: onboardingPaymentConfirmed,
+      timeout,
+      // SetupIntent ids are [A-Za-z0-9_] (Stripe's format), so quoting them is safe.
+      if: `async.data.userId == event.data.id && async.data.setupIntentId == '${setupIntentId}'`,
+    });
+  const confirmed =
+    (await step.run(id("look-for-card-confirmation"), () =>
+      cardConfirmationStored(userId, setupIntentId),
+    )) || (await waitForConfirmation("wait-for-card-confirmation", CONFIRMATION_TIMEOUTS.first));
+  const looked = confirmed
+    ? null
+    : await step.run(id("look-at-setup-intent"), () => setupIntentOutcome(stripe, setupIntentId));
+  const bankStillDeciding = looked?.status === "requires_action";
+  if (bankStillDeciding) {
+    await waitForConfirmation("wait-for-card-confirmation-late", CONFIRMATION_TIMEOUTS.rest);
+  }
+  return step.run(id("check-setup-intent"), async () =>
+    settledSetupOutcome(
+      looked && !bankStillDeciding ? looked : await setupIntentOutcome(stripe, setupIntentId),
+    ),
+  );
+}
 
 /** The price behind a tier the browser named, or why there is none. Never a price from the browser. */
 function planFor(tier: string): { tier: Tier; priceId: string } | { reason: string } {
@@ -226,50 +283,11 @@ function planFor(tier: string): { tier: Tier; priceId: string } | { reason: stri
   return { tier, priceId };
 }
 
-/** Runs one step's work with its progress recorded: running, then done, or failed for good. */
-async function tracked<T>(userId: string, stepId: ProgressStepId, work: () => Promise<T>) {
-  await recordSteps(userId, stepId, "running");
-  try {
-    const result = await work();
-    await recordSteps(userId, stepId, "done");
-    return result;
-  } catch (error) {
-    if (error instanceof NonRetriableError) await recordFailure(userId, stepId, error.message);
-    throw error;
-  }
-}
-
-async function recordSetupOutcome(userId: string, outcome: SetupOutcome) {
-  switch (outcome.status) {
-    case "succeeded":
-      await recordSteps(userId, "payment-method", "done");
-      return;
-    case "requires_action":
-      await recordSteps(userId, "payment-method", "running", "Waiting for your bank to confirm");
-      await recordState(userId, "action_required", {
-        reason: "Your bank needs you to confirm the card.",
-        action: { type: "confirm_setup", clientSecret: outcome.clientSecret },
-      });
-      return;
-    case "failed":
-      await recordSteps(userId, "payment-method", "failed", outcome.reason);
-      await recordState(userId, "payment_failed", {
-        reason: outcome.reason,
-        action: { type: "update_payment_method" },
-      });
-  }
-}
-
 /**
  * Ends the onboarding for good: the failure is recorded for the user (a step of its own, so it is
  * written once), and the returned error, thrown by the caller, stops the run without retries.
  */
-async function permanentFailure(
-  step: GetStepTools<typeof inngest>,
-  userId: string,
-  stepId: ProgressStepId,
-  reason: string,
-) {
+async function failOnboarding(step: Steps, userId: string, stepId: ProgressStepId, reason: string) {
   await step.run(`fail-${stepId}`, () => recordFailure(userId, stepId, reason));
   return new NonRetriableError(reason);
 }

@@ -1,6 +1,6 @@
 import { inngest } from "@/inngest/client";
 import { organizationMembershipDeleted } from "@/inngest/events";
-import { releaseMembershipSeat } from "@/lib/licensing";
+import { releaseMembershipSeat } from "@/lib/orgs/seats";
 
 /**
  * A member removed from an organization (or who left it) gives their seat back. The seat is

@@ -1,6 +1,7 @@
 import { NonRetriableError } from "inngest";
 import { inngest } from "@/inngest/client";
-import { userCreated, userDeleted, userUpdated, type ClerkUser } from "@/inngest/events";
+import { userCreated, userDeleted, userUpdated } from "@/inngest/events";
+import type { ClerkUser } from "@/lib/webhooks/payloads";
 import { markUserDeleted, upsertUserProfile, type UserProfile } from "@/lib/users";
 
 /**

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { requireStripe } from "@/lib/stripe";
 
 /** What the dashboard shows about a user's plan, as the webhooks and workflows left it. */
 export interface BillingAccount {
@@ -25,13 +24,4 @@ export async function billingAccount(userId: string): Promise<BillingAccount | n
     .from(users)
     .where(eq(users.clerkUserId, userId));
   return row ?? null;
-}
-
-/** A Stripe Customer Portal session for the customer; its URL is good for a few minutes. */
-export async function billingPortalUrl(customerId: string, returnUrl: string): Promise<string> {
-  const session = await requireStripe().billingPortal.sessions.create({
-    customer: customerId,
-    return_url: returnUrl,
-  });
-  return session.url;
 }

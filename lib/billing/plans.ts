@@ -31,4 +31,13 @@ export function priceFor(tier: Tier): string | undefined {
   return { pro: env.STRIPE_PRICE_PRO, enterprise: env.STRIPE_PRICE_ENTERPRISE }[tier];
 }
 
+/** The tier a price belongs to, if it is one of the catalogue's. */
+export const tierOfPrice = (priceId: string) => tiers.find((tier) => priceFor(tier) === priceId);
+
+/**
+ * The per-seat price organizations buy seats on: STRIPE_PRICE_SEAT, or for configurations made
+ * before it existed, the enterprise price.
+ */
+export const seatPrice = () => env.STRIPE_PRICE_SEAT ?? env.STRIPE_PRICE_ENTERPRISE;
+
 export const trialDays = () => env.TRIAL_DAYS;

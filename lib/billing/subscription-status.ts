@@ -20,3 +20,16 @@ export const isPaying = (status: string | null | undefined): boolean =>
 
 export const hasEnded = (status: string | null | undefined): boolean =>
   endedStatuses.some((ended) => ended === status);
+
+/** Statuses of a subscription that can still charge (or will once the trial or a retry ends). */
+export const liveStatuses: readonly Stripe.Subscription.Status[] = [
+  "trialing",
+  "active",
+  "past_due",
+  "unpaid",
+  "incomplete",
+  "paused",
+];
+
+export const isLive = (status: string | null | undefined): boolean =>
+  liveStatuses.some((live) => live === status);

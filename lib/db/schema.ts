@@ -158,3 +158,34 @@ export const orgSeatAssignments = pgTable(
   },
   (table) => [primaryKey({ columns: [table.clerkOrgId, table.clerkUserId] })],
 );
+
+export const submissionKinds = ["payment_details", "card_confirmation"] as const;
+export type SubmissionKind = (typeof submissionKinds)[number];
+
+/**
+ * What the onboarding pages submitted to a waiting provisioning run, stored before the event is
+ * sent: Inngest hands a `waitForEvent` only events sent after the wait began, so the run also
+ * looks here when it starts waiting and when a wait times out. A double submit is one row.
+ */
+export const onboardingSubmissions = pgTable(
+  "onboarding_submissions",
+  {
+    id: text("id")
+      .primaryKey()
+      .default(sql`gen_random_uuid()::text`),
+    clerkUserId: text("clerk_user_id").notNull(),
+    kind: text("kind", { enum: submissionKinds }).notNull(),
+    /**
+     * payment_details: the Stripe ConfirmationToken of the new card; card_confirmation: the
+     * SetupIntent whose 3-D Secure the browser finished.
+     */
+    reference: text("reference").notNull(),
+    /** payment_details: the tier key the user chose. */
+    tier: text("tier"),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("onboarding_submissions_unique").on(table.clerkUserId, table.kind, table.reference),
+    index("onboarding_submissions_user_idx").on(table.clerkUserId, table.submittedAt),
+  ],
+);

@@ -1,11 +1,10 @@
 import { render, toPlainText } from "@react-email/components";
 import { and, eq } from "drizzle-orm";
-import { NonRetriableError, RetryAfterError } from "inngest";
-import type { ErrorResponse } from "resend";
 import { getDb } from "@/lib/db/client";
 import { emails, type EmailKind } from "@/lib/db/schema";
 import { env } from "@/lib/env";
-import { resend } from "@/lib/resend";
+import { paths } from "@/lib/routes";
+import { resend, sendEmail } from "@/lib/vendors/resend";
 import { TrialOfferEmail, trialOfferSubject } from "./templates/trial-offer";
 import { WelcomeEmail, welcomeSubject } from "./templates/welcome";
 
@@ -41,13 +40,12 @@ export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendR
   const message = { from: env.EMAIL_FROM, to: email.to, ...content };
   let resendId: string | null = null;
   if (resend) {
-    const { data, error, headers } = await resend.emails.send(
+    const sent = await sendEmail(
+      resend,
       { ...message, tags: [{ name: "kind", value: email.kind }] },
-      { idempotencyKey: emailIdempotencyKey(email.userId, email.kind) },
+      emailIdempotencyKey(email.userId, email.kind),
     );
-    // Resend answers errors instead of throwing them.
-    if (error) throw resendFailure(error, headers?.["retry-after"]);
-    resendId = data.id;
+    resendId = sent.id;
   }
 
   const [row] = await db
@@ -80,9 +78,15 @@ export async function renderEmail({
 }: Pick<OnboardingEmail, "kind" | "firstName">) {
   const template =
     kind === "welcome" ? (
-      <WelcomeEmail firstName={firstName} dashboardUrl={new URL("/dashboard", env.APP_URL).href} />
+      <WelcomeEmail
+        firstName={firstName}
+        dashboardUrl={new URL(paths.dashboard, env.APP_URL).href}
+      />
     ) : (
-      <TrialOfferEmail firstName={firstName} billingUrl={new URL("/dashboard", env.APP_URL).href} />
+      <TrialOfferEmail
+        firstName={firstName}
+        billingUrl={new URL(paths.dashboard, env.APP_URL).href}
+      />
     );
   const html = await render(template);
   return {
@@ -90,30 +94,4 @@ export async function renderEmail({
     html,
     text: toPlainText(html),
   };
-}
-
-/**
- * Sorts a Resend error: rate limits and its own failures retry (after Retry-After when given);
- * anything else in 4xx (a bad address, a rejected sender, a reused key with other content) would
- * fail again, so it does not retry.
- */
-function resendFailure(error: ErrorResponse | string, retryAfter: string | undefined) {
-  // A non-object error body reaches us as the bare string.
-  const {
-    name,
-    message: detail,
-    statusCode: status,
-  } = typeof error === "string"
-    ? { name: "application_error", message: error, statusCode: null }
-    : error;
-  const message = `Resend refused the email (${name}): ${detail}`;
-  if (status === 429 || name === "concurrent_idempotent_requests") {
-    const seconds = Number(retryAfter);
-    return new RetryAfterError(
-      message,
-      Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000,
-    );
-  }
-  if (status !== null && status >= 400 && status < 500) return new NonRetriableError(message);
-  return new Error(message);
 }

@@ -1,4 +1,4 @@
-import type { ClerkUser } from "@/inngest/events";
+import type { ClerkUser } from "@/lib/webhooks/payloads";
 
 /** The user's primary email address as Clerk sent it, or null (a phone-only sign-up has none). */
 export function primaryEmailAddress(user: ClerkUser): string | null {

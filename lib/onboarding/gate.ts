@@ -1,3 +1,5 @@
+import { paths } from "@/lib/routes";
+
 /**
  * Where a page request goes, given who is asking. proxy.ts asks this for every page it sees;
  * keeping the decision a pure function makes "no redirect loops" checkable: following the answer
@@ -14,17 +16,6 @@
 
 export type Visitor =
   { kind: "signed-out" } | { kind: "pending" } | { kind: "signed-in"; onboardingComplete: boolean };
-
-export const paths = {
-  signIn: "/sign-in",
-  signUp: "/sign-up",
-  afterSignUp: "/after-sign-up",
-  onboarding: "/onboarding",
-  dashboard: "/dashboard",
-  /** The active organization's pages (seats and licences): members' pages like the dashboard. */
-  organization: "/org",
-  licensing: "/org/licensing",
-} as const;
 
 const authPages = [paths.signIn, paths.signUp];
 const onboardingPages = [paths.afterSignUp, paths.onboarding];
@@ -59,15 +50,4 @@ export function onboardingCompleteIn(claims: unknown): boolean {
     "onboardingComplete" in metadata &&
     metadata.onboardingComplete === true
   );
-}
-
-/**
- * A redirect target taken from the query string (sign-in's redirect_url): only a path on this
- * site, never another origin or a protocol-relative URL.
- */
-export function safeRedirectPath(value: string | null | undefined, fallback: string): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
-    return fallback;
-  }
-  return value;
 }

@@ -139,3 +139,50 @@ export async function markRunFailed(userId: string, runId: string, reason: strin
       ),
     );
 }
+
+/** A card is being saved: the run is working again (after a refusal, on the new card). */
+export async function recordCardAttempt(userId: string) {
+  await recordSteps(userId, "payment-method", "running");
+  await recordState(userId, "running");
+}
+
+/** What the user sees after an attempt to save their card: done, their bank's challenge, or why not. */
+export async function recordCardOutcome(
+  userId: string,
+  outcome:
+    | { status: "succeeded" }
+    | { status: "requires_action"; clientSecret: string }
+    | { status: "failed"; reason: string },
+) {
+  switch (outcome.status) {
+    case "succeeded":
+      await recordSteps(userId, "payment-method", "done");
+      await recordState(userId, "running");
+      return;
+    case "requires_action":
+      await recordSteps(userId, "payment-method", "running", "Waiting for your bank to confirm");
+      await recordState(userId, "action_required", {
+        reason: "Your bank needs you to confirm the card.",
+        action: { type: "confirm_setup", clientSecret: outcome.clientSecret },
+      });
+      return;
+    case "failed":
+      await recordSteps(userId, "payment-method", "failed", outcome.reason);
+      await recordState(userId, "payment_failed", {
+        reason: outcome.reason,
+        action: { type: "update_payment_method" },
+      });
+  }
+}
+
+/** The run waits for the user to choose a plan and a card (they signed up without them). */
+export async function recordAwaitingPaymentDetails(userId: string) {
+  await recordSteps(userId, "plan", "pending", "Waiting for a plan and a card");
+  await recordState(userId, "awaiting_payment", { action: { type: "choose_plan" } });
+}
+
+/** The user is onboarded: the account step is done and the status says complete. */
+export async function recordOnboardingComplete(userId: string) {
+  await recordSteps(userId, "account", "done");
+  await recordState(userId, "complete");
+}

@@ -1,13 +1,14 @@
 import { verifyWebhook } from "@clerk/backend/webhooks";
 import { env } from "@/lib/env";
 import {
-  forwardToInngest,
+  forward,
   isPlainObject,
   notConfigured,
   payloadTooLarge,
   readBodyWithin,
   rejected,
   type ForwardedEvent,
+  type QueueEvent,
 } from "./ingress";
 
 /** A Clerk webhook body as Inngest event `clerk/<type>`, its `data` untouched. */
@@ -21,7 +22,7 @@ export function clerkEvent(svixId: string, payload: unknown): ForwardedEvent | n
  * POST /api/webhooks/clerk: verify the Svix signature on the raw body (Clerk's verifyWebhook also
  * refuses timestamps more than 5 minutes off), then queue the event. Nothing else happens here.
  */
-export async function receiveClerkWebhook(request: Request): Promise<Response> {
+export async function receiveClerkWebhook(request: Request, queue: QueueEvent): Promise<Response> {
   const signingSecret = env.CLERK_WEBHOOK_SIGNING_SECRET;
   if (!signingSecret) return notConfigured("CLERK_WEBHOOK_SIGNING_SECRET");
 
@@ -39,5 +40,5 @@ export async function receiveClerkWebhook(request: Request): Promise<Response> {
 
   const event = clerkEvent(request.headers.get("svix-id")!.trim(), payload);
   if (!event) return rejected("Invalid Clerk webhook: not an event with a type and data");
-  return forwardToInngest(event, Buffer.byteLength(body));
+  return forward(event, Buffer.byteLength(body), queue);
 }

@@ -1,11 +1,10 @@
-import { inngest } from "@/inngest/client";
 import { logger } from "@/lib/logger";
-import { coalescedSend } from "./coalesced-send";
 
 /**
  * What every webhook route shares: a size limit checked before any verification work, the
- * answers senders act on, and the hand-off to Inngest. Senders (Svix, Stripe) retry anything
- * that is not 2xx, so a 5xx is how an event that could not be queued gets delivered later.
+ * answers senders act on, and the hand-off to the queue (Inngest, given by the route). Senders
+ * (Svix, Stripe) retry anything that is not 2xx, so a 5xx is how an event that could not be
+ * queued gets delivered later.
  */
 
 /** Far above any Clerk or Stripe event we subscribe to, and within Inngest's event size limit. */
@@ -16,6 +15,9 @@ export interface ForwardedEvent {
   name: string;
   data: Record<string, unknown>;
 }
+
+/** Queues a verified event (`bytes`, the webhook's size, bounds its size); rejects if it cannot. */
+export type QueueEvent = (event: ForwardedEvent, bytes: number) => Promise<void>;
 
 /**
  * The raw body as text, or null when it exceeds `limit` bytes: the declared content-length is
@@ -63,20 +65,10 @@ export function notConfigured(variable: string) {
   return answer(503, { error: `Webhook verification is not configured (${variable})` });
 }
 
-// Limits well inside Inngest's event API (5000 events and 256 KB per request on the free plan).
-const sendToInngest = coalescedSend((events: ForwardedEvent[]) => inngest.send(events), {
-  maxInFlight: 4,
-  maxEvents: 100,
-  maxBytes: 250_000,
-});
-
-/**
- * Queues the verified event (`bodyBytes`, the webhook's size, bounds its size). The id makes
- * redeliveries of one webhook a single Inngest event.
- */
-export async function forwardToInngest(event: ForwardedEvent, bodyBytes: number) {
+/** Queues the verified event: 200 once it is queued, 502 (so the sender retries) if it is not. */
+export async function forward(event: ForwardedEvent, bodyBytes: number, queue: QueueEvent) {
   try {
-    await sendToInngest(event, bodyBytes);
+    await queue(event, bodyBytes);
   } catch (error) {
     logger.error("could not queue webhook event", { event: event.name, eventId: event.id }, error);
     return answer(502, { error: "The event could not be queued; retry later" });

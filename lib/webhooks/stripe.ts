@@ -1,13 +1,14 @@
 import { env } from "@/lib/env";
-import { constructWebhookEvent } from "@/lib/stripe";
+import { constructWebhookEvent } from "@/lib/vendors/stripe";
 import {
-  forwardToInngest,
+  forward,
   isPlainObject,
   notConfigured,
   payloadTooLarge,
   readBodyWithin,
   rejected,
   type ForwardedEvent,
+  type QueueEvent,
 } from "./ingress";
 
 /**
@@ -26,7 +27,7 @@ export function stripeEvent(payload: unknown): ForwardedEvent | null {
  * more than 5 minutes old), then queue the event. Without STRIPE_WEBHOOK_SECRET billing is off
  * and nothing can be verified: 503, so Stripe keeps the events until the secret is set.
  */
-export async function receiveStripeWebhook(request: Request): Promise<Response> {
+export async function receiveStripeWebhook(request: Request, queue: QueueEvent): Promise<Response> {
   const secret = env.STRIPE_WEBHOOK_SECRET;
   if (!secret) return notConfigured("STRIPE_WEBHOOK_SECRET");
 
@@ -46,5 +47,5 @@ export async function receiveStripeWebhook(request: Request): Promise<Response> 
   const event = stripeEvent(payload);
   if (!event)
     return rejected("Invalid Stripe webhook: not an event with an id, a type and an object");
-  return forwardToInngest(event, Buffer.byteLength(body));
+  return forward(event, Buffer.byteLength(body), queue);
 }

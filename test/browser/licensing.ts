@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
-import { assignSeat } from "@/lib/licensing";
+import { assignSeat } from "@/lib/orgs/seats";
 import { screenshot, visit, type Visit } from "./support/browser";
 import { testPrices, type BrowserSuite } from "./support/suite";
 
@@ -54,7 +54,7 @@ export function licensingTests(suite: () => BrowserSuite) {
     return customer;
   }
 
-  /** A seat held as the licence switch leaves it: in the database and in Clerk's membership. */
+  /** A seat held as the license switch leaves it: in the database and in Clerk's membership. */
   async function holdSeat(orgId: string, userId: string, assignedBy: string) {
     const membership = suite().clerkApi.memberships.get(`${orgId}:${userId}`)!;
     await assignSeat({ orgId, userId, membershipId: membership.id, assignedBy });
@@ -104,7 +104,7 @@ export function licensingTests(suite: () => BrowserSuite) {
         "/org/licensing",
       );
       expect(
-        await page.getByRole("link", { name: "Seats and licences" }).getAttribute("href"),
+        await page.getByRole("link", { name: "Seats and licenses" }).getAttribute("href"),
       ).toBe("/org/licensing");
       await screenshot(page, "dashboard-with-organization-switcher");
 
@@ -179,7 +179,7 @@ export function licensingTests(suite: () => BrowserSuite) {
       await toggle(page, "Max Member").click();
       await page.getByRole("switch", { name: "Licensed: Max Member", checked: true }).waitFor();
       await page.getByTestId("seats-free").filter({ hasText: "0" }).waitFor();
-      expect(await page.getByTestId("self-licence").textContent()).toContain("You hold a seat");
+      expect(await page.getByTestId("self-license").textContent()).toContain("You hold a seat");
       expect(clerkApi.memberships.get(`${org.id}:${max.id}`)?.public_metadata).toEqual({
         isLicensed: true,
       });
@@ -217,7 +217,7 @@ export function licensingTests(suite: () => BrowserSuite) {
         .getByRole("alert")
         .filter({ hasText: "More seats are assigned than paid for" });
       await warning.waitFor();
-      expect(await warning.textContent()).toContain("Nobody has lost their licence");
+      expect(await warning.textContent()).toContain("Nobody has lost their license");
       expect(await warning.textContent()).toContain("Unlicense 2 members below");
       expect(await seatCount(page, "assigned")).toBe("3");
       expect(await seatCount(page, "free")).toBe("0");
@@ -235,14 +235,14 @@ export function licensingTests(suite: () => BrowserSuite) {
       await done();
     });
 
-    it("shows a member the seats and their own licence, without any admin control", async () => {
+    it("shows a member the seats and their own license, without any admin control", async () => {
       const { org, admin, max } = organization();
       await saveOrg(org.id, 2);
       await holdSeat(org.id, max.id, admin.id);
       const { page, done } = await openAs(max.id, org, "member");
 
       await page.getByText("Only admins of this organization can buy seats").waitFor();
-      expect(await page.getByTestId("self-licence").textContent()).toContain("You hold a seat");
+      expect(await page.getByTestId("self-license").textContent()).toContain("You hold a seat");
       expect(await seatCount(page, "assigned")).toBe("1");
       expect(await page.getByRole("switch").count()).toBe(0);
       expect(await page.getByRole("button", { name: "Manage subscription" }).count()).toBe(0);

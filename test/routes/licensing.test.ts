@@ -8,19 +8,13 @@ import { createOrganizationCustomer } from "@/inngest/functions/create-organizat
 import { releaseSeatOfRemovedMember } from "@/inngest/functions/release-seat-of-removed-member";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/route";
-import { clerk } from "@/lib/clerk";
+import { clerk } from "@/lib/vendors/clerk";
 import { env } from "@/lib/env";
-import {
-  isLicensed,
-  LicensingError,
-  licensingOverview,
-  openSeatPortal,
-  seatSummary,
-  setLicensed,
-  startSeatCheckout,
-  type LicensingErrorCode,
-  type SessionAuth,
-} from "@/lib/licensing";
+import { type SessionAuth } from "@/lib/auth";
+import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
+import { LicensingError, type LicensingErrorCode } from "@/lib/orgs/errors";
+import { licensingOverview, setLicensed } from "@/lib/orgs/licensing";
+import { isLicensed, seatSummary } from "@/lib/orgs/seats";
 import { foreignKeyPair, mintSessionToken, sessionHeaders } from "@/test/support/session";
 import { setupVendors } from "@/test/support/vendors";
 
@@ -195,7 +189,7 @@ describe("licensing authorization (minted session tokens)", () => {
     expect(vendors.clerk.count("PATCH", /.*/)).toBe(1); // the workflow's org metadata only
     expect(await seatSummary(org.id)).toMatchObject({ assigned: 0 });
 
-    // Members still see the seats and their own licence, but not the member list.
+    // Members still see the seats and their own license, but not the member list.
     const overview = await licensingOverview(session);
     expect(overview).toMatchObject({
       actor: { userId: member.id, orgId: org.id, isAdmin: false },
@@ -210,7 +204,7 @@ describe("licensing authorization (minted session tokens)", () => {
     await expect(
       setLicensed(await asMember(), { userId: member.id, licensed: true }),
     ).rejects.toThrow(
-      /Only organization admins can buy seats, manage the subscription or change licences/,
+      /Only organization admins can buy seats, manage the subscription or change licenses/,
     );
   });
 
@@ -363,9 +357,12 @@ describe("buying seats", () => {
   it("gets the same customer from Stripe when the workflow created it but has not saved its row", async () => {
     const { org, asAdmin } = await organization();
     // The workflow's Stripe request, with the row not written yet.
-    const { createOrgStripeCustomer } = await import("@/lib/orgs");
-    const { requireStripe } = await import("@/lib/stripe");
-    const workflows = await createOrgStripeCustomer(requireStripe(), org);
+    const { orgCustomerIdempotencyKey } = await import("@/lib/orgs/customer");
+    const { requireStripe } = await import("@/lib/vendors/stripe");
+    const workflows = await requireStripe().customers.create(
+      { name: org.name, metadata: { clerk_org_id: org.id } },
+      { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
+    );
 
     await startSeatCheckout(await asAdmin(), 2);
 
@@ -502,7 +499,7 @@ describe("seats from Stripe events", () => {
     expect(await licenseNewcomer()).toBe("no_free_seats");
   });
 
-  it("a cancelled subscription sets the seats to 0 and suspends licences without removing them", async () => {
+  it("a cancelled subscription sets the seats to 0 and suspends licenses without removing them", async () => {
     const { org, admin, subscription, asAdmin } = await organizationWithSeats(2);
     await setLicensed(await asAdmin(), { userId: admin.id, licensed: true });
     const canceled = vendors.stripe.updateSubscription(subscription.id, { status: "canceled" });

@@ -1,12 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { nextPollDelay, polling, stallThresholdMs } from "@/app/_lib/polling";
-import {
-  onboardingCompleteIn,
-  redirectFor,
-  safeRedirectPath,
-  type Visitor,
-} from "@/lib/onboarding/gate";
+import { onboardingCompleteIn, redirectFor, type Visitor } from "@/lib/onboarding/gate";
+import { safeRedirectPath } from "@/lib/routes";
 
 const visitors: Record<string, Visitor> = {
   "signed out": { kind: "signed-out" },

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseScaffoldArgs } from "@/lib/cli/new-function";
+import { parseScaffoldArgs } from "@/scripts/new-function";
 
 const root = process.cwd();
 const skipped = new Set(["node_modules", ".next", ".data", ".git", "test-results"]);
@@ -29,7 +29,7 @@ describe("npm run new:function", () => {
 
   it("scaffolds an event, a function, its registration and a test that typecheck and pass", () => {
     const output = run(copy, bin("tsx"), [
-      "lib/cli/new-function.ts",
+      "scripts/new-function.ts",
       "notify-sales",
       "--event",
       "app/trial.converted",
@@ -63,7 +63,7 @@ describe("npm run new:function", () => {
 
   it("reuses an event that already exists, with its recorded sample", () => {
     run(copy, bin("tsx"), [
-      "lib/cli/new-function.ts",
+      "scripts/new-function.ts",
       "greet-in-slack",
       "--event",
       "clerk/user.created",
@@ -84,7 +84,7 @@ describe("npm run new:function", () => {
     expect(() => parseScaffoldArgs(["notify-sales"])).toThrow(/usage: npm run new:function/);
     expect(() =>
       run(copy, bin("tsx"), [
-        "lib/cli/new-function.ts",
+        "scripts/new-function.ts",
         "notify-sales",
         "--event",
         "app/trial.converted",

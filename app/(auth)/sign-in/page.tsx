@@ -4,8 +4,8 @@ import { connection } from "next/server";
 import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, PageShell, PageTitle } from "@/app/_components/ui";
-import { clerkConfigured } from "@/lib/clerk-setup";
-import { paths, safeRedirectPath } from "@/lib/onboarding/gate";
+import { clerkConfigured } from "@/lib/vendors/clerk";
+import { paths, safeRedirectPath } from "@/lib/routes";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };

@@ -9,7 +9,7 @@ import { Alert, Button, Card, FieldError, inputClass } from "@/app/_components/u
 import { isFieldError, plainClerkError } from "@/app/_lib/clerk-errors";
 import { navigateAfterFinalize } from "@/app/_lib/clerk-navigation";
 import { isEmailAddress } from "@/app/_lib/email";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 
 /** Sign-in by email code, then back to where the visitor was going (proxy.ts decides the rest). */
 export function SignInForm({ redirectTo }: { redirectTo: string }) {

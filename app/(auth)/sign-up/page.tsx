@@ -4,7 +4,7 @@ import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { PageShell, PageTitle } from "@/app/_components/ui";
 import { planOptions } from "@/app/_lib/plan-options";
 import { isTier, trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/clerk-setup";
+import { clerkConfigured } from "@/lib/vendors/clerk";
 import { cardFieldKey } from "@/app/_lib/billing-config";
 import { SignUpForm } from "./sign-up-form";
 

@@ -17,7 +17,7 @@ import { clerkErrorCode, isFieldError, plainClerkError } from "@/app/_lib/clerk-
 import { navigateAfterFinalize } from "@/app/_lib/clerk-navigation";
 import { isEmailAddress } from "@/app/_lib/email";
 import type { Tier } from "@/lib/billing/plans";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 
 interface Props {
   plans: PlanOption[];

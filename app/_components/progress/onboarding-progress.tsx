@@ -4,7 +4,7 @@ import { useStripe } from "@stripe/react-stripe-js";
 import { useState, type FormEvent } from "react";
 import { reportCardConfirmation, submitNewCard } from "@/app/onboarding/actions";
 import type { Tier } from "@/lib/billing/plans";
-import { paths } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 import type { OnboardingStatus } from "@/lib/onboarding/status";
 import { useOnboardingStatus } from "@/app/_lib/use-onboarding-status";
 import { CardField, PaymentDetailsProvider, useCollectCard } from "../card-field";
@@ -235,8 +235,9 @@ function ConfirmCard({ clientSecret, onDone }: { clientSecret: string; onDone: (
     setError(null);
     const result = await stripe.handleNextAction({ clientSecret });
     // Told either way: on a failed check the run finds the card refused and asks for another.
+    // The client secret is "<SetupIntent id>_secret_…": the run waits on that SetupIntent.
     const reported = await reportCardConfirmation({
-      setupIntentId: result.setupIntent?.id ?? result.error?.setup_intent?.id,
+      setupIntentId: clientSecret.split("_secret_")[0]!,
     });
     setBusy(false);
     if (reported.error) {

@@ -2,7 +2,8 @@
 
 import { useClerk } from "@clerk/nextjs";
 import { useCallback, useEffect, useState } from "react";
-import { onboardingCompleteIn, paths } from "@/lib/onboarding/gate";
+import { onboardingCompleteIn } from "@/lib/onboarding/gate";
+import { paths } from "@/lib/routes";
 
 /** Waits between attempts to get a session token that carries the new claims. */
 const retryDelaysMs = [0, 500, 1000, 2000];

@@ -3,8 +3,10 @@
 import { auth } from "@clerk/nextjs/server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { LicensingError, openSeatPortal, setLicensed, startSeatCheckout } from "@/lib/licensing";
-import { paths } from "@/lib/onboarding/gate";
+import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
+import { LicensingError } from "@/lib/orgs/errors";
+import { setLicensed } from "@/lib/orgs/licensing";
+import { paths } from "@/lib/routes";
 
 /**
  * Thin wrappers: the verified session from Clerk goes to lib/licensing, which authorizes it
@@ -42,7 +44,7 @@ export async function manageSubscription(): Promise<ActionState> {
   redirect(outcome.value);
 }
 
-export async function setMemberLicence(_: ActionState, form: FormData): Promise<ActionState> {
+export async function setMemberLicense(_: ActionState, form: FormData): Promise<ActionState> {
   const userId = String(form.get("userId") ?? "");
   const licensed = form.get("licensed") === "true";
   const session = await auth();

@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import { Alert, Button, cx, inputClass } from "@/app/_components/ui";
-import { buySeats, manageSubscription, setMemberLicence, type ActionState } from "./actions";
+import { buySeats, manageSubscription, setMemberLicense, type ActionState } from "./actions";
 
 export function BuySeatsForm({ suggested, max }: { suggested: number; max: number }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(buySeats, {});
@@ -52,7 +52,7 @@ export function ManageSubscriptionButton() {
  * The licensed switch of one member. It sends the state wanted, not "flip", so a repeated click
  * or a retry after a failed Clerk write can never undo itself.
  */
-export function LicenceToggle({
+export function LicenseToggle({
   userId,
   name,
   licensed,
@@ -64,7 +64,7 @@ export function LicenceToggle({
   /** Whether Clerk's membership metadata agrees with the database. */
   synced: boolean;
 }) {
-  const [state, action, pending] = useActionState<ActionState, FormData>(setMemberLicence, {});
+  const [state, action, pending] = useActionState<ActionState, FormData>(setMemberLicense, {});
   return (
     <div className="flex flex-col items-end gap-2">
       <div className="flex items-center gap-3">

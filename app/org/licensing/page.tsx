@@ -7,24 +7,21 @@ import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { OrgSwitcher } from "@/app/_components/org-switcher";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
-import { clerkConfigured } from "@/lib/clerk-setup";
-import {
-  LicensingError,
-  licensingOverview,
-  maxSeatsPerPurchase,
-  orgAdminRole,
-  type LicensingOverview,
-  type SeatSummary,
-} from "@/lib/licensing";
-import { paths } from "@/lib/onboarding/gate";
-import { BuySeatsForm, LicenceToggle, ManageSubscriptionButton } from "./licensing-forms";
+import { clerkConfigured } from "@/lib/vendors/clerk";
+import { orgAdminRole } from "@/lib/orgs/access";
+import { maxSeatsPerPurchase } from "@/lib/orgs/checkout";
+import { LicensingError } from "@/lib/orgs/errors";
+import { licensingOverview, type LicensingOverview } from "@/lib/orgs/licensing";
+import { type SeatSummary } from "@/lib/orgs/seats";
+import { paths } from "@/lib/routes";
+import { BuySeatsForm, LicenseToggle, ManageSubscriptionButton } from "./licensing-forms";
 
-export const metadata: Metadata = { title: "Seats and licences" };
+export const metadata: Metadata = { title: "Seats and licenses" };
 
 /**
  * Seats of the active organization. The page authorizes itself (the proxy is not relied on):
  * signed-out visitors go to sign-in, a user without an active organization picks one, members
- * see the seats and their own licence, and only admins get the forms, whose actions check again.
+ * see the seats and their own license, and only admins get the forms, whose actions check again.
  */
 export default async function LicensingPage({
   searchParams,
@@ -49,7 +46,7 @@ export default async function LicensingPage({
     return (
       <PageShell actions={header}>
         <PageTitle
-          title="Seats and licences"
+          title="Seats and licenses"
           lead="Seats belong to an organization. Choose one of yours, or create one, to buy seats and license its members."
         />
         <Card>
@@ -66,7 +63,7 @@ export default async function LicensingPage({
     if (!(error instanceof LicensingError)) throw error;
     return (
       <PageShell actions={header}>
-        <PageTitle title="Seats and licences" />
+        <PageTitle title="Seats and licenses" />
         <Alert tone="error">{error.message}</Alert>
       </PageShell>
     );
@@ -76,7 +73,7 @@ export default async function LicensingPage({
   return (
     <PageShell width="xl" actions={header}>
       <PageTitle
-        title="Seats and licences"
+        title="Seats and licenses"
         lead={
           actor.isAdmin
             ? "Buy seats for your organization and choose which members hold one."
@@ -96,8 +93,8 @@ export default async function LicensingPage({
         <SeatCounts seats={seats} />
         <SubscriptionNotices seats={seats} isAdmin={actor.isAdmin} />
         <Card>
-          <h2 className="text-base font-semibold text-slate-900">Your licence</h2>
-          <p data-testid="self-licence" className="mt-1 text-sm text-slate-600">
+          <h2 className="text-base font-semibold text-slate-900">Your license</h2>
+          <p data-testid="self-license" className="mt-1 text-sm text-slate-600">
             {selfLicensed
               ? "You hold a seat: the licensed features are yours to use."
               : "You don't hold a seat. An admin of this organization can assign you one."}
@@ -105,7 +102,7 @@ export default async function LicensingPage({
           {!actor.isAdmin && (
             <p className="mt-3 text-sm text-slate-600">
               Only admins of this organization can buy seats, manage the subscription or change
-              licences.
+              licenses.
             </p>
           )}
         </Card>
@@ -176,7 +173,7 @@ function SubscriptionNotices({ seats, isAdmin }: { seats: SeatSummary; isAdmin: 
     notices.push(
       <Alert key="over" tone="warning" title="More seats are assigned than paid for">
         {seats.assigned} members hold seats, but the subscription pays for {seats.purchased}. Nobody
-        has lost their licence.{" "}
+        has lost their license.{" "}
         {isAdmin
           ? `Unlicense ${seats.overAssignedBy} ${seats.overAssignedBy === 1 ? "member" : "members"} below, or add seats with Manage subscription. No seat can be assigned until then.`
           : "An admin needs to resolve this."}
@@ -193,7 +190,7 @@ function SubscriptionNotices({ seats, isAdmin }: { seats: SeatSummary; isAdmin: 
   } else if (seats.subscriptionStatus === "past_due") {
     notices.push(
       <Alert key="past-due" tone="warning" title="Payment overdue">
-        Stripe could not collect the last payment and is retrying. Licences stay active meanwhile.
+        Stripe could not collect the last payment and is retrying. Licenses stay active meanwhile.
       </Alert>,
     );
   }
@@ -219,7 +216,7 @@ function MemberList({ members }: { members: NonNullable<LicensingOverview["membe
                 {member.licensed ? " · Licensed" : ""}
               </p>
             </div>
-            <LicenceToggle
+            <LicenseToggle
               userId={member.userId}
               name={member.name}
               licensed={member.licensed}

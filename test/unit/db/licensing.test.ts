@@ -10,8 +10,8 @@ import {
   releaseSeat,
   seatHolders,
   seatSummary,
-} from "@/lib/licensing";
-import { applySubscriptionToOrg } from "@/lib/orgs";
+} from "@/lib/orgs/seats";
+import { applySubscriptionToOrg } from "@/lib/orgs/orgs";
 
 const id = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
 const driver = process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite";
@@ -35,6 +35,7 @@ async function orgWithSeats(seats: number, status = "active") {
       stripeCustomerId: customerId,
       stripeSubscriptionId: subscriptionId,
       status: update.status ?? "active",
+      owner: { orgId },
       tier: "enterprise",
       seats: update.seats,
       trialEndsAt: null,
@@ -114,7 +115,7 @@ describe(`seat licensing rules (${driver})`, () => {
     expect(await seatRows(orgId)).toHaveLength(1);
   });
 
-  it("concurrent licence and unlicence toggles never exceed the seats, and the counter stays exact", async () => {
+  it("concurrent license and unlicense toggles never exceed the seats, and the counter stays exact", async () => {
     const { orgId } = await orgWithSeats(3);
     await Promise.all(["user_0", "user_1", "user_2"].map((user) => assign(orgId, user)));
     const toggles = Array.from({ length: 40 }, (_, i) => {

@@ -3,14 +3,14 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getConnection, getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
-import { applySubscriptionToOrg, findOrgStripeCustomerId, upsertOrg } from "@/lib/orgs";
+import { applySubscriptionToOrg, findOrgStripeCustomerId, upsertOrg } from "@/lib/orgs/orgs";
 import {
   applySubscriptionToUser,
   markUserDeleted,
   upsertUserProfile,
-  type SubscriptionState,
   type UserProfile,
 } from "@/lib/users";
+import type { SubscriptionState } from "@/lib/billing/subscriptions";
 
 const id = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
 const driver = process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite";
@@ -36,6 +36,7 @@ function subscription(
     stripeCustomerId: customerId,
     stripeSubscriptionId: id("sub"),
     status: "active",
+    owner: null,
     tier: "enterprise",
     seats: 3,
     trialEndsAt: null,

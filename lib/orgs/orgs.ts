@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import type Stripe from "stripe";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
-import { notSuperseded, type SubscriptionState } from "@/lib/users";
+import { notSuperseded, type SubscriptionState } from "@/lib/billing/subscriptions";
 
 /** The orgs table as the webhooks keep it: single-statement writes, safe to replay. */
 
@@ -21,18 +20,6 @@ export async function findOrgStripeCustomerId(clerkOrgId: string): Promise<strin
     .from(orgs)
     .where(eq(orgs.clerkOrgId, clerkOrgId));
   return row?.stripeCustomerId ?? null;
-}
-
-/**
- * Creates the org's Stripe customer. The org.created workflow and the licensing page (when the
- * webhook has not landed yet) both call this, so they send the same parameters under the same
- * per-org idempotency key and Stripe answers both with one customer.
- */
-export function createOrgStripeCustomer(stripe: Stripe, org: { id: string; name: string }) {
-  return stripe.customers.create(
-    { name: org.name, metadata: { clerk_org_id: org.id } },
-    { idempotencyKey: `org-customer-${org.id}` },
-  );
 }
 
 /**

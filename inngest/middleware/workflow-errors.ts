@@ -1,0 +1,55 @@
+import { Middleware, NonRetriableError, RetryAfterError } from "inngest";
+import { PermanentError } from "@/lib/errors";
+import { classifyClerkError } from "@/lib/vendors/clerk";
+import { classifyResendError } from "@/lib/vendors/resend";
+import { classifyStripeError } from "@/lib/vendors/stripe";
+
+/**
+ * The one place that decides what a workflow retries. Domain code throws its own errors and lets
+ * vendor errors through; here they become Inngest's: a PermanentError or a vendor's permanent
+ * refusal stops the run (NonRetriableError), a rate limit waits for the vendor's Retry-After
+ * (RetryAfterError), and anything else is retried on Inngest's schedule.
+ */
+export function toWorkflowError(error: unknown): unknown {
+  if (error instanceof NonRetriableError || error instanceof RetryAfterError) return error;
+  if (error instanceof PermanentError) {
+    return new NonRetriableError(error.message, { cause: error });
+  }
+  const failure =
+    classifyStripeError(error) ?? classifyClerkError(error) ?? classifyResendError(error);
+  switch (failure?.kind) {
+    case "permanent":
+      return new NonRetriableError(
+        failure.vendor === "Resend"
+          ? failure.message
+          : `${failure.vendor} refused the request: ${failure.message}`,
+        { cause: error },
+      );
+    case "rate_limited":
+      return new RetryAfterError(`${failure.vendor} rate limit reached`, failure.retryAfterMs, {
+        cause: error,
+      });
+    default:
+      return error;
+  }
+}
+
+export class WorkflowErrorsMiddleware extends Middleware.BaseMiddleware {
+  readonly id = "onramp:workflow-errors";
+
+  async wrapStepHandler({ next }: Middleware.WrapStepHandlerArgs) {
+    try {
+      return await next();
+    } catch (error) {
+      throw toWorkflowError(error);
+    }
+  }
+
+  async wrapFunctionHandler({ next }: Middleware.WrapFunctionHandlerArgs) {
+    try {
+      return await next();
+    } catch (error) {
+      throw toWorkflowError(error);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type Stripe from "stripe";
+import {
+  findUserStripeCustomerId,
+  ensureUserNotDeleted,
+  recordUserStripeCustomer,
+} from "@/lib/users";
+
+export const userCustomerIdempotencyKey = (userId: string) => `onboarding:${userId}:customer`;
+
+/**
+ * The user's Stripe customer, at most one per Clerk user whenever this runs: the one their row
+ * records, else the one Stripe holds for their Clerk id (created by an earlier run whose row
+ * write was lost), else one created under the per-user key. Linked to the row either way. A
+ * deleted user gets none.
+ */
+export async function ensureUserCustomer(
+  stripe: Stripe,
+  user: { id: string; email: string | null; name: string | null },
+): Promise<string> {
+  const recorded = await findUserStripeCustomerId(user.id);
+  if (recorded) return recorded;
+  await ensureUserNotDeleted(user.id);
+  const customerId =
+    (await findCustomerOf(stripe, "clerk_user_id", user.id)) ??
+    (
+      await stripe.customers.create(
+        {
+          ...(user.email ? { email: user.email } : {}),
+          ...(user.name ? { name: user.name } : {}),
+          metadata: { clerk_user_id: user.id },
+        },
+        { idempotencyKey: userCustomerIdempotencyKey(user.id) },
+      )
+    ).id;
+  await recordUserStripeCustomer(user.id, customerId);
+  return customerId;
+}
+
+/**
+ * The customer Stripe holds for a Clerk user or org id (its metadata), oldest first when an
+ * earlier bug made several. Stripe's search sees new customers within about a minute: enough for
+ * a rerun, which comes long after the run that created the customer.
+ */
+export async function findCustomerOf(
+  stripe: Stripe,
+  key: "clerk_user_id" | "clerk_org_id",
+  id: string,
+): Promise<string | null> {
+  const found = await stripe.customers.search({ query: `metadata['${key}']:'${id}'`, limit: 10 });
+  const oldest = found.data.toSorted((a, b) => a.created - b.created)[0];
+  return oldest?.id ?? null;
+}

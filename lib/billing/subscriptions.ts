@@ -1,0 +1,94 @@
+import { eq, isNull, or, type AnyColumn } from "drizzle-orm";
+import type Stripe from "stripe";
+import { seatPrice, tierOfPrice } from "@/lib/billing/plans";
+import { hasEnded, isLive } from "@/lib/billing/subscription-status";
+import { classifyStripeError } from "@/lib/vendors/stripe";
+
+/** A Stripe subscription as our tables keep it: what the subscription sync writes. */
+export interface SubscriptionState {
+  stripeCustomerId: string;
+  stripeSubscriptionId: string;
+  status: string;
+  /** Whose it is, from the metadata onramp puts on every subscription it creates. */
+  owner: { userId: string } | { orgId: string } | null;
+  /** The tier whose price the subscription is on; null when the price is not in the catalogue. */
+  tier: string | null;
+  /** Licenses paid for: the seat item's quantity, 0 once the subscription has ended. */
+  seats: number;
+  trialEndsAt: Date | null;
+  /** canceled or incomplete_expired: it no longer pays for anything. */
+  ended: boolean;
+}
+
+export const customerIdOf = (subscription: Pick<Stripe.Subscription, "customer">) =>
+  typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id;
+
+export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
+  const items = subscription.items.data;
+  const ended = hasEnded(subscription.status);
+  const seatItem = items.find((item) => item.price.id === seatPrice());
+  // The item on a catalogue price is the plan; otherwise the first item stands for it.
+  const planItem = items.find((item) => tierOfPrice(item.price.id)) ?? items[0];
+  const { clerk_user_id: userId, clerk_org_id: orgId } = subscription.metadata ?? {};
+  return {
+    stripeCustomerId: customerIdOf(subscription),
+    stripeSubscriptionId: subscription.id,
+    status: subscription.status,
+    owner: userId ? { userId } : orgId ? { orgId } : null,
+    tier: planItem ? (tierOfPrice(planItem.price.id) ?? null) : null,
+    seats: ended ? 0 : ((seatItem ?? planItem)?.quantity ?? 0),
+    trialEndsAt: subscription.trial_end ? new Date(subscription.trial_end * 1000) : null,
+    ended,
+  };
+}
+
+/**
+ * An ended subscription only speaks for the row it is current on (or a row with none yet), so a
+ * late cancellation of an old subscription cannot overwrite its live successor.
+ */
+export function notSuperseded(column: AnyColumn, state: SubscriptionState) {
+  return state.ended ? or(isNull(column), eq(column, state.stripeSubscriptionId)) : undefined;
+}
+
+/** Every subscription of the customer that can still charge, as Stripe has them now. */
+export async function liveSubscriptionsOf(
+  stripe: Stripe,
+  customerId: string,
+): Promise<Stripe.Subscription[]> {
+  const live: Stripe.Subscription[] = [];
+  for await (const subscription of stripe.subscriptions.list({
+    customer: customerId,
+    status: "all",
+    limit: 100,
+  })) {
+    if (isLive(subscription.status)) live.push(subscription);
+  }
+  return live;
+}
+
+/**
+ * Cancels the subscription at once, without proration and without a final invoice, so a trial
+ * never converts. Stripe ignores idempotency keys on cancellation, so it is re-read first, and a
+ * refusal because it has ended meanwhile is success. Returns the status it ended with.
+ */
+export async function cancelSubscriptionNow(
+  stripe: Stripe,
+  subscriptionId: string,
+  comment: string,
+): Promise<string> {
+  const current = await stripe.subscriptions.retrieve(subscriptionId);
+  if (hasEnded(current.status)) return current.status;
+  try {
+    const canceled = await stripe.subscriptions.cancel(subscriptionId, {
+      invoice_now: false,
+      prorate: false,
+      cancellation_details: { comment },
+    });
+    return canceled.status;
+  } catch (error) {
+    if (classifyStripeError(error)?.kind !== "permanent") throw error;
+    const after = await stripe.subscriptions.retrieve(subscriptionId);
+    if (hasEnded(after.status)) return after.status;
+    throw error;
+  }
+}

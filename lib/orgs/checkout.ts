@@ -1,0 +1,214 @@
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { billingPortalUrl } from "@/lib/billing/portal";
+import { seatPrice } from "@/lib/billing/plans";
+import type { SessionAuth } from "@/lib/auth";
+import { getDb } from "@/lib/db/client";
+import { orgs } from "@/lib/db/schema";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { paths } from "@/lib/routes";
+import { clerk } from "@/lib/vendors/clerk";
+import { classifyStripeError, stripe } from "@/lib/vendors/stripe";
+import { orgAdmin } from "./access";
+import { ensureOrgCustomer } from "./customer";
+import { LicensingError } from "./errors";
+import { clerkRead } from "./members";
+import { findOrgStripeCustomerId } from "./orgs";
+import { seatSummary } from "./seats";
+
+/** Buying seats (Stripe Checkout) and managing them (the Customer Portal), for org admins. */
+
+export const maxSeatsPerPurchase = 1000;
+
+function billingClient(): Stripe {
+  if (!stripe) {
+    throw new LicensingError(
+      "billing_off",
+      "Billing is not set up on this server, so seats cannot be bought.",
+    );
+  }
+  return stripe;
+}
+
+function stripeFailure(error: unknown): LicensingError {
+  logger.error("Stripe request failed", error);
+  const failure = classifyStripeError(error);
+  return failure?.kind === "permanent" && failure.code === "idempotency_conflict"
+    ? new LicensingError(
+        "not_ready",
+        "This organization's billing account is still being set up. Try again in a few seconds.",
+      )
+    : new LicensingError(
+        "vendor_unavailable",
+        "Stripe isn't available right now. Try again in a minute.",
+      );
+}
+
+/** The org's customer, created here when organization.created has not been processed yet. */
+async function orgCustomer(client: Stripe, orgId: string): Promise<string> {
+  const existing = await findOrgStripeCustomerId(orgId);
+  if (existing) return existing;
+  const org = await clerkRead(() => clerk.organizations.getOrganization({ organizationId: orgId }));
+  try {
+    return await ensureOrgCustomer(client, {
+      id: org.id,
+      name: org.name,
+      clerkUpdatedAt: new Date(org.updatedAt),
+    });
+  } catch (error) {
+    throw stripeFailure(error);
+  }
+}
+
+const appUrl = (query: string) => new URL(`${paths.licensing}${query}`, env.APP_URL).href;
+
+/**
+ * An admin buys seats: a Stripe Checkout session (subscription mode, quantity adjustable on
+ * Checkout) for the org's own customer. Refused while the org has a subscription: seats are
+ * then changed in the Portal, so an org never pays for two. While a Checkout is open, every admin
+ * who asks gets that same one (its quantity can be changed on Stripe's page).
+ */
+export async function startSeatCheckout(auth: SessionAuth, quantity: number): Promise<string> {
+  const { orgId, userId } = orgAdmin(auth);
+  const client = billingClient();
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > maxSeatsPerPurchase) {
+    throw new LicensingError(
+      "invalid_quantity",
+      `Choose a whole number of seats from 1 to ${maxSeatsPerPurchase}.`,
+    );
+  }
+  const price = seatPrice();
+  if (!price) {
+    throw new LicensingError(
+      "billing_off",
+      "No seat price is configured on this server (STRIPE_PRICE_SEAT).",
+    );
+  }
+  const alreadySubscribed = new LicensingError(
+    "already_subscribed",
+    "This organization already has a subscription. Use Manage subscription to change its seats.",
+  );
+  if ((await seatSummary(orgId)).hasSubscription) throw alreadySubscribed;
+
+  const customer = await orgCustomer(client, orgId);
+  // A Checkout may have been paid while its subscription webhook is still on its way: ask Stripe.
+  const live = await client.subscriptions.list({ customer, limit: 1 }).catch((error: unknown) => {
+    throw stripeFailure(error);
+  });
+  if (live.data.length > 0) throw alreadySubscribed;
+
+  const expiresAt = new Date(Date.now() + checkoutLifetimeMs);
+  if (!(await claimCheckout(orgId, expiresAt))) {
+    const open = await openCheckoutUrl(orgId);
+    if (open) return open;
+    throw new LicensingError(
+      "checkout_starting",
+      "Another admin of this organization is opening Stripe Checkout right now. Try again in a few seconds.",
+    );
+  }
+  try {
+    const session = await client.checkout.sessions.create({
+      mode: "subscription",
+      customer,
+      client_reference_id: orgId,
+      line_items: [
+        {
+          price,
+          quantity,
+          adjustable_quantity: { enabled: true, minimum: 1, maximum: maxSeatsPerPurchase },
+        },
+      ],
+      metadata: { clerk_org_id: orgId, started_by: userId },
+      subscription_data: { metadata: { clerk_org_id: orgId } },
+      success_url: appUrl("?checkout=success"),
+      cancel_url: appUrl("?checkout=canceled"),
+      // Closes with the claim, so no second Checkout can open while this one can still be paid.
+      expires_at: Math.floor(expiresAt.getTime() / 1000),
+    });
+    if (!session.url) throw new Error(`Checkout session ${session.id} has no URL`);
+    await recordCheckout(orgId, expiresAt, { id: session.id, url: session.url });
+    return session.url;
+  } catch (error) {
+    await releaseCheckoutClaim(orgId, expiresAt);
+    throw stripeFailure(error);
+  }
+}
+
+/** Stripe's shortest Checkout lifetime (30 minutes), plus a margin for the clocks. */
+const checkoutLifetimeMs = 31 * 60 * 1000;
+
+/**
+ * Claims the org's one open Checkout until `expiresAt`: whether this caller won. The database
+ * decides between admins buying at the same moment (the UPDATE re-checks the row once the other
+ * writer commits), so only one Checkout, and one subscription, can exist per org at a time.
+ */
+async function claimCheckout(orgId: string, expiresAt: Date): Promise<boolean> {
+  const db = await getDb();
+  const claimed = await db
+    .update(orgs)
+    .set({ checkoutSessionId: null, checkoutUrl: null, checkoutExpiresAt: expiresAt })
+    .where(
+      and(
+        eq(orgs.clerkOrgId, orgId),
+        or(isNull(orgs.checkoutExpiresAt), lt(orgs.checkoutExpiresAt, sql`now()`)),
+      ),
+    )
+    .returning({ orgId: orgs.clerkOrgId });
+  return claimed.length > 0;
+}
+
+/** The Checkout another admin opened and that can still be paid, or null while it is opening. */
+async function openCheckoutUrl(orgId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ url: orgs.checkoutUrl })
+    .from(orgs)
+    .where(and(eq(orgs.clerkOrgId, orgId), gt(orgs.checkoutExpiresAt, sql`now()`)));
+  return row?.url ?? null;
+}
+
+async function recordCheckout(
+  orgId: string,
+  expiresAt: Date,
+  session: { id: string; url: string },
+) {
+  const db = await getDb();
+  await db
+    .update(orgs)
+    .set({ checkoutSessionId: session.id, checkoutUrl: session.url })
+    .where(and(eq(orgs.clerkOrgId, orgId), eq(orgs.checkoutExpiresAt, expiresAt)));
+}
+
+/** A claim whose Checkout was never opened (Stripe failed): the next admin may try at once. */
+async function releaseCheckoutClaim(orgId: string, expiresAt: Date) {
+  const db = await getDb();
+  await db
+    .update(orgs)
+    .set({ checkoutExpiresAt: null })
+    .where(
+      and(
+        eq(orgs.clerkOrgId, orgId),
+        eq(orgs.checkoutExpiresAt, expiresAt),
+        isNull(orgs.checkoutSessionId),
+      ),
+    );
+}
+
+/** An admin manages the org's subscription (seats, card, invoices, cancel) in the Stripe Portal. */
+export async function openSeatPortal(auth: SessionAuth): Promise<string> {
+  const { orgId } = orgAdmin(auth);
+  billingClient();
+  const customer = await findOrgStripeCustomerId(orgId);
+  if (!customer) {
+    throw new LicensingError(
+      "no_subscription",
+      "This organization has no subscription yet. Buy seats first.",
+    );
+  }
+  try {
+    return await billingPortalUrl(customer, appUrl(""));
+  } catch (error) {
+    throw stripeFailure(error);
+  }
+}
