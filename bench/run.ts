@@ -2,7 +2,7 @@
 // One `next build` first (the browser suite's, with its test keys), which the ingress and progress
 // benchmarks both run against; BROWSER_TEST_SKIP_BUILD=1 reuses the last one when nothing changed.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
 import path from "node:path";
 import { buildApp } from "../test/browser/support/app-server";
@@ -33,10 +33,18 @@ const startedAt = new Date();
 const load = loadavg()[0]!;
 const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
 
+const buildId = () => {
+  const file = path.join(root, ".next/BUILD_ID");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : null;
+};
 console.log("▶ next build");
 let began = performance.now();
+const previousBuild = buildId();
 await buildApp();
-const buildTime = performance.now() - began;
+const build =
+  buildId() === previousBuild
+    ? "the last `next build` reused (BROWSER_TEST_SKIP_BUILD=1, app unchanged)"
+    : `\`next build\` ${minutes(performance.now() - began)}`;
 
 const scratch = mkdtempSync(path.join(tmpdir(), "onramp-bench-"));
 const goalsFile = path.join(scratch, "goals.jsonl");
@@ -75,7 +83,7 @@ writeFileSync(
   path.join(root, "bench/RESULTS.md"),
   `# Benchmark results
 
-Written by \`npm run bench\` on ${startedAt.toISOString()}: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${type()} ${release()}, Node ${process.version}; 1-minute load average ${load.toFixed(2)} when it started (other work shares this machine). \`next build\` ${minutes(buildTime)}, benchmarks ${minutes(benchTime)}.
+Written by \`npm run bench\` on ${startedAt.toISOString()}: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, ${type()} ${release()}, Node ${process.version}; 1-minute load average ${load.toFixed(2)} when it started (other work shares this machine). ${build}, benchmarks ${minutes(benchTime)}.
 
 Each benchmark repeats its measurement (the runs and samples are in its command and its section) and prints the median with the range (min–max). Ratios are taken within one run, between scenarios measured in the same process, interleaved; absolute times depend on the machine. A goal is met when its median run meets it (for the progress page, when the p95 of the samples does).
 
