@@ -43,7 +43,7 @@ const previousBuild = buildId();
 await buildApp();
 const build =
   buildId() === previousBuild
-    ? "the last `next build` reused (BROWSER_TEST_SKIP_BUILD=1, app unchanged)"
+    ? "The last `next build` reused (BROWSER_TEST_SKIP_BUILD=1, app unchanged)"
     : `\`next build\` ${minutes(performance.now() - began)}`;
 
 const scratch = mkdtempSync(path.join(tmpdir(), "onramp-bench-"));
