@@ -1,4 +1,4 @@
-// `npm run bench:ingress -- [--requests 2000] [--concurrency 32] [--rounds 4]`, after `npm run build`.
+// `npm run bench:ingress -- [--runs 5] [--requests 2000] [--concurrency 32]`, after `npm run build`.
 //
 // Verified-webhook throughput and latency on `next start`, next to baselines on the same server in
 // the same run:
@@ -8,6 +8,10 @@
 //   rejected  POST /api/webhooks/clerk with a bad signature → 400: our parsing and verification
 //             without the send, so the difference to "verified" is the hand-off to Inngest;
 //   verified  POST /api/webhooks/clerk signed with the endpoint's secret → 200 and one event.
+// Each run sends `--requests` to every scenario, one scenario after the other in an order that
+// rotates from run to run, so load from anything else on the machine weighs on each alike. The
+// ratios are taken within each run and printed as the median and range over the runs, against
+// the goals (verified throughput ≥ 0.80× the no-op's, p99 ≤ 2× the no-op's).
 // Inngest is a stand-in HTTP server in this process (POST /e/:key), so the send is a real HTTP call
 // over loopback. The run checks that every 2xx produced exactly one event, and nothing else did.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -18,23 +22,26 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Webhook } from "svix";
+import { formatSpread, goalOverRuns, markdownTable, printGoals, repeat } from "./measure";
 
 const { values } = parseArgs({
   options: {
+    runs: { type: "string", default: "5" },
     requests: { type: "string", default: "2000" },
     concurrency: { type: "string", default: "32" },
-    rounds: { type: "string", default: "4" },
   },
 });
+const runs = Number(values.runs);
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
-const rounds = Number(values.rounds);
 if (
+  !(runs > 0 && runs <= 100) ||
   !(requests > 0 && requests <= 100_000) ||
-  !(concurrency > 0 && concurrency <= 1024) ||
-  !(rounds > 0 && rounds <= requests)
+  !(concurrency > 0 && concurrency <= 1024)
 ) {
-  console.error("--requests must be 1..100000, --concurrency 1..1024, --rounds 1..requests");
+  console.error(
+    "--runs must be 1..100, --requests 1..100000 (per scenario and run), --concurrency 1..1024",
+  );
   process.exit(2);
 }
 const warmup = Math.min(200, Math.ceil(requests / 10));
@@ -130,11 +137,6 @@ try {
   app.stderr?.on("data", remember);
 
   await waitForApp();
-  console.log(
-    `next start on ${origin}; Inngest stand-in on 127.0.0.1:${inngestPort}; ` +
-      `${requests} requests per scenario in ${rounds} interleaved rounds after ${warmup} warm-up, ` +
-      `concurrency ${concurrency}\n`,
-  );
 
   const noop = () => {
     const delivery = signedDelivery(secret);
@@ -155,38 +157,72 @@ try {
   };
 
   const scenarios = [
-    { name: "no-op (PUT, Next's 405)", make: noop, batches: [] as Batch[] },
-    { name: "rejected (bad signature, 400)", make: rejected, batches: [] as Batch[] },
-    { name: "verified (signed, 200 + event)", make: verified, batches: [] as Batch[] },
+    { name: "no-op (PUT, Next's 405)", make: noop },
+    { name: "rejected (bad signature, 400)", make: rejected },
+    { name: "verified (signed, 200 + event)", make: verified },
   ];
   for (const scenario of scenarios) await load(warmup, scenario.make);
   accepted.length = 0;
   received.clear();
   sendRequests = 0;
-  // Interleaved rounds, so load from anything else on the machine weighs on every scenario alike.
-  const perRound = Math.ceil(requests / rounds);
-  for (let sent = 0; sent < requests; sent += perRound)
-    for (const scenario of scenarios)
-      scenario.batches.push(await load(Math.min(perRound, requests - sent), scenario.make));
-  const [base, rejectedRun, verifiedRun] = scenarios.map(summarize) as [Result, Result, Result];
+  const perRun = await repeat("ingress", runs, async (run) => {
+    const results = new Map<string, Result>();
+    for (let i = 0; i < scenarios.length; i++) {
+      const scenario = scenarios[(run + i) % scenarios.length]!;
+      results.set(scenario.name, summarize(await load(requests, scenario.make)));
+    }
+    return scenarios.map((scenario) => results.get(scenario.name)!);
+  });
 
-  console.table(
-    [base, rejectedRun, verifiedRun].map((r) => ({
-      scenario: r.name,
-      "req/s": Math.round(r.throughput),
-      "p50 ms": r.p50.toFixed(2),
-      "p99 ms": r.p99.toFixed(2),
-      statuses: JSON.stringify(r.statuses),
-    })),
-  );
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   console.log(
-    `verified vs no-op:    throughput ${ratio(verifiedRun.throughput, base.throughput)} (goal ≥ 0.80×), ` +
-      `p99 ${ratio(verifiedRun.p99, base.p99)} (goal ≤ 2×)`,
+    `\`next start\` and this load generator on the same machine: ${runs} runs of ${requests} requests per scenario (after ${warmup} warm-up), ` +
+      `concurrency ${concurrency}; ` +
+      `median (min–max) over the runs.\n`,
   );
+  const across = (pick: (run: Result[]) => number, digits: number) =>
+    formatSpread(perRun.map(pick), digits);
   console.log(
-    `verified vs rejected: throughput ${ratio(verifiedRun.throughput, rejectedRun.throughput)}, ` +
-      `p99 ${ratio(verifiedRun.p99, rejectedRun.p99)} (the cost of the send to Inngest)`,
+    markdownTable(
+      ["scenario", "req/s", "p50 ms", "p99 ms", "statuses, all runs"],
+      scenarios.map((scenario, i) => {
+        const statuses: Record<number, number> = {};
+        for (const run of perRun)
+          for (const [status, n] of Object.entries(run[i]!.statuses))
+            statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+        return [
+          scenario.name,
+          across((run) => run[i]!.throughput, 0),
+          across((run) => run[i]!.p50, 1),
+          across((run) => run[i]!.p99, 1),
+          Object.entries(statuses)
+            .map(([status, n]) => `${n}× ${status}`)
+            .join(", "),
+        ];
+      }),
+    ),
+  );
+  const ratios = (a: number, b: number) => ({
+    throughput: perRun.map((run) => run[a]!.throughput / run[b]!.throughput),
+    p99: perRun.map((run) => run[a]!.p99 / run[b]!.p99),
+  });
+  const againstNoop = ratios(2, 0);
+  const againstRejected = ratios(2, 1);
+  console.log("\nVerified webhooks against the no-op, ratios taken within each run:\n");
+  printGoals([
+    goalOverRuns("ingress", "verified ÷ no-op throughput", againstNoop.throughput, {
+      atLeast: 0.8,
+      unit: "×",
+      digits: 2,
+    }),
+    goalOverRuns("ingress", "verified ÷ no-op p99 latency", againstNoop.p99, {
+      atMost: 2,
+      unit: "×",
+      digits: 2,
+    }),
+  ]);
+  console.log(
+    `\nVerified ÷ rejected (the cost of the send to Inngest): throughput ` +
+      `${formatSpread(againstRejected.throughput, 2, "×")}, p99 ${formatSpread(againstRejected.p99, 2, "×")}.`,
   );
 
   // Every 2xx is one event at the stand-in, exactly once; nothing else arrived.
@@ -194,18 +230,18 @@ try {
   const acceptedIds = new Set(accepted);
   const extra = [...received.keys()].filter((id) => !acceptedIds.has(id));
   const ok = missing.length === 0 && extra.length === 0 && unexpected.length === 0;
+  const eventsReceived = [...received.values()].reduce((a, b) => a + b, 0);
   console.log(
-    `\nevents: ${accepted.length} accepted → ${[...received.values()].reduce((a, b) => a + b, 0)} received, ` +
+    `\n- Events, all runs: ${accepted.length} answered 2xx → ${eventsReceived} received by the stand-in, ` +
       `${missing.length} missing or duplicated, ${extra.length} unexpected` +
       (unexpected.length
         ? `, other requests at the stand-in: ${unexpected.slice(0, 3).join(", ")}`
         : "") +
       (ok ? " ✓" : " ✗"),
   );
-  const eventsReceived = [...received.values()].reduce((a, b) => a + b, 0);
   console.log(
-    `sends: ${eventsReceived} events in ${sendRequests} requests to Inngest ` +
-      `(${(eventsReceived / Math.max(1, sendRequests)).toFixed(1)} events per request)`,
+    `- Sends: ${eventsReceived} events in ${sendRequests} requests to Inngest ` +
+      `(${(eventsReceived / Math.max(1, sendRequests)).toFixed(1)} events per request).`,
   );
   process.exitCode = ok ? 0 : 1;
 } catch (error) {
@@ -224,7 +260,6 @@ interface Batch {
 }
 
 interface Result {
-  name: string;
   throughput: number;
   p50: number;
   p99: number;
@@ -286,22 +321,16 @@ async function load(count: number, make: () => () => Promise<Response>): Promise
   return { latencies, elapsed: performance.now() - started, statuses };
 }
 
-/** Throughput over the time spent in the scenario's batches; percentiles over all its requests. */
-function summarize({ name, batches }: { name: string; batches: Batch[] }): Result {
-  const latencies = Float64Array.from(batches.flatMap((batch) => [...batch.latencies])).sort();
-  const elapsed = batches.reduce((total, batch) => total + batch.elapsed, 0);
-  const statuses: Record<number, number> = {};
-  for (const batch of batches)
-    for (const [status, n] of Object.entries(batch.statuses))
-      statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+/** Throughput over the batch's elapsed time; percentiles over its requests. */
+function summarize(batch: Batch): Result {
+  const latencies = Float64Array.from(batch.latencies).sort();
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return {
-    name,
-    throughput: (latencies.length / elapsed) * 1000,
+    throughput: (latencies.length / batch.elapsed) * 1000,
     p50: at(0.5),
     p99: at(0.99),
-    statuses,
+    statuses: batch.statuses,
   };
 }
 

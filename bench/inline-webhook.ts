@@ -1,63 +1,67 @@
-// The baseline for bench/inline-vs-durable.ts: a Clerk webhook handled inline, as most tutorials
-// do it: verify, then call Stripe and Clerk one after another before answering. Not used by the
-// app; it exists to be measured against.
-import { createClerkClient } from "@clerk/backend";
+// The baseline for bench/inline-vs-durable.ts: a Clerk user.created webhook handled inline, the way
+// most tutorials do it: verify, then make provisioning's four vendor calls one after another and
+// answer only when they are done. Not used by the app; it exists to be measured against. It calls
+// the same lib functions as the workflow's steps, so it sends the same requests with the same
+// idempotency keys: a redelivery replays Stripe's answers instead of creating anything twice, and
+// the comparison is about where the work runs, not about idempotency.
 import { verifyWebhook } from "@clerk/backend/webhooks";
-import Stripe from "stripe";
-
-const stripeBase = new URL(process.env.STRIPE_API_BASE!);
-const stripe = new Stripe(process.env.STRIPE_SECRET_KEY!, {
-  protocol: "http",
-  host: stripeBase.hostname,
-  port: stripeBase.port || 80,
-});
-const clerk = createClerkClient({
-  secretKey: process.env.CLERK_SECRET_KEY,
-  apiUrl: process.env.CLERK_API_URL,
-});
-
-interface SignUp {
-  id: string;
-  email_addresses: { email_address: string }[];
-  unsafe_metadata: { tier: string; confirmationToken: string };
-}
+import type { ClerkUser } from "@/inngest/events";
+import { isTier, priceFor } from "@/lib/billing/plans";
+import { env } from "@/lib/env";
+import { completeClerkOnboarding } from "@/lib/onboarding/account";
+import {
+  confirmSetupIntent,
+  createTrialSubscription,
+  findOrCreateCustomer,
+} from "@/lib/onboarding/billing";
+import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
+import { requireStripe } from "@/lib/stripe";
 
 export async function handleSignUpInline(request: Request): Promise<Response> {
-  let user: SignUp;
+  let user: ClerkUser;
   try {
     const event = await verifyWebhook(request, {
-      signingSecret: process.env.CLERK_WEBHOOK_SIGNING_SECRET,
+      signingSecret: env.CLERK_WEBHOOK_SIGNING_SECRET,
     });
-    user = event.data as unknown as SignUp;
+    user = event.data as unknown as ClerkUser;
   } catch {
     return new Response("bad signature", { status: 400 });
   }
+  const payment = submittedPayment(user);
+  const tier = payment?.tier;
+  const priceId = isTier(tier) ? priceFor(tier) : undefined;
+  if (!payment || !isTier(tier) || !priceId)
+    return new Response("no plan and card in the sign-up", { status: 422 });
+
+  const stripe = requireStripe();
   try {
-    const customer = await stripe.customers.create({
-      email: user.email_addresses[0]?.email_address,
-      metadata: { clerk_user_id: user.id },
+    const customerId = await findOrCreateCustomer(stripe, {
+      id: user.id,
+      email: primaryEmailAddress(user),
+      name: fullName(user),
     });
-    const setupIntent = await stripe.setupIntents.create({
-      customer: customer.id,
-      confirm: true,
-      confirmation_token: user.unsafe_metadata.confirmationToken,
-      usage: "off_session",
+    const card = await confirmSetupIntent(stripe, {
+      userId: user.id,
+      customerId,
+      confirmationToken: payment.confirmationToken,
     });
-    const subscription = await stripe.subscriptions.create({
-      customer: customer.id,
-      items: [{ price: process.env.STRIPE_PRICE_PRO! }],
-      trial_period_days: 14,
-      default_payment_method: setupIntent.payment_method as string,
+    // A refused card or a 3-D Secure challenge is the user's to act on; a redelivery cannot help.
+    if (card.status !== "succeeded") return new Response(card.status, { status: 422 });
+    const subscription = await createTrialSubscription(stripe, {
+      userId: user.id,
+      customerId,
+      priceId,
+      paymentMethodId: card.paymentMethodId,
     });
-    await clerk.users.updateUserMetadata(user.id, {
-      publicMetadata: {
-        onboardingComplete: true,
-        stripeCustomerId: customer.id,
-        stripeSubscriptionId: subscription.id,
-      },
+    await completeClerkOnboarding(user.id, {
+      onboardingComplete: true,
+      tier,
+      stripeCustomerId: customerId,
+      stripeSubscriptionId: subscription.id,
     });
     return new Response("ok");
   } catch {
+    // Svix redelivers anything but a 2xx: the whole handler runs again.
     return new Response("failed", { status: 500 });
   }
 }
