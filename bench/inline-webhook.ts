@@ -5,17 +5,14 @@
 // idempotency keys: a redelivery replays Stripe's answers instead of creating anything twice, and
 // the comparison is about where the work runs, not about idempotency.
 import { verifyWebhook } from "@clerk/backend/webhooks";
-import type { ClerkUser } from "@/inngest/events";
+import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor } from "@/lib/billing/plans";
 import { env } from "@/lib/env";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
-import {
-  confirmSetupIntent,
-  createTrialSubscription,
-  findOrCreateCustomer,
-} from "@/lib/onboarding/billing";
 import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
-import { requireStripe } from "@/lib/stripe";
+import { saveCard, startTrialSubscription } from "@/lib/onboarding/provisioning";
+import { requireStripe } from "@/lib/vendors/stripe";
+import type { ClerkUser } from "@/lib/webhooks/payloads";
 
 export async function handleSignUpInline(request: Request): Promise<Response> {
   let user: ClerkUser;
@@ -35,23 +32,24 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
 
   const stripe = requireStripe();
   try {
-    const customerId = await findOrCreateCustomer(stripe, {
-      id: user.id,
-      email: primaryEmailAddress(user),
-      name: fullName(user),
-    });
-    const card = await confirmSetupIntent(stripe, {
+    const customerId = await ensureUserCustomer(
+      stripe,
+      { id: user.id, email: primaryEmailAddress(user), name: fullName(user) },
+      { rerun: false },
+    );
+    const card = await saveCard(stripe, {
       userId: user.id,
       customerId,
       confirmationToken: payment.confirmationToken,
     });
     // A refused card or a 3-D Secure challenge is the user's to act on; a redelivery cannot help.
     if (card.status !== "succeeded") return new Response(card.status, { status: 422 });
-    const subscription = await createTrialSubscription(stripe, {
+    const subscription = await startTrialSubscription(stripe, {
       userId: user.id,
       customerId,
       priceId,
       paymentMethodId: card.paymentMethodId,
+      rerun: false,
     });
     await completeClerkOnboarding(user.id, {
       onboardingComplete: true,

@@ -95,17 +95,19 @@ export const provisionSubscription = inngest.createFunction(
     const userId = user.id;
     const step = { ...steps, run: runWithProgress(steps, userId, progress) };
 
-    const owner = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
-    if (!owner) return { userId, outcome: "skipped: another run provisions this user" };
+    const claim = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
+    if (!claim) return { userId, outcome: "skipped: another run provisions this user" };
+    // Only a rerun can find a customer or a subscription an earlier run made in Stripe.
+    const rerun = claim === "rerun";
     // Svix keeps no order: the user's deletion may have been processed first.
     await step.run("check-user-not-deleted", () => ensureUserNotDeleted(userId));
 
     if (!stripe) return onboardWithoutBilling(step, user);
     const billing = stripe;
 
-    const card = await collectCard(step, billing, user);
+    const card = await collectCard(step, billing, user, rerun);
     const subscription = await step.run("create-trial-subscription", () =>
-      startTrialSubscription(billing, { userId, ...card }),
+      startTrialSubscription(billing, { userId, ...card, rerun }),
     );
     await step.run("update-clerk-metadata", () =>
       completeClerkOnboarding(userId, {
@@ -155,7 +157,12 @@ interface SavedCard {
  * confirm the card, and after a refusal wait for the next one, all in this run. The customer is
  * created once a valid plan is chosen, so a refused plan leaves nothing behind in Stripe.
  */
-async function collectCard(step: Steps, stripe: Stripe, user: ClerkUser): Promise<SavedCard> {
+async function collectCard(
+  step: Steps,
+  stripe: Stripe,
+  user: ClerkUser,
+  rerun: boolean,
+): Promise<SavedCard> {
   const userId = user.id;
   const tried: string[] = [];
   let customerId: string | undefined;
@@ -167,11 +174,11 @@ async function collectCard(step: Steps, stripe: Stripe, user: ClerkUser): Promis
     if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
 
     customerId ??= await step.run("create-stripe-customer", () =>
-      ensureUserCustomer(stripe, {
-        id: userId,
-        email: primaryEmailAddress(user),
-        name: fullName(user),
-      }),
+      ensureUserCustomer(
+        stripe,
+        { id: userId, email: primaryEmailAddress(user), name: fullName(user) },
+        { rerun },
+      ),
     );
     tried.push(submission.confirmationToken);
     const outcome = await confirmCard(step, stripe, {

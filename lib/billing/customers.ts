@@ -9,19 +9,20 @@ export const userCustomerIdempotencyKey = (userId: string) => `onboarding:${user
 
 /**
  * The user's Stripe customer, at most one per Clerk user whenever this runs: the one their row
- * records, else the one Stripe holds for their Clerk id (created by an earlier run whose row
- * write was lost), else one created under the per-user key. Linked to the row either way. A
- * deleted user gets none.
+ * records, else, on a rerun, the one Stripe holds for their Clerk id (an earlier run made it and
+ * its row write was lost, perhaps longer ago than Stripe keeps idempotency keys), else one
+ * created under the per-user key. Linked to the row either way. A deleted user gets none.
  */
 export async function ensureUserCustomer(
   stripe: Stripe,
   user: { id: string; email: string | null; name: string | null },
+  { rerun }: { rerun: boolean },
 ): Promise<string> {
   const recorded = await findUserStripeCustomerId(user.id);
   if (recorded) return recorded;
   await ensureUserNotDeleted(user.id);
   const customerId =
-    (await findCustomerOf(stripe, "clerk_user_id", user.id)) ??
+    (rerun ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
     (
       await stripe.customers.create(
         {

@@ -93,6 +93,11 @@ export const onboarding = pgTable("onboarding", {
   action: jsonb("action").$type<OnboardingAction>(),
   /** The Inngest run that is provisioning this user, so an operator can find it. */
   runId: text("run_id"),
+  /**
+   * The first run that ever provisioned this user: a later run is a rerun, which must look in
+   * Stripe for what an earlier run may have made.
+   */
+  firstRunId: text("first_run_id"),
   ...timestamps,
 });
 

@@ -27,15 +27,19 @@ export const progressSteps = [
 export type ProgressStepId = (typeof progressSteps)[number]["id"];
 
 /**
- * Makes `runId` the run that provisions this user. Returns false when another run already owns a
- * user whose onboarding has not failed, so a redelivered `user.created` changes nothing; the same
- * run claiming again (a retried step) is still the owner.
+ * Makes `runId` the run that provisions this user: "first" for the first run that ever did,
+ * "rerun" for a run taking over after a failure, null when another run already owns a user whose
+ * onboarding has not failed (a redelivered `user.created` changes nothing). The same run
+ * claiming again (a retried step) gets the same answer.
  */
-export async function claimOnboarding(userId: string, runId: string): Promise<boolean> {
+export async function claimOnboarding(
+  userId: string,
+  runId: string,
+): Promise<"first" | "rerun" | null> {
   const db = await getDb();
-  const claimed = await db
+  const [claimed] = await db
     .insert(onboarding)
-    .values({ clerkUserId: userId, state: "running", runId })
+    .values({ clerkUserId: userId, state: "running", runId, firstRunId: runId })
     .onConflictDoUpdate({
       target: onboarding.clerkUserId,
       set: {
@@ -43,6 +47,7 @@ export async function claimOnboarding(userId: string, runId: string): Promise<bo
         reason: null,
         action: null,
         runId: sql`excluded.run_id`,
+        firstRunId: sql`coalesce(${onboarding.firstRunId}, excluded.run_id)`,
         updatedAt: sql`now()`,
       },
       setWhere: or(
@@ -51,8 +56,9 @@ export async function claimOnboarding(userId: string, runId: string): Promise<bo
         eq(onboarding.state, "failed"),
       ),
     })
-    .returning({ runId: onboarding.runId });
-  return claimed.length > 0;
+    .returning({ firstRunId: onboarding.firstRunId });
+  if (!claimed) return null;
+  return claimed.firstRunId === runId ? "first" : "rerun";
 }
 
 /** Records the status of one or more steps (one statement), with why when there is a reason. */

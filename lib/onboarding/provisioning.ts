@@ -76,18 +76,27 @@ export function settledSetupOutcome(outcome: SetupOutcome): SetupOutcome {
 }
 
 /**
- * The user's subscription: a live one already on the customer for a catalogue price is adopted
- * (a rerun, a replay, an operator's retry after Stripe's 24-hour key window), else the trial
- * starts. So a customer has at most one, however often provisioning runs.
+ * The user's subscription. On a rerun (an operator's retry, perhaps after Stripe's 24-hour key
+ * window) a live one already on the customer for a catalogue price is adopted; otherwise the
+ * trial starts under the per-user key, which also covers retries within this run. So a customer
+ * has at most one, however often provisioning runs.
  */
 export async function startTrialSubscription(
   stripe: Stripe,
-  input: { userId: string; customerId: string; priceId: string; paymentMethodId: string },
+  input: {
+    userId: string;
+    customerId: string;
+    priceId: string;
+    paymentMethodId: string;
+    rerun: boolean;
+  },
 ): Promise<{ id: string; status: string; adopted: boolean }> {
   await ensureUserNotDeleted(input.userId);
-  const existing = (await liveSubscriptionsOf(stripe, input.customerId)).find((subscription) =>
-    subscription.items.data.some((item) => tierOfPrice(item.price.id)),
-  );
+  const existing = input.rerun
+    ? (await liveSubscriptionsOf(stripe, input.customerId)).find((subscription) =>
+        subscription.items.data.some((item) => tierOfPrice(item.price.id)),
+      )
+    : undefined;
   if (existing) return { id: existing.id, status: existing.status, adopted: true };
   const days = env.TRIAL_DAYS;
   const subscription = await stripe.subscriptions.create(

@@ -23,16 +23,17 @@ const rowOf = async (userId: string) =>
 describe(`onboarding progress (${process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite"})`, () => {
   it("lets one run own a user's onboarding: the same run again, another only after a failure", async () => {
     const userId = newUserId();
-    expect(await claimOnboarding(userId, "run_a")).toBe(true);
-    expect(await claimOnboarding(userId, "run_a")).toBe(true);
-    expect(await claimOnboarding(userId, "run_b")).toBe(false);
+    expect(await claimOnboarding(userId, "run_a")).toBe("first");
+    expect(await claimOnboarding(userId, "run_a")).toBe("first");
+    expect(await claimOnboarding(userId, "run_b")).toBe(null);
     expect(await rowOf(userId)).toMatchObject({ runId: "run_a", state: "running" });
 
     await recordState(userId, "complete");
-    expect(await claimOnboarding(userId, "run_b")).toBe(false);
+    expect(await claimOnboarding(userId, "run_b")).toBe(null);
 
     await recordFailure(userId, "subscription", "Stripe refused the request");
-    expect(await claimOnboarding(userId, "run_b")).toBe(true);
+    expect(await claimOnboarding(userId, "run_b")).toBe("rerun");
+    expect(await claimOnboarding(userId, "run_b")).toBe("rerun");
     expect(await rowOf(userId)).toMatchObject({ runId: "run_b", state: "running", reason: null });
   });
 
