@@ -12,7 +12,7 @@ import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { licensingOverview, openSeatPortal, type SessionAuth } from "@/lib/licensing";
-import { runFunction } from "@/test/support/inngest-run";
+import { runFunction } from "@/test/support/inngest-sim";
 import { mintSessionToken, sessionHeaders } from "@/test/support/session";
 import { setupVendors } from "@/test/support/vendors";
 import { canonical } from "@/test/support/vendors/standin";
