@@ -195,7 +195,8 @@ function evaluate(node: Node, bindings: Bindings): unknown {
 }
 
 function truth(value: unknown): boolean {
-  if (typeof value !== "boolean") throw new EvaluationError(`a ${typeof value} used as a condition`);
+  if (typeof value !== "boolean")
+    throw new EvaluationError(`a ${typeof value} used as a condition`);
   return value;
 }
 

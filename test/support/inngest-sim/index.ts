@@ -225,7 +225,9 @@ const DAY = 24 * 60 * 60 * 1000;
 /** How long Inngest remembers an event id and an idempotency key. */
 const DEDUP_WINDOW = DAY;
 /** Inngest's retry backoff table (pkg/backoff), without its random jitter. */
-const BACKOFF = [15, 30, 60, 120, 300, 600, 1200, 2400, 3600, 7200].map((seconds) => seconds * 1000);
+const BACKOFF = [15, 30, 60, 120, 300, 600, 1200, 2400, 3600, 7200].map(
+  (seconds) => seconds * 1000,
+);
 const UNSIMULATED = ["rateLimit", "debounce", "batchEvents", "singleton", "timeouts"];
 /** A run still going after this much simulated time is a runaway (a loop, a cron). */
 const HORIZON = 400 * DAY;
@@ -323,16 +325,29 @@ export class InngestSim {
   }
 
   /**
-   * Lets the simulation go on until `condition` holds (checked after every answer and timer),
-   * advancing the clock as needed; fails if nothing is left to happen first, or when `within`
-   * (a duration) has passed. Requests of other runs may still be in flight when it returns.
+   * Lets the simulation go on until `condition` holds (checked after every answer and timer; it
+   * may be async, e.g. read the database), advancing the clock as needed; fails if nothing is left
+   * to happen first, or when `within` (a duration) has passed. Requests of other runs may still be
+   * in flight when it returns.
    */
   async until(condition: () => unknown, options: { within?: string | number } = {}): Promise<void> {
     const horizon = options.within === undefined ? undefined : this.clock + toMs(options.within);
-    if (await this.drive(() => Boolean(condition()), horizon)) return;
+    if (await this.drive(async () => Boolean(await condition()), horizon)) return;
     throw new Error(
       `The condition never held: ${horizon === undefined ? "nothing was left to happen" : `not within ${options.within}`}. Runs: ${this.describe()}`,
     );
+  }
+
+  /** Whether a request of `a` and one of `b` were ever in flight at the same moment. */
+  overlapped(a: Run, b: Run): boolean {
+    const inFlight = new Map<string, number>();
+    for (const entry of this.history) {
+      const change = { "request-sent": 1, "request-answered": -1 }[entry.type as string];
+      if (!change) continue;
+      inFlight.set(entry.runId, (inFlight.get(entry.runId) ?? 0) + change);
+      if ((inFlight.get(a.id) ?? 0) > 0 && (inFlight.get(b.id) ?? 0) > 0) return true;
+    }
+    return false;
   }
 
   /** Lets `delay` of simulated time pass, with everything due in it happening. */
@@ -392,7 +407,8 @@ export class InngestSim {
     return this.functions
       .filter((fn) =>
         fn.triggers.some(
-          (t) => matchesName(t.event, event.name) && (!t.expression || t.expression.matches({ event })),
+          (t) =>
+            matchesName(t.event, event.name) && (!t.expression || t.expression.matches({ event })),
         ),
       )
       .flatMap((fn) => {
@@ -460,13 +476,16 @@ export class InngestSim {
   private concurrencySlots(run: Run): { slot: string; limit: number }[] {
     return this.fn(run).concurrency.map(({ limit, key, scope }) => {
       const value = key ? JSON.stringify(key.valueOf({ event: run.event }) ?? null) : "";
-      return { slot: `${scope === "fn" ? run.functionId : scope}:${key?.source ?? ""}:${value}`, limit };
+      return {
+        slot: `${scope === "fn" ? run.functionId : scope}:${key?.source ?? ""}:${value}`,
+        limit,
+      };
     });
   }
 
   /** Sends every queued request that concurrency allows, in the order they were queued. */
   private dispatchReady() {
-    for (let i = 0; i < this.ready.length; ) {
+    for (let i = 0; i < this.ready.length;) {
       const { run, stepId } = this.ready[i]!;
       if (run.done) {
         this.ready.splice(i, 1);
@@ -586,7 +605,9 @@ export class InngestSim {
         return this.enqueue(run, op.id);
       case "Sleep": {
         if (run.activeSleeps.has(op.id)) return;
-        const until = /^\d{4}-\d\d-\d\dT/.test(op.name!) ? Date.parse(op.name!) : this.clock + duration(op.name!);
+        const until = /^\d{4}-\d\d-\d\dT/.test(op.name!)
+          ? Date.parse(op.name!)
+          : this.clock + duration(op.name!);
         run.sleeps.push({ id, duration: op.name! });
         run.activeSleeps.set(op.id, { id, hashedId: op.id, until });
         this.log(run, "sleep", id, { until });
@@ -714,10 +735,10 @@ export class InngestSim {
    * nothing else can happen, move the clock to the next timer(s). True once `done` holds; false
    * when nothing is left to happen (up to `horizon`, when given).
    */
-  private async drive(done: () => boolean, horizon?: number): Promise<boolean> {
+  private async drive(done: () => boolean | Promise<boolean>, horizon?: number): Promise<boolean> {
     for (;;) {
       this.rethrow();
-      if (done()) return true;
+      if (await done()) return true;
       this.dispatchReady();
       if (this.inFlight.size > 0) {
         await Promise.race(this.inFlight);
@@ -726,7 +747,9 @@ export class InngestSim {
       const next = this.timers[0];
       if (!next || (horizon !== undefined && next.at > horizon)) return false;
       if (next.at - this.startedAt > HORIZON) {
-        throw new Error(`Still running after ${HORIZON / DAY} simulated days. Runs: ${this.describe()}`);
+        throw new Error(
+          `Still running after ${HORIZON / DAY} simulated days. Runs: ${this.describe()}`,
+        );
       }
       this.clock = Math.max(this.clock, next.at);
       const due = this.timers.filter((t) => t.at <= this.clock);
@@ -743,7 +766,14 @@ export class InngestSim {
   }
 
   private log(run: Run, type: HistoryEntry["type"], step?: string, detail?: unknown) {
-    this.history.push({ at: this.clock, runId: run.id, functionId: run.functionId, type, step, detail });
+    this.history.push({
+      at: this.clock,
+      runId: run.id,
+      functionId: run.functionId,
+      type,
+      step,
+      detail,
+    });
   }
 
   private describe() {
