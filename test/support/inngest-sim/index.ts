@@ -157,6 +157,8 @@ export class Run {
   /** @internal */ readonly activeWaits = new Map<string, ActiveWait>();
   /** @internal */ readonly activeSleeps = new Map<string, ActiveSleep>();
   /** @internal */ parallel = false;
+  /** @internal the last error a step failed with for good */
+  finalStepError?: SerializedError;
 
   constructor(
     readonly id: string,
@@ -218,6 +220,7 @@ interface Timer {
   at: number;
   seq: number;
   fire: () => void;
+  live: () => boolean;
 }
 
 const SERVE_URL = new URL("http://inngest-sim.test/api/inngest");
@@ -439,10 +442,14 @@ export class InngestSim {
     if (startAt > this.clock) {
       this.log(run, "throttled", undefined, { until: startAt });
       run.pending.add("step");
-      this.schedule(startAt, () => {
-        run.pending.delete("step");
-        this.enqueue(run, "step");
-      });
+      this.schedule(
+        startAt,
+        () => {
+          run.pending.delete("step");
+          this.enqueue(run, "step");
+        },
+        () => !run.done,
+      );
     } else {
       this.enqueue(run, "step");
     }
@@ -566,7 +573,8 @@ export class InngestSim {
         throw new Error(`The SDK could not handle the simulator's request: ${text}`);
       }
       const error = serialized(body);
-      run.failures.push(error);
+      // A step's final error the function lets through is that failure, not another one.
+      if (!sameError(error, run.finalStepError)) run.failures.push(error);
       const final =
         response.headers.get("x-inngest-no-retry") === "true" || attempt + 1 >= fn.maxAttempts;
       if (final) return this.fail(run, body);
@@ -611,11 +619,15 @@ export class InngestSim {
         run.sleeps.push({ id, duration: op.name! });
         run.activeSleeps.set(op.id, { id, hashedId: op.id, until });
         this.log(run, "sleep", id, { until });
-        this.schedule(until, () => {
-          if (run.done || !run.activeSleeps.delete(op.id)) return;
-          this.log(run, "sleep-ended", id);
-          this.memoize(run, op.id, null);
-        });
+        this.schedule(
+          until,
+          () => {
+            run.activeSleeps.delete(op.id);
+            this.log(run, "sleep-ended", id);
+            this.memoize(run, op.id, null);
+          },
+          () => !run.done && run.activeSleeps.has(op.id),
+        );
         return;
       }
       case "WaitForEvent": {
@@ -632,11 +644,14 @@ export class InngestSim {
         run.waits.push(record);
         run.activeWaits.set(op.id, wait);
         this.log(run, "wait", id, record);
-        this.schedule(wait.timeoutAt, () => {
-          if (run.done || run.activeWaits.get(op.id) !== wait) return;
-          this.log(run, "wait-timed-out", id);
-          this.resolveWait(run, wait, null);
-        });
+        this.schedule(
+          wait.timeoutAt,
+          () => {
+            this.log(run, "wait-timed-out", id);
+            this.resolveWait(run, wait, null);
+          },
+          () => !run.done && run.activeWaits.get(op.id) === wait,
+        );
         return;
       }
       case "RunComplete":
@@ -647,6 +662,7 @@ export class InngestSim {
   }
 
   private stepFailed(run: Run, op: Op) {
+    run.finalStepError = serialized(op.error);
     // The error is memoized as the SDK sent it: the function sees the step throw it, may catch it.
     run.memo[op.id] = { type: "error", error: op.error };
     run.stack.push(op.id);
@@ -672,10 +688,14 @@ export class InngestSim {
     });
     run.attempts.set(stepId, attempt + 1);
     run.pending.add(stepId);
-    this.schedule(this.clock + delay, () => {
-      run.pending.delete(stepId);
-      this.enqueue(run, stepId);
-    });
+    this.schedule(
+      this.clock + delay,
+      () => {
+        run.pending.delete(stepId);
+        this.enqueue(run, stepId);
+      },
+      () => !run.done,
+    );
   }
 
   private memoize(run: Run, hashedId: string, data: unknown) {
@@ -723,8 +743,9 @@ export class InngestSim {
 
   // ---------- the clock ----------
 
-  private schedule(at: number, fire: () => void) {
-    const timer = { at, seq: this.timerSeq++, fire };
+  /** `fire` at `at`, unless `live` says by then that it no longer matters (no clock move for it). */
+  private schedule(at: number, fire: () => void, live: () => boolean = () => true) {
+    const timer = { at, seq: this.timerSeq++, fire, live };
     const index = this.timers.findIndex((t) => t.at > at);
     if (index === -1) this.timers.push(timer);
     else this.timers.splice(index, 0, timer);
@@ -744,6 +765,7 @@ export class InngestSim {
         await Promise.race(this.inFlight);
         continue;
       }
+      this.timers = this.timers.filter((t) => t.live());
       const next = this.timers[0];
       if (!next || (horizon !== undefined && next.at > horizon)) return false;
       if (next.at - this.startedAt > HORIZON) {
@@ -754,7 +776,7 @@ export class InngestSim {
       this.clock = Math.max(this.clock, next.at);
       const due = this.timers.filter((t) => t.at <= this.clock);
       this.timers = this.timers.filter((t) => t.at > this.clock);
-      for (const timer of due) timer.fire();
+      for (const timer of due) if (timer.live()) timer.fire();
     }
   }
 
@@ -897,6 +919,9 @@ function retryAfterMs(header: string | null, now: number): number | undefined {
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+const sameError = (a: SerializedError, b: SerializedError | undefined) =>
+  a.name === b?.name && a.message === b.message;
 
 function serialized(error: unknown): SerializedError {
   const { name, message } = (error ?? {}) as Partial<SerializedError>;
