@@ -114,6 +114,11 @@ const throttled = client.createFunction(
   async ({ step }) => step.run("only", () => "ran"),
 );
 
+const throttledPair = client.createFunction(
+  { id: "throttled-pair", triggers: [{ event: started }], throttle: { limit: 2, period: "1s" } },
+  async ({ step }) => step.run("only", () => "ran"),
+);
+
 const parallel = client.createFunction(
   { id: "parallel", triggers: [{ event: started }] },
   async ({ step }) => {
@@ -344,12 +349,19 @@ describe("InngestSim: flow control", () => {
     expect(inngest.overlapped(a, c)).toBe(true);
   });
 
-  it("throttles run starts to the limit per period", async () => {
-    const inngest = sim(throttled);
-    const runs = inngest.send([start(), start(), start()]);
+  it("throttles run starts: the limit at once, then one every period / limit", async () => {
+    const inngest = sim(throttled, throttledPair);
+    const single = inngest
+      .send([start(), start(), start()])
+      .filter((r) => r.functionId.endsWith("-throttled"));
+    await inngest.advance("500ms");
+    const [late] = inngest.send(start()).filter((r) => r.functionId.endsWith("-throttled"));
     await inngest.settle();
 
-    expect(runs.map((run) => run.startedAt! - runs[0]!.startedAt!)).toEqual([0, 1000, 2000]);
+    const t0 = single[0]!.startedAt!;
+    expect([...single, late!].map((run) => run.startedAt! - t0)).toEqual([0, 1000, 2000, 3000]);
+    const pair = inngest.runsOf(throttledPair).map((run) => run.startedAt! - t0);
+    expect(pair).toEqual([0, 0, 500, 1000]);
   });
 
   it("refuses flow control it does not simulate", () => {

@@ -23,7 +23,7 @@ import { compileExpression, type Expression } from "./expression";
  *   `inngest/function.failed`, which starts the function's onFailure handler;
  * - flow control: `idempotency` (one run per key per 24 h), `concurrency` (limit on steps in
  *   flight per key, scope fn/env/account; sleeping and waiting runs hold no slot), `throttle`
- *   (run starts per period, as a sliding window); event ids deduplicate for 24 h. Other options
+ *   (run starts delayed, GCRA without burst); event ids deduplicate for 24 h. Other options
  *   (rateLimit, debounce, batchEvents, singleton, timeouts, cron triggers) throw, so no test
  *   believes they were applied.
  *
@@ -63,7 +63,7 @@ export interface SerializedError {
   message: string;
 }
 
-/** A waitForEvent as the function declared it. */
+/** A waitForEvent as the SDK reported it to Inngest (its timeout normalized: "7d" goes as "1w"). */
 export interface WaitRecord {
   id: string;
   event: string;
@@ -82,6 +82,7 @@ export interface RetryRecord {
   error: SerializedError;
 }
 
+/** "queued" until its first request is sent (throttle, concurrency). */
 export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
 
 export interface HistoryEntry {
@@ -239,11 +240,10 @@ const DEFAULT_RETRIES = 3;
 export interface InngestSimOptions {
   /** The functions Inngest knows, as handed to serve(). Their onFailure handlers come along. */
   functions: InngestFunction.Any[];
-  /** Where the simulated clock starts (default: now). */
-  startAt?: Date | number;
 }
 
 export class InngestSim {
+  /** Every run, in the order it was created. */
   readonly runs: Run[] = [];
   /** Every event the bus received (deduplicated ones excluded), in order. */
   readonly events: SimEvent[] = [];
@@ -257,7 +257,8 @@ export class InngestSim {
   private readonly ready: { run: Run; stepId: string }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slotsInUse = new Map<string, number>();
-  private readonly throttleStarts = new Map<string, number[]>();
+  /** GCRA's theoretical arrival time, per throttle key */
+  private readonly throttleArrivals = new Map<string, number>();
   private readonly seenEventIds = new Map<string, number>();
   private readonly idempotencyKeys = new Map<string, number>();
   private timers: Timer[] = [];
@@ -265,7 +266,8 @@ export class InngestSim {
   private failure: unknown;
 
   constructor(options: InngestSimOptions) {
-    this.clock = this.startedAt = Number(options.startAt ?? Date.now());
+    // Inngest's clock starts at the real time, so dates the application computes make sense.
+    this.clock = this.startedAt = Date.now();
     const byClient = new Map<unknown, InngestFunction.Any[]>();
     for (const fn of options.functions) {
       const client = (fn as unknown as { client: unknown }).client;
@@ -456,21 +458,18 @@ export class InngestSim {
     return run;
   }
 
-  /** When a run may start under the function's throttle, reserving that start. */
+  /**
+   * When a run may start under the function's throttle, reserving that start: GCRA, as Inngest
+   * throttles, without burst: `limit` starts at once, then one every period / limit.
+   */
   private throttledStart(fn: Registered, event: SimEvent): number {
     if (!fn.throttle) return this.clock;
     const { limit, period, key } = fn.throttle;
     const slot = `${fn.id}:${JSON.stringify(key?.valueOf({ event }) ?? null)}`;
-    const starts = this.throttleStarts.get(slot) ?? [];
-    let at = this.clock;
-    // A start is allowed when fewer than `limit` starts fall in the period before it.
-    while (starts.filter((s) => s > at - period && s <= at).length >= limit) {
-      const inWindow = starts.filter((s) => s > at - period && s <= at);
-      at = inWindow[inWindow.length - limit]! + period;
-    }
-    starts.push(at);
-    starts.sort((a, b) => a - b);
-    this.throttleStarts.set(slot, starts);
+    const interval = period / limit;
+    const arrival = this.throttleArrivals.get(slot) ?? -Infinity;
+    const at = Math.max(this.clock, arrival - (period - interval));
+    this.throttleArrivals.set(slot, Math.max(arrival, at) + interval);
     return at;
   }
 
