@@ -3,15 +3,14 @@
  *
  *   npm run bench:provisioning -- [--latency 100] [--runs 7]
  *
- * In this process, not in production: each run is one sign-up whose provisioning and email
- * workflows run side by side (as Inngest would start both on one user.created) through
- * @inngest/test (test/support/inngest-run) against the msw vendor stand-ins and PGlite in memory;
- * the same user.created is then delivered twice more. Printed: sequential vendor calls on the
- * critical path (goal ≤ 4), time from user.created to the Clerk write that sets
- * onboardingComplete against 4×L, vendor requests per sign-up (goal Stripe 3, Clerk 1, Resend 2)
- * and extra requests under redelivery (goal 0), each as the median and range over the runs. The
- * time beyond 4×L is this harness's overhead (the in-process engine, PGlite, msw): Inngest's
- * scheduling between steps and a hosted database's round trips are not in it.
+ * Each sign-up runs the provisioning and email workflows side by side (as Inngest would, both
+ * triggered by one user.created) against the hermetic vendor stand-ins, then delivers the same
+ * user.created twice more. Printed: sequential vendor calls on the critical path (goal ≤ 4), time
+ * from user.created to the Clerk write that sets onboardingComplete against 4×L, vendor requests
+ * per sign-up (goal Stripe 3, Clerk 1, Resend 2) and extra requests under redelivery (goal 0).
+ * Figures only, no assertions. The workflows run in-process on the Inngest simulator
+ * (test/support/inngest-sim), which sends each step's request at once, so Inngest's own
+ * scheduling between steps (a few ms to tens of ms per step in production) is not included.
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -36,7 +35,7 @@ if (!(L > 0) || !(runs > 0 && runs <= 1000)) {
 await loadTestEnvironment();
 
 const { createVendors } = await import("@/test/support/vendors");
-const { runFunction } = await import("@/test/support/inngest-run");
+const { InngestSim } = await import("@/test/support/inngest-sim");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { sendOnboardingEmails } = await import("@/inngest/functions/send-onboarding-emails");
 const { getDb, closeConnection } = await import("@/lib/db/client");
@@ -117,24 +116,25 @@ async function signUp() {
     .values({ clerkUserId: user.id, subscriptionStatus: "trialing" });
   timeline.length = 0;
 
+  // Both workflows start from the one user.created, side by side, as on Inngest.
+  const sim = new InngestSim({ functions: [provisionSubscription, sendOnboardingEmails] });
   const t0 = performance.now();
-  const [provisioned, emailed] = await Promise.all([
-    runFunction(provisionSubscription, event),
-    runFunction(sendOnboardingEmails, event),
-  ]);
-  if (provisioned.error || emailed.error)
-    throw new Error(JSON.stringify([provisioned.error, emailed.error]));
+  const [provisioned, emailed] = sim.send(event);
+  await sim.settle();
+  if (provisioned!.error || emailed!.error)
+    throw new Error(JSON.stringify([provisioned!.error, emailed!.error]));
   const firstDelivery = [...timeline];
   const clerkWrite = firstDelivery.find(
     (c) => c.vendor === "clerk" && c.what.endsWith("/metadata"),
   );
   const critical = firstDelivery.filter((c) => c.vendor !== "resend" && c.end <= clerkWrite!.end);
 
+  // Redeliveries let through (Inngest's idempotency key would stop them): the workflows' own
+  // defences must make them free.
   for (let again = 0; again < 2; again++) {
-    await Promise.all([
-      runFunction(provisionSubscription, event),
-      runFunction(sendOnboardingEmails, event),
-    ]);
+    sim.start(provisionSubscription, event);
+    sim.start(sendOnboardingEmails, event);
+    await sim.settle();
   }
   vendors.reset();
   return {

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { InngestTestEngine } from "@inngest/test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
+import { runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -32,7 +32,7 @@ type Fn = typeof createOrganizationCustomer;
 const deliver = (
   event: { name: string; data: Record<string, unknown> },
   fn: Fn = createOrganizationCustomer,
-) => new InngestTestEngine({ function: fn, events: [event as never] }).execute();
+) => runFunction(fn, event);
 
 const customersOf = (orgId: string) =>
   [...vendors.stripe.customers.values()].filter(
@@ -77,8 +77,13 @@ describe("create-organization-customer", () => {
     const second = await deliver(event);
     const third = await deliver(event);
 
-    expect(first.error).toMatchObject({ message: expect.stringMatching(/500/) });
-    expect(first.error).not.toMatchObject({ name: "NonRetriableError" });
+    // The 500 failed the step retriably; Inngest retried it within the first run.
+    expect(first.failures).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/500/) }),
+    ]);
+    expect(first.failures[0]).not.toMatchObject({ name: "NonRetriableError" });
+    expect(first.retries).toMatchObject([{ step: "create-stripe-customer", cause: "backoff" }]);
+    expect(first.error).toBeUndefined();
     expect(second.error).toBeUndefined();
     expect(third.result).toEqual(second.result);
     expect(customersOf(orgId)).toHaveLength(1);
@@ -128,15 +133,21 @@ describe("create-organization-customer", () => {
     expect(await orgRows(event.data.id)).toEqual([]);
   });
 
-  it("retries (a plain error) when Clerk is rate limiting", async () => {
+  it("retries after Clerk's Retry-After when Clerk is rate limiting", async () => {
     const event = newOrganization();
     vendors.clerk.failNext("PATCH", /\/metadata$/, {
       status: 429,
       headers: { "retry-after": "7" },
     });
-    const { error } = await deliver(event);
+    const run = await deliver(event);
+    const [error] = run.failures;
     expect(error).toBeDefined();
-    expect(error).not.toMatchObject({ name: "NonRetriableError" });
+    expect(error).toMatchObject({ name: "RetryAfterError" });
+    // Retried after the 7 seconds Clerk asked for, then done.
+    expect(run.retries).toMatchObject([
+      { step: "save-customer-id-in-clerk", cause: "retry-after", delay: 7_000 },
+    ]);
+    expect(run.error).toBeUndefined();
   });
 
   it("fails without retrying when the organization is gone from Clerk", async () => {
@@ -153,10 +164,7 @@ describe("create-organization-customer", () => {
     const event = newOrganization();
     const orgId = event.data.id;
     const deleted = { name: "clerk/organization.deleted", data: { id: orgId, deleted: true } };
-    await new InngestTestEngine({
-      function: closeDeletedOrganization,
-      events: [deleted as never],
-    }).execute();
+    await runFunction(closeDeletedOrganization, deleted);
 
     const { result, error } = await deliver(event);
     expect(error).toBeUndefined();

@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { serve } from "inngest/next";
 import { HttpResponse, http } from "msw";
-import { NextRequest } from "next/server";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import {
   CONFIRMATION_TIMEOUTS,
@@ -12,10 +9,13 @@ import {
   SUBMISSION_TIMEOUTS,
   provisionSubscription,
 } from "@/inngest/functions/provision-subscription";
+import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
+import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { runFunction, type RunOptions } from "@/test/support/inngest-run";
+import { storePaymentDetails } from "@/lib/onboarding/submissions";
+import { InngestSim, duration, runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -39,11 +39,30 @@ function signUp(
   return { user, userId: user.id, event };
 }
 
-const provision = (event: { name: string; data: unknown }, options?: RunOptions) =>
-  runFunction(provisionSubscription, event, options);
+/** One delivery run to its end on Inngest's clock (nothing else is sent: every wait times out). */
+const provision = (event: { name: string; data: unknown }) =>
+  runFunction(provisionSubscription, event);
 
+/** Inngest with provisioning, and the run user.created starts; the test drives the clock. */
+function deliver(event: { name: string; data: unknown }) {
+  const sim = new InngestSim({ functions: [provisionSubscription] });
+  const [run] = sim.send(event);
+  return { sim, run: run! };
+}
+
+/** What the onboarding page sends for a plan and a card (app/onboarding/actions.ts). */
 const submitted = (userId: string, tier: string, confirmationToken: string) =>
-  onboardingSubmitted.create({ userId, tier, confirmationToken });
+  onboardingSubmitted.create(
+    { userId, tier, confirmationToken },
+    { id: `onboarding-submitted-${userId}-${confirmationToken}` },
+  );
+
+/** Clerk's user.deleted for the user, as the webhook route forwards it. */
+const userDeleted = (userId: string) => ({
+  id: `clerk-msg_${randomUUID()}`,
+  name: "clerk/user.deleted",
+  data: { id: userId, object: "user", deleted: true },
+});
 
 /** Requests that reached each vendor endpoint of provisioning and succeeded. */
 function succeeded(userId: string) {
@@ -163,6 +182,7 @@ describe("provision-subscription: the happy path", () => {
     const db = await getDb();
     const [row] = await db.select().from(onboarding).where(eq(onboarding.clerkUserId, userId));
     expect(row?.runId).toEqual(expect.any(String));
+    expect(row?.runId).toBe(run.id);
     // The user's row names the customer, so Stripe's subscription events find the user.
     const [userRow] = await db.select().from(users).where(eq(users.clerkUserId, userId));
     expect(userRow?.stripeCustomerId).toBe(customer!.id);
@@ -189,23 +209,20 @@ describe("provision-subscription: waiting for payment details", () => {
   it("waits for app/onboarding.submitted when sign-up left no plan or card, then continues the same run", async () => {
     const { userId, event } = signUp({});
     const confirmationToken = token();
-    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, {
-      waits: {
-        "wait-for-payment-details": async () => {
-          whileWaiting = await onboardingStatus(userId);
-          expect(vendors.stripe.requests).toEqual([]);
-          return submitted(userId, "enterprise", confirmationToken);
-        },
-      },
-    });
+    await sim.until(() => run.waitingFor("wait-for-payment-details"));
+    const whileWaiting = await onboardingStatus(userId);
+    expect(vendors.stripe.requests).toEqual([]);
+    sim.send(submitted(userId, "enterprise", confirmationToken));
+    await sim.settle();
 
-    expect(run.waits).toEqual([
+    // The SDK sends the timeout normalized ("7d" goes as "1w"): compared as durations.
+    expect(run.waits.map((wait) => ({ ...wait, timeout: duration(wait.timeout) }))).toEqual([
       {
         id: "wait-for-payment-details",
         event: "app/onboarding.submitted",
-        timeout: SUBMISSION_TIMEOUTS.first,
+        timeout: duration(SUBMISSION_TIMEOUTS.first),
         if: "async.data.userId == event.data.id",
       },
     ]);
@@ -233,12 +250,15 @@ describe("provision-subscription: waiting for payment details", () => {
 
   it("fails with a reason when nothing is submitted before the wait times out", async () => {
     const { userId, event } = signUp({ tier: "pro" });
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, {
-      waits: { "wait-for-payment-details": null, "wait-for-payment-details-late": null },
-    });
+    await sim.settle();
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
+    // It failed when the week (after the first minute's look at the store) was over on Inngest's clock.
+    expect(run.endedAt! - run.startedAt!).toBe(
+      duration(SUBMISSION_TIMEOUTS.first) + duration(SUBMISSION_TIMEOUTS.rest),
+    );
     expect(vendors.stripe.requests).toEqual([]);
     expect(vendors.clerk.requests).toEqual([]);
     const status = await onboardingStatus(userId);
@@ -247,6 +267,54 @@ describe("provision-subscription: waiting for payment details", () => {
       reason: "No plan and card were submitted within 7 days.",
     });
     expect(status.steps[0]).toMatchObject({ id: "plan", status: "failed" });
+  });
+});
+
+describe("provision-subscription: what reaches a wait", () => {
+  it("a submission for another user does not satisfy this run's wait", async () => {
+    const { userId, event } = signUp({});
+    const confirmationToken = token();
+    const { sim, run } = deliver(event);
+
+    await sim.until(() => run.waitingFor("wait-for-payment-details"));
+    sim.send(submitted(`user_${randomUUID()}`, "enterprise", token()));
+    await sim.advance("1h");
+
+    // Past the first minute's look at the store, still waiting for this user's submission.
+    expect(run.waitingFor("wait-for-payment-details-late")).toBeDefined();
+    expect(vendors.stripe.requests).toEqual([]);
+    sim.send(submitted(userId, "pro", confirmationToken));
+    await sim.settle();
+    expect(run.error).toBeUndefined();
+    expect(stripeBodies("/v1/setup_intents").map((r) => r.body.confirmation_token)).toEqual([
+      confirmationToken,
+    ]);
+    expect(stripeBodies("/v1/subscriptions")[0]!.body.items).toEqual([{ price: PRO }]);
+  });
+
+  // `await-payment-details` records awaiting_payment (the page shows the plan picker) before
+  // the wait is registered, so a plan and card submitted in between are an event no wait
+  // receives. The page stores each submission before sending its event, and the run reads the
+  // store before waiting and after the first minute.
+  it("a plan and card submitted before the run begins to wait are not lost", async () => {
+    const { userId, event } = signUp({});
+    const { sim, run } = deliver(event);
+    const confirmationToken = token();
+
+    // The user is quick: the picker is up, the wait is not yet.
+    await sim.until(async () => (await onboardingStatus(userId)).state === "awaiting_payment");
+    expect(run.waitingFor("wait-for-payment-details")).toBeUndefined();
+    // What the onboarding page's action does: store, then send.
+    await storePaymentDetails(userId, { tier: "pro", confirmationToken });
+    sim.send(submitted(userId, "pro", confirmationToken));
+    await sim.settle();
+
+    expect(run.error).toBeUndefined();
+    expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
+    expect(stripeBodies("/v1/setup_intents").map((r) => r.body.confirmation_token)).toEqual([
+      confirmationToken,
+    ]);
+    expect(run.endedAt! - run.startedAt!).toBeLessThanOrEqual(duration(SUBMISSION_TIMEOUTS.first));
   });
 });
 
@@ -259,16 +327,12 @@ describe("provision-subscription: failures the user can act on", () => {
     async (_, kind, reason) => {
       const { userId, event } = signUp({ tier: "pro", confirmationToken: token(kind) });
       const secondToken = token();
-      let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+      const { sim, run } = deliver(event);
 
-      const run = await provision(event, {
-        waits: {
-          "wait-for-payment-details-2": async () => {
-            whileWaiting = await onboardingStatus(userId);
-            return submitted(userId, "pro", secondToken);
-          },
-        },
-      });
+      await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
+      const whileWaiting = await onboardingStatus(userId);
+      sim.send(submitted(userId, "pro", secondToken));
+      await sim.settle();
 
       expect(whileWaiting).toMatchObject({
         state: "payment_failed",
@@ -298,21 +362,16 @@ describe("provision-subscription: failures the user can act on", () => {
 
   it("3-D Secure → action_required with the client secret; once the browser confirms, the run re-checks Stripe and completes", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
-    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, {
-      waits: {
-        "wait-for-card-confirmation": async () => {
-          whileWaiting = await onboardingStatus(userId);
-          const [setupIntent] = [...vendors.stripe.setupIntents.values()];
-          // The browser passes 3-D Secure with the client secret, then tells the app.
-          vendors.stripe.completeSetupIntentAction(setupIntent!.id);
-          return onboardingPaymentConfirmed.create({ userId, setupIntentId: setupIntent!.id });
-        },
-      },
-    });
-
+    await sim.until(() => run.waitingFor("wait-for-card-confirmation"));
+    const whileWaiting = await onboardingStatus(userId);
     const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+    // The browser passes 3-D Secure with the client secret, then tells the app.
+    vendors.stripe.completeSetupIntentAction(setupIntent!.id);
+    sim.send(onboardingPaymentConfirmed.create({ userId, setupIntentId: setupIntent!.id }));
+    await sim.settle();
+
     expect(whileWaiting).toMatchObject({
       state: "action_required",
       action: { type: "confirm_setup", clientSecret: setupIntent!.client_secret },
@@ -335,22 +394,23 @@ describe("provision-subscription: failures the user can act on", () => {
 
   it("3-D Secure finished before the run began to wait (its event missed) → Stripe is asked after a minute and the run completes", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, {
-      waits: {
-        // The browser was quicker than the run: the bank confirmed and the event came and went.
-        "wait-for-card-confirmation": async () => {
-          const [setupIntent] = [...vendors.stripe.setupIntents.values()];
-          vendors.stripe.completeSetupIntentAction(setupIntent!.id);
-          return null;
-        },
-      },
-    });
-
+    // The browser was quicker than the run: the bank confirmed and the event came and went
+    // between the SetupIntent's step and the wait.
+    await sim.until(() => run.steps.includes("confirm-setup-intent"));
     const [setupIntent] = [...vendors.stripe.setupIntents.values()];
+    vendors.stripe.completeSetupIntentAction(setupIntent!.id);
+    sim.send(onboardingPaymentConfirmed.create({ userId, setupIntentId: setupIntent!.id }));
+    await sim.settle();
+
     expect(run.waits.map(({ id, timeout }) => ({ id, timeout }))).toEqual([
       { id: "wait-for-card-confirmation", timeout: CONFIRMATION_TIMEOUTS.first },
     ]);
+    // The event did not reach the wait; Stripe was asked when its minute was over.
+    const timedOut = sim.history.find((h) => h.type === "wait-timed-out");
+    expect(timedOut).toMatchObject({ step: "wait-for-card-confirmation" });
+    expect(timedOut!.at - run.startedAt!).toBe(duration(CONFIRMATION_TIMEOUTS.first));
     expect(run.error).toBeUndefined();
     expect(vendors.stripe.count("GET", `/v1/setup_intents/${setupIntent!.id}`)).toBe(1);
     expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
@@ -358,22 +418,18 @@ describe("provision-subscription: failures the user can act on", () => {
 
   it("3-D Secure never finished → waits out the hour while Stripe still waits for the bank, then payment_failed; a new card still completes the run", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
-    let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
-    let afterFirstLook: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, {
-      waits: {
-        "wait-for-card-confirmation": null,
-        "wait-for-card-confirmation-late": async () => {
-          afterFirstLook = await onboardingStatus(userId);
-          return null;
-        },
-        "wait-for-payment-details-2": async () => {
-          whileWaiting = await onboardingStatus(userId);
-          return submitted(userId, "pro", token());
-        },
-      },
-    });
+    await sim.until(() => run.waitingFor("wait-for-card-confirmation-late"));
+    const afterFirstLook = await onboardingStatus(userId);
+    await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
+    const whileWaiting = await onboardingStatus(userId);
+    // The hour the user had for 3-D Secure is over on Inngest's clock.
+    expect(sim.now() - run.startedAt!).toBe(
+      duration(CONFIRMATION_TIMEOUTS.first) + duration(CONFIRMATION_TIMEOUTS.rest),
+    );
+    sim.send(submitted(userId, "pro", token()));
+    await sim.settle();
 
     // Still asking the user to confirm after the first look; failed only when the hour is up.
     expect(afterFirstLook).toMatchObject({ state: "action_required" });
@@ -392,14 +448,13 @@ describe("provision-subscription: failures the user can act on", () => {
 
   it(`fails for good after ${MAX_CARD_ATTEMPTS} refused cards`, async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("decline") });
-    const waits = Object.fromEntries(
-      Array.from({ length: MAX_CARD_ATTEMPTS }, (_, i) => [
-        `wait-for-payment-details-${i + 2}`,
-        () => submitted(userId, "pro", token("decline")),
-      ]),
-    );
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event, { waits });
+    for (let attempt = 2; attempt <= MAX_CARD_ATTEMPTS; attempt++) {
+      await sim.until(() => run.waitingFor(`wait-for-payment-details-${attempt}`));
+      sim.send(submitted(userId, "pro", token("decline")));
+    }
+    await sim.settle();
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(stripeBodies("/v1/setup_intents")).toHaveLength(MAX_CARD_ATTEMPTS);
@@ -461,44 +516,32 @@ describe("provision-subscription: permanent failures", () => {
   it("onFailure leaves a run that ran out of retries visibly failed, never stuck at running", async () => {
     const { userId, event } = signUp();
     vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 503, times: 100 });
+    const { sim, run } = deliver(event);
 
-    const run = await provision(event);
-
-    // Inngest's attempts are used up: retries (5) + 1, each a real request.
+    await sim.until(() => run.status === "failed");
+    // Inngest's attempts are used up: retries (5) + 1, each a real request, on its backoff.
     expect(run.error).toBeDefined();
     expect(vendors.stripe.count("POST", "/v1/subscriptions", { status: 503 })).toBe(6);
+    expect(run.retries.map((r) => [r.step, r.delay])).toEqual(
+      ["15s", "30s", "1m", "2m", "5m"].map((d) => ["create-trial-subscription", duration(d)]),
+    );
     expect((await stepsOf(userId)).subscription).toMatchObject({ status: "running" });
 
-    // Inngest then sends inngest/function.failed to the failure handler, through serve().
-    const { POST } = serve({ client: inngest, functions: [provisionSubscription] });
-    const failed = {
+    // Inngest then sends inngest/function.failed, which runs the failure handler.
+    await sim.settle();
+    const [handled] = sim.runsOf("onramp-provision-subscription-failure");
+    expect(handled).toMatchObject({ status: "completed" });
+    expect(handled!.event).toMatchObject({
       name: "inngest/function.failed",
-      id: randomUUID(),
-      ts: Date.now(),
       data: {
         function_id: "onramp-provision-subscription",
-        run_id: await runIdOf(userId),
+        run_id: run.id,
         error: { name: "Error", message: run.error!.message },
-        event,
+        event: { id: event.id, data: { id: userId } },
       },
-    };
-    const response = await POST(
-      new NextRequest(
-        "http://localhost:3000/api/inngest?fnId=onramp-provision-subscription-failure&stepId=step",
-        {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            event: failed,
-            events: [failed],
-            steps: {},
-            ctx: { run_id: randomUUID(), attempt: 0 },
-          }),
-        },
-      ),
-      {},
-    );
-    expect(response.status).toBe(200);
+    });
+    // The run id the handler got is the one the run recorded at its first step.
+    expect(await runIdOf(userId)).toBe(run.id);
 
     const status = await onboardingStatus(userId);
     expect(status.state).toBe("failed");
@@ -549,17 +592,12 @@ describe("provision-subscription: exactly once", () => {
   );
 
   it.each([
-    ["customer", "/v1/customers", () => vendors.stripe.customers.size, "found in Stripe"],
-    ["SetupIntent", "/v1/setup_intents", () => vendors.stripe.setupIntents.size, "replayed"],
-    [
-      "subscription",
-      "/v1/subscriptions",
-      () => vendors.stripe.subscriptions.size,
-      "found in Stripe",
-    ],
+    ["customer", "/v1/customers", () => vendors.stripe.customers.size],
+    ["SetupIntent", "/v1/setup_intents", () => vendors.stripe.setupIntents.size],
+    ["subscription", "/v1/subscriptions", () => vendors.stripe.subscriptions.size],
   ])(
-    "a %s Stripe created but whose answer was lost is not created twice on retry",
-    async (_, path, created, retry) => {
+    "a %s Stripe created but whose answer was lost is replayed on retry, not created twice",
+    async (_, path, created) => {
       const { userId, event } = signUp();
       // Stripe acts on the request, then the connection drops before the answer arrives.
       const stripe = vendors.stripe.handler();
@@ -597,8 +635,179 @@ describe("provision-subscription: exactly once", () => {
     const run = await provision(event);
 
     expect(run.failures).toEqual([expect.objectContaining({ name: "RetryAfterError" })]);
+    expect(run.retries).toMatchObject([
+      { step: "update-clerk-metadata", delay: 3000, cause: "retry-after" },
+    ]);
     expect(run.error).toBeUndefined();
     expect(succeeded(userId).clerkWrites).toBe(1);
+  });
+
+  it("Clerk's repeated 429s are each waited out for their own Retry-After, in order", async () => {
+    const { userId, event } = signUp();
+    const metadata = `/v1/users/${userId}/metadata`;
+    vendors.clerk.failNext("PATCH", metadata, { status: 429, headers: { "retry-after": "3" } });
+    vendors.clerk.failNext("PATCH", metadata, { status: 429, headers: { "retry-after": "7" } });
+    const { sim, run } = deliver(event);
+
+    await sim.settle();
+
+    expect(run.retries.map(({ step, delay, cause }) => ({ step, delay, cause }))).toEqual([
+      { step: "update-clerk-metadata", delay: 3000, cause: "retry-after" },
+      { step: "update-clerk-metadata", delay: 7000, cause: "retry-after" },
+    ]);
+    // The write that went through came 3 + 7 s after the first, on Inngest's clock.
+    const attempts = sim.history.filter((h) => h.step === "update-clerk-metadata");
+    expect(attempts.map((h) => [h.type, h.at - attempts[0]!.at])).toEqual([
+      ["step-error", 0],
+      ["step-error", 3000],
+      ["step-ran", 10_000],
+    ]);
+    expect(vendors.clerk.count("PATCH", metadata, { status: 429 })).toBe(2);
+    expect(succeeded(userId).clerkWrites).toBe(1);
+    expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
+  });
+});
+
+describe("provision-subscription: as Inngest runs it, beside other runs", () => {
+  it("user.created starts provisioning, the emails and the user sync at once; their steps interleave and each finishes", async () => {
+    const { user, userId, event } = signUp();
+    const sim = new InngestSim({
+      functions: [provisionSubscription, sendOnboardingEmails, syncUser],
+    });
+
+    const [provisioning, emails, sync] = sim.send(event);
+    await sim.settle();
+
+    expect([provisioning, emails, sync].map((run) => run!.functionId)).toEqual([
+      "onramp-provision-subscription",
+      "onramp-send-onboarding-emails",
+      "onramp-sync-user",
+    ]);
+    expect(sim.overlapped(provisioning!, emails!)).toBe(true);
+    expect(sim.overlapped(provisioning!, sync!)).toBe(true);
+    expect(provisioning!.result).toMatchObject({ userId, outcome: "complete" });
+    expect(emails!.result).toEqual({ userId, welcome: "sent", trialOffer: "sent" });
+    expect(sync!.result).toEqual({ userId, outcome: "written" });
+    expect(succeeded(userId)).toEqual({
+      customers: 1,
+      setupIntents: 1,
+      subscriptions: 1,
+      clerkWrites: 1,
+    });
+    // Both writers of the user's row left their part.
+    const db = await getDb();
+    const [row] = await db.select().from(users).where(eq(users.clerkUserId, userId));
+    expect(row).toMatchObject({
+      email: user.email_addresses[0]!.email_address,
+      stripeCustomerId: [...vendors.stripe.customers.values()][0]!.id,
+    });
+    expect((await onboardingStatus(userId)).state).toBe("complete");
+  });
+
+  it("Inngest starts one run per user however often user.created comes", async () => {
+    const { event } = signUp();
+    const sim = new InngestSim({ functions: [provisionSubscription] });
+
+    // Svix redelivers the same message; a second message for the same user has its own id.
+    const runs = [
+      ...sim.send(event),
+      ...sim.send(event),
+      ...sim.send({ ...event, id: `clerk-msg_${randomUUID()}` }),
+    ];
+    await sim.settle();
+
+    expect(runs).toHaveLength(1);
+    expect(sim.skipped).toMatchObject([
+      { functionId: "onramp-provision-subscription", reason: expect.stringMatching(/idempotency/) },
+    ]);
+    expect(vendors.stripe.customers.size).toBe(1);
+  });
+
+  it("two runs for the same user at once (a replay let through) never run steps together, and one provisions", async () => {
+    const { userId, event } = signUp();
+    const sim = new InngestSim({ functions: [provisionSubscription] });
+
+    const first = sim.start(provisionSubscription, event);
+    const second = sim.start(provisionSubscription, event);
+    await sim.settle();
+
+    // concurrency { key: event.data.id, limit: 1 }: one step of this user's provisioning at a time.
+    expect(sim.overlapped(first, second)).toBe(false);
+    expect([first.result, second.result]).toContainEqual({
+      userId,
+      outcome: "skipped: another run provisions this user",
+    });
+    expect([first.result, second.result]).toContainEqual(
+      expect.objectContaining({ userId, outcome: "complete" }),
+    );
+    expect(succeeded(userId)).toEqual({
+      customers: 1,
+      setupIntents: 1,
+      subscriptions: 1,
+      clerkWrites: 1,
+    });
+  });
+
+  it("a user.deleted arriving while the Stripe customer is being created lets that step finish; nothing after it runs, and onFailure is not called", async () => {
+    const { userId, event } = signUp();
+    const { sim, run } = deliver(event);
+    // Clerk's user.deleted reaches Inngest while Stripe is still answering.
+    vendors.server.use(
+      http.post(
+        `${vendors.stripe.baseUrl}/v1/customers`,
+        () => {
+          sim.send(userDeleted(userId));
+        },
+        { once: true },
+      ),
+    );
+
+    await sim.settle();
+
+    expect(run.cancelled).toBe(true);
+    expect(run.cancelledBy).toMatchObject({ name: "clerk/user.deleted", data: { id: userId } });
+    // Inngest cannot interrupt a running step: the customer was created and the step returned.
+    expect(run.steps).toEqual([
+      "claim-onboarding",
+      "check-user-not-deleted",
+      "create-stripe-customer",
+    ]);
+    expect(vendors.stripe.customers.size).toBe(1);
+    // Then nothing: no card, no subscription, no Clerk write, no failure handler.
+    expect(vendors.stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/customers",
+    ]);
+    expect(vendors.clerk.requests).toEqual([]);
+    expect(sim.runsOf("onramp-provision-subscription-failure")).toEqual([]);
+    expect((await onboardingStatus(userId)).state).not.toBe("failed");
+  });
+
+  it("keeps one run id across attempts: each attempt of a retried step, and the row, see the same", async () => {
+    const { userId, event } = signUp();
+    vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500, times: 2 });
+    const lines: Record<string, unknown>[] = [];
+    const spy = vi
+      .spyOn(console, "log")
+      .mockImplementation((line) => void lines.push(JSON.parse(String(line))));
+
+    let run;
+    try {
+      run = await provision(event);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(run.error).toBeUndefined();
+    const attempts = lines.filter(
+      (line) => line.msg === "step started" && line.step === "create-trial-subscription",
+    );
+    expect(attempts.map((line) => [line.attempt, line.runID])).toEqual([
+      [0, run.id],
+      [1, run.id],
+      [2, run.id],
+    ]);
+    expect(new Set(lines.map((line) => line.runID))).toEqual(new Set([run.id]));
+    expect(await runIdOf(userId)).toBe(run.id);
   });
 });
 

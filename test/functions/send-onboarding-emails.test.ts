@@ -8,7 +8,7 @@ import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { runFunction, type RunOptions } from "@/test/support/inngest-run";
+import { InngestSim, runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -32,8 +32,25 @@ function signUp(fields: { email?: string | null; first_name?: string } = {}) {
   return { userId: user.id, address, event };
 }
 
-const send = (event: { name: string; data: unknown }, options?: RunOptions) =>
-  runFunction(sendOnboardingEmails, event, options);
+/** One delivery run to its end (every sleep slept on Inngest's clock). */
+const send = (event: { name: string; data: unknown }) => runFunction(sendOnboardingEmails, event);
+
+/** Inngest with the drip, and the run user.created starts; the test drives the clock. */
+function deliver(event: { name: string; data: unknown }) {
+  const sim = new InngestSim({ functions: [sendOnboardingEmails] });
+  const [run] = sim.send(event);
+  const delay = () => sim.until(() => run!.sleeping("wait-before-trial-offer"));
+  return { sim, run: run!, delay };
+}
+
+/** Clerk's user.deleted for the user, as the webhook route forwards it. */
+const userDeleted = (userId: string) => ({
+  id: `clerk-msg_${randomUUID()}`,
+  name: "clerk/user.deleted",
+  data: { id: userId, object: "user", deleted: true },
+});
+
+const DAY = 24 * 60 * 60 * 1000;
 
 /** The users row as the Stripe subscription sync (and the user.deleted sync) leave it. */
 async function userRow(userId: string, fields: { subscriptionStatus?: string; deletedAt?: Date }) {
@@ -51,18 +68,22 @@ describe("send-onboarding-emails", () => {
   it("sends the welcome email at once and, after TRIAL_OFFER_DELAY, the trial offer to a user still trialing", async () => {
     const { userId, address, event } = signUp();
     await userRow(userId, { subscriptionStatus: "trialing" });
-    let sentBeforeSleep: string[] = [];
+    const { sim, run, delay } = deliver(event);
 
-    const run = await send(event, {
-      onSleep: () => {
-        sentBeforeSleep = vendors.resend.emails.map((e) => e.subject);
-      },
-    });
+    await delay();
+    const sentBeforeSleep = vendors.resend.emails.map((e) => e.subject);
+    const sleptFrom = sim.now();
+    await sim.settle();
 
     expect(run.error).toBeUndefined();
     expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: "sent" });
     expect(run.sleeps).toEqual([{ id: "wait-before-trial-offer", duration: "3d" }]);
     expect(sentBeforeSleep).toEqual(["Welcome to onramp"]);
+    // The offer went out when the 3 days had passed on Inngest's clock, not before.
+    const offerSent = sim.history.find(
+      (h) => h.type === "step-ran" && h.step === "send-trial-offer-email",
+    );
+    expect(offerSent!.at - sleptFrom).toBe(3 * DAY);
 
     const [welcome, offer] = vendors.resend.emails;
     for (const [email, kind] of [
@@ -125,7 +146,11 @@ describe("send-onboarding-emails", () => {
     const { userId, event } = signUp();
     await before(userId);
 
-    const run = await send(event, { onSleep: () => duringDelay(userId) });
+    const { sim, run, delay } = deliver(event);
+
+    await delay();
+    await duringDelay(userId);
+    await sim.settle();
 
     expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: outcome });
     expect(vendors.resend.emails.map((e) => e.tags[0]?.value)).toEqual(["welcome"]);
@@ -134,10 +159,21 @@ describe("send-onboarding-emails", () => {
   it("is cancelled by user.deleted: a run cancelled during the delay sends no trial offer", async () => {
     const { userId, event } = signUp();
     await userRow(userId, { subscriptionStatus: "trialing" });
+    const { sim, run, delay } = deliver(event);
 
-    const run = await send(event, { onSleep: () => "cancel" });
+    await delay();
+    // Another user's deletion is not this run's business.
+    sim.send(userDeleted(`user_${randomUUID()}`));
+    await sim.advance("1d");
+    expect(run.status).toBe("running");
+    // Clerk's user.deleted arrives during the delay.
+    const deleted = userDeleted(userId);
+    sim.send(deleted);
+    await sim.settle();
 
     expect(run.cancelled).toBe(true);
+    expect(run.cancelledBy).toMatchObject({ id: deleted.id, name: "clerk/user.deleted" });
+    expect(run.steps).toEqual(["send-welcome-email"]);
     expect(vendors.resend.emails.map((e) => e.tags[0]?.value)).toEqual(["welcome"]);
     const [config] = (
       sendOnboardingEmails as unknown as {
@@ -152,20 +188,49 @@ describe("send-onboarding-emails", () => {
     });
   });
 
+  it("a user.deleted arriving while the welcome email is being sent lets that send finish, and nothing after it runs", async () => {
+    const { userId, event } = signUp();
+    await userRow(userId, { subscriptionStatus: "trialing" });
+    const { sim, run } = deliver(event);
+    // Clerk's user.deleted reaches Inngest while Resend is still answering the welcome email.
+    vendors.server.use(
+      http.post(
+        `${vendors.resend.baseUrl}/emails`,
+        () => {
+          sim.send(userDeleted(userId));
+        },
+        { once: true },
+      ),
+    );
+
+    await sim.settle();
+
+    expect(run.cancelled).toBe(true);
+    // Inngest cannot stop a step that runs: the email went out and its receipt was written.
+    expect(run.steps).toEqual(["send-welcome-email"]);
+    expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
+    expect(await receipts(userId)).toHaveLength(1);
+    // The run went no further: no delay, no trial offer.
+    expect(run.sleeps).toEqual([]);
+    expect(vendors.resend.emailsOfKind("trial_offer")).toEqual([]);
+  });
+
   it("sends each kind once: each send failing once (5xx), and user.created delivered 3 times", async () => {
     const { userId, event } = signUp();
     await userRow(userId, { subscriptionStatus: "trialing" });
     vendors.resend.failNext("POST", "/emails", { status: 500 });
 
+    // Each delivery let through as a new run (Inngest's idempotency key would stop them).
+    const sim = new InngestSim({ functions: [sendOnboardingEmails] });
     const runs = [];
     for (let delivery = 0; delivery < 3; delivery++) {
-      runs.push(
-        await send(event, {
-          onSleep: () => {
-            if (delivery === 0) vendors.resend.failNext("POST", "/emails", { status: 503 });
-          },
-        }),
-      );
+      const run = sim.start(sendOnboardingEmails, event);
+      if (delivery === 0) {
+        await sim.until(() => run.sleeping("wait-before-trial-offer"));
+        vendors.resend.failNext("POST", "/emails", { status: 503 });
+      }
+      await sim.settle();
+      runs.push(run);
     }
 
     expect(runs[0]!.failures).toHaveLength(2);
@@ -197,7 +262,8 @@ describe("send-onboarding-emails", () => {
       ),
     );
 
-    const run = await send(event, { onSleep: () => "cancel" });
+    const { run, delay } = deliver(event);
+    await delay();
 
     expect(run.failures).toHaveLength(1);
     const attempts = vendors.resend.requests;
@@ -210,8 +276,10 @@ describe("send-onboarding-emails", () => {
   it("retries Resend's rate limit, and does not retry an email Resend rejects as invalid", async () => {
     const limited = signUp();
     vendors.resend.failNext("POST", "/emails", { status: 429, headers: { "retry-after": "1" } });
-    const retried = await send(limited.event, { onSleep: () => "cancel" });
+    const { run: retried, delay } = deliver(limited.event);
+    await delay();
     expect(retried.failures).toEqual([expect.objectContaining({ name: "RetryAfterError" })]);
+    expect(retried.retries).toMatchObject([{ delay: 1000, cause: "retry-after" }]);
     expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
 
     const rejected = signUp();
@@ -226,6 +294,29 @@ describe("send-onboarding-emails", () => {
     });
     expect(vendors.resend.count("POST", "/emails", { status: 422 })).toBe(1);
     expect(await receipts(rejected.userId)).toEqual([]);
+  });
+
+  it("waits out each Retry-After of Resend's rate limit, in order, on Inngest's clock", async () => {
+    const { event } = signUp();
+    vendors.resend.failNext("POST", "/emails", { status: 429, headers: { "retry-after": "2" } });
+    vendors.resend.failNext("POST", "/emails", { status: 429, headers: { "retry-after": "5" } });
+    const { sim, run, delay } = deliver(event);
+
+    await delay();
+
+    expect(run.retries.map(({ step, delay, cause }) => ({ step, delay, cause }))).toEqual([
+      { step: "send-welcome-email", delay: 2000, cause: "retry-after" },
+      { step: "send-welcome-email", delay: 5000, cause: "retry-after" },
+    ]);
+    // Each attempt when its Retry-After was over: 0 s, 2 s, then 2 + 5 s.
+    const welcome = sim.history.filter((h) => h.step === "send-welcome-email");
+    expect(welcome.map((h) => [h.type, h.at - run.startedAt!])).toEqual([
+      ["step-error", 0],
+      ["step-error", 2000],
+      ["step-ran", 7000],
+    ]);
+    expect(vendors.resend.count("POST", "/emails", { status: 429 })).toBe(2);
+    expect(vendors.resend.emailsOfKind("welcome")).toHaveLength(1);
   });
 
   it("skips a user without an email address", async () => {

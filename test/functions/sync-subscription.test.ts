@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { InngestTestEngine } from "@inngest/test";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
+import { InngestSim, runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -18,15 +18,10 @@ const unique = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")
 type EventType = "created" | "updated" | "deleted";
 /** The event as the Stripe route forwards it: the subscription object as Stripe sent it then. */
 const deliver = (type: EventType, subscription: Stripe.Subscription) =>
-  new InngestTestEngine({
-    function: syncSubscription,
-    events: [
-      {
-        name: `stripe/customer.subscription.${type}`,
-        data: structuredClone(subscription),
-      } as never,
-    ],
-  }).execute();
+  runFunction(syncSubscription, {
+    name: `stripe/customer.subscription.${type}`,
+    data: structuredClone(subscription),
+  });
 
 async function userWithCustomer() {
   const customer = vendors.stripe.createCustomer();
@@ -200,9 +195,20 @@ describe("sync-subscription", () => {
     const { clerkUserId, customerId } = await userWithCustomer();
     const subscription = vendors.stripe.createSubscription({ customer: customerId });
     vendors.stripe.failNext("GET", /^\/v1\/subscriptions\//, { status: 503 });
-    const { error } = await deliver("updated", subscription);
+    const sim = new InngestSim({ functions: [syncSubscription] });
+    const run = sim.start(syncSubscription, {
+      name: "stripe/customer.subscription.updated",
+      data: structuredClone(subscription),
+    });
+
+    await sim.until(() => run.retries.length === 1);
+    const [error] = run.failures;
     expect(error).toBeDefined();
     expect(error).not.toMatchObject({ name: "NonRetriableError" });
     expect(await userRow(clerkUserId)).toMatchObject({ subscriptionStatus: null });
+    // Inngest's retry then writes what Stripe says.
+    await sim.settle();
+    expect(run.error).toBeUndefined();
+    expect(await userRow(clerkUserId)).toMatchObject({ subscriptionStatus: subscription.status });
   });
 });

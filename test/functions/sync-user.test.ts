@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { InngestTestEngine } from "@inngest/test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
+import { runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -41,9 +41,9 @@ const deletedEvent = (userId: string) => ({
   ts: Date.parse("2026-03-01T12:00:00Z"),
 });
 
-/** A fresh engine per delivery, as Inngest would start a fresh run. */
+/** A fresh run per delivery, as Inngest would start one. */
 const deliver = (event: { name: string; data: Record<string, unknown>; ts?: number }) =>
-  new InngestTestEngine({ function: syncUser, events: [event as never] }).execute();
+  runFunction(syncUser, event);
 
 async function row(userId: string) {
   const db = await getDb();

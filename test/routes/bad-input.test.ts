@@ -16,7 +16,7 @@ import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
-import { runFunction, type RunOptions } from "@/test/support/inngest-run";
+import { InngestSim, runFunction } from "@/test/support/inngest-sim";
 import { setupVendors, type ReceivedEvent } from "@/test/support/vendors";
 import {
   clerkDelivery,
@@ -79,8 +79,8 @@ const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 const confirmationToken = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
 
 /** The queued event, run as Inngest would run it for `fn` (retries included). */
-const consume = (fn: InngestFunction.Any, queued: ReceivedEvent, options?: RunOptions) =>
-  runFunction(fn, { id: queued.id, name: queued.name, data: queued.data }, options);
+const consume = (fn: InngestFunction.Any, queued: ReceivedEvent) =>
+  runFunction(fn, { id: queued.id, name: queued.name, data: queued.data });
 
 /** The functions Inngest would start for an event name, from their registered triggers. */
 function listenersOf(name: string) {
@@ -191,25 +191,24 @@ function userWithoutMetadata(): Delivery {
       });
 
       // No plan or card yet: the run asks for them (README "Provisioning") and, given them, continues.
-      let whileWaiting: Awaited<ReturnType<typeof onboardingStatus>> | undefined;
-      const provisioned = await consume(provisionSubscription, queued, {
-        waits: {
-          "wait-for-payment-details": async () => {
-            whileWaiting = await onboardingStatus(user.id);
-            return onboardingSubmitted.create({
-              userId: user.id,
-              tier: "pro",
-              confirmationToken: confirmationToken(),
-            });
-          },
-        },
-      });
+      const sim = new InngestSim({ functions: [provisionSubscription] });
+      const [provisioned] = sim.send({ id: queued.id, name: queued.name, data: queued.data });
+      await sim.until(() => provisioned!.waitingFor("wait-for-payment-details"));
+      const whileWaiting = await onboardingStatus(user.id);
+      sim.send(
+        onboardingSubmitted.create({
+          userId: user.id,
+          tier: "pro",
+          confirmationToken: confirmationToken(),
+        }),
+      );
+      await sim.settle();
       expect(whileWaiting).toMatchObject({
         state: "awaiting_payment",
         action: { type: "choose_plan" },
       });
-      expect(provisioned.error).toBeUndefined();
-      expect(provisioned.result).toMatchObject({ outcome: "complete", tier: "pro" });
+      expect(provisioned!.error).toBeUndefined();
+      expect(provisioned!.result).toMatchObject({ outcome: "complete", tier: "pro" });
       expect(await userRow(user.id)).toMatchObject({
         email: user.email_addresses[0]!.email_address,
       });

@@ -20,7 +20,7 @@ import { setupVendors } from "@/test/support/vendors";
 
 /**
  * /org/licensing's server actions are thin wrappers that hand Clerk's verified session to
- * lib/licensing. These tests mint real session tokens (Clerk's v2 claims, `o` for the active
+ * lib/orgs. These tests mint real session tokens (Clerk's v2 claims, `o` for the active
  * organization), verify them the way the app does, and call the same functions the actions call.
  */
 
