@@ -166,7 +166,11 @@ describe("Inngest driver", () => {
         },
       ),
       inngest.createFunction(
-        { id: "once-per-user", idempotency: "event.data.userId", triggers: [{ event: "test/signup" }] },
+        {
+          id: "once-per-user",
+          idempotency: "event.data.userId",
+          triggers: [{ event: "test/signup" }],
+        },
         async ({ step }) => step.run("welcome", () => ran("welcome")),
       ),
       inngest.createFunction(
@@ -214,7 +218,10 @@ describe("Inngest driver", () => {
   };
   const ended = (functionId: string) =>
     driver().until(
-      () => driver().runs({ functionId }).every((run) => !["running", "queued"].includes(run.status)),
+      () =>
+        driver()
+          .runs({ functionId })
+          .every((run) => !["running", "queued"].includes(run.status)),
       { what: `${functionId} to settle` },
     );
 
@@ -288,7 +295,9 @@ describe("Inngest driver", () => {
     expect(run).toMatchObject({ status: "failed", error: { message: "always" } });
     expect(failures).toContainEqual({ fn: "hopeless", message: "always", runId: run.id });
     expect(driver().eventsNamed("inngest/function.failed")).toContainEqual(
-      expect.objectContaining({ data: expect.objectContaining({ function_id: "driver-test-hopeless" }) }),
+      expect.objectContaining({
+        data: expect.objectContaining({ function_id: "driver-test-hopeless" }),
+      }),
     );
   });
 
@@ -297,7 +306,10 @@ describe("Inngest driver", () => {
     await ended("refused");
     await driver().idle();
     expect(attempts.refused).toEqual([0]);
-    expect(only("refused")).toMatchObject({ status: "failed", error: { name: "NonRetriableError" } });
+    expect(only("refused")).toMatchObject({
+      status: "failed",
+      error: { name: "NonRetriableError" },
+    });
     expect(failures).toContainEqual(expect.objectContaining({ fn: "refused", message: "no way" }));
   });
 
@@ -307,7 +319,10 @@ describe("Inngest driver", () => {
     expect(only("later")).toMatchObject({ status: "completed", output: "done" });
     expect(attempts.later).toEqual([0, 1]);
     expect(only("later").timeline).toContainEqual(
-      expect.objectContaining({ what: "retry", detail: expect.objectContaining({ afterMs: 30_000 }) }),
+      expect.objectContaining({
+        what: "retry",
+        detail: expect.objectContaining({ afterMs: 30_000 }),
+      }),
     );
   });
 
@@ -317,12 +332,16 @@ describe("Inngest driver", () => {
       { name: "test/go", data: { id: "b" } },
     ]);
     await driver().until(() =>
-      driver().runs({ functionId: "cancellable" }).every((run) => run.status === "sleeping"),
+      driver()
+        .runs({ functionId: "cancellable" })
+        .every((run) => run.status === "sleeping"),
     );
     await driver().send({ name: "test/stop", data: { id: "a" } });
 
     const byId = (id: string) =>
-      driver().runs({ functionId: "cancellable" }).find((run) => run.event.data.id === id)!;
+      driver()
+        .runs({ functionId: "cancellable" })
+        .find((run) => run.event.data.id === id)!;
     expect(byId("a").status).toBe("cancelled");
     expect(byId("b").status).toBe("sleeping");
     expect(bodies.get("start")).toBe(2);
@@ -334,12 +353,17 @@ describe("Inngest driver", () => {
     await driver().send({ name: "test/signup", data: { userId: "u1" } });
     await driver().send({ name: "test/signup", data: { userId: "u1" } });
     await driver().send({ name: "test/signup", data: { userId: "u2" }, id: "signup-u2" });
-    const [first] = await driver().send({ name: "test/signup", data: { userId: "u2" }, id: "signup-u2" });
+    const [first] = await driver().send({
+      name: "test/signup",
+      data: { userId: "u2" },
+      id: "signup-u2",
+    });
     await driver().idle();
-    expect(driver().runs({ functionId: "once-per-user" }).map((run) => run.event.data.userId)).toEqual([
-      "u1",
-      "u2",
-    ]);
+    expect(
+      driver()
+        .runs({ functionId: "once-per-user" })
+        .map((run) => run.event.data.userId),
+    ).toEqual(["u1", "u2"]);
     expect(first).toBe(driver().eventsNamed("test/signup")[2]!.internalId);
     expect(bodies.get("welcome")).toBe(2);
   });
@@ -348,20 +372,20 @@ describe("Inngest driver", () => {
     maxActive = 0;
     await driver().send([1, 2, 3].map(() => ({ name: "test/serial", data: { key: "same" } })));
     await driver().idle();
-    expect(driver().runs({ functionId: "serial" }).map((run) => run.status)).toEqual([
-      "completed",
-      "completed",
-      "completed",
-    ]);
+    expect(
+      driver()
+        .runs({ functionId: "serial" })
+        .map((run) => run.status),
+    ).toEqual(["completed", "completed", "completed"]);
     expect(maxActive).toBe(1);
 
     await driver().send([1, 2, 3].map(() => ({ name: "test/together", data: {} })));
     await driver().idle();
-    expect(driver().runs({ functionId: "together" }).map((run) => run.output)).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    expect(
+      driver()
+        .runs({ functionId: "together" })
+        .map((run) => run.output),
+    ).toEqual([true, true, true]);
   });
 
   it("answers the event API and lists runs over HTTP", async () => {
@@ -375,7 +399,10 @@ describe("Inngest driver", () => {
     expect(ids).toHaveLength(1);
     expect(ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
-    const bad = await fetch(`${base}/e/any-key`, { method: "POST", body: JSON.stringify({ data: {} }) });
+    const bad = await fetch(`${base}/e/any-key`, {
+      method: "POST",
+      body: JSON.stringify({ data: {} }),
+    });
     expect(bad.status).toBe(400);
 
     await driver().idle();
@@ -423,7 +450,7 @@ describe("Inngest expressions", () => {
   it.each([
     ["async.data.userId == event.data.id", true],
     ["event.data.id == 'u2'", false],
-    ["event.data.n < async.data.n && !(event.data.id != \"u1\")", true],
+    ['event.data.n < async.data.n && !(event.data.id != "u1")', true],
     ["event.data.missing == null", true],
     ["event.data.tags[0] == 'a' || false", true],
     ["event.data.id", "u1"],

@@ -39,7 +39,9 @@ const served = await serveInngestDriver({
   eventKey: process.env.INNGEST_EVENT_KEY || undefined,
   log: (line) => console.log(`[inngest-driver] ${line}`),
 });
-console.log(`[inngest-driver] listening on ${served.url}, running functions at ${values["serve-url"]}`);
+console.log(
+  `[inngest-driver] listening on ${served.url}, running functions at ${values["serve-url"]}`,
+);
 
 const stop = () => void served.close().then(() => process.exit(0));
 process.on("SIGINT", stop).on("SIGTERM", stop);

@@ -54,13 +54,7 @@ export interface DriverOptions {
 }
 
 export type RunStatus =
-  | "queued"
-  | "running"
-  | "sleeping"
-  | "waiting"
-  | "completed"
-  | "failed"
-  | "cancelled";
+  "queued" | "running" | "sleeping" | "waiting" | "completed" | "failed" | "cancelled";
 
 export interface TimelineEntry {
   at: string;
@@ -260,7 +254,12 @@ export class InngestDriver {
     const duplicate = sent.id ? this.seenEventIds.get(sent.id) : undefined;
     if (duplicate && now - duplicate.at < day) return duplicate.internalId;
     const internalId = ulid(now);
-    const event: EventPayload = { ...sent, data: sent.data ?? {}, id: sent.id ?? internalId, ts: sent.ts ?? now };
+    const event: EventPayload = {
+      ...sent,
+      data: sent.data ?? {},
+      id: sent.id ?? internalId,
+      ts: sent.ts ?? now,
+    };
     if (sent.id) this.seenEventIds.set(sent.id, { internalId, at: now });
     this.events.push({ ...(event as ReceivedEvent), internalId });
     this.dispatch(event, seq);
@@ -429,7 +428,10 @@ export class InngestDriver {
         this.notify();
       }
     } catch (error) {
-      this.fail(run, { name: "DriverError", message: error instanceof Error ? error.message : String(error) });
+      this.fail(run, {
+        name: "DriverError",
+        message: error instanceof Error ? error.message : String(error),
+      });
     } finally {
       run.busy = false;
       const idle = !run.planned.length && !run.discover && !run.retryTimer && !run.pending.size;
@@ -488,7 +490,12 @@ export class InngestDriver {
         if (known) return;
         const now = Date.now();
         const delay = this.scaled(sleepEndsAt(op.name!, now) - now);
-        this.await(run, op.id, { kind: "sleep", step, until: now + delay, afterSeq: this.seq }, delay);
+        this.await(
+          run,
+          op.id,
+          { kind: "sleep", step, until: now + delay, afterSeq: this.seq },
+          delay,
+        );
         this.note(run, step, "sleeping", { for: op.name });
         return;
       }
@@ -499,10 +506,21 @@ export class InngestDriver {
         this.await(
           run,
           op.id,
-          { kind: "wait", step, event: op.name!, if: condition, until: Date.now() + timeout, afterSeq: this.seq },
+          {
+            kind: "wait",
+            step,
+            event: op.name!,
+            if: condition,
+            until: Date.now() + timeout,
+            afterSeq: this.seq,
+          },
           timeout,
         );
-        this.note(run, step, "waiting", { event: op.name, if: condition, timeout: op.opts?.timeout });
+        this.note(run, step, "waiting", {
+          event: op.name,
+          if: condition,
+          timeout: op.opts?.timeout,
+        });
         return;
       }
       case "RunComplete":
@@ -537,12 +555,23 @@ export class InngestDriver {
 
   private await(run: Run, id: string, pending: Omit<Pending, "timer">, delay: number) {
     const timeout = timer(delay, () =>
-      this.resume(run, id, { type: "data", data: null }, pending.kind === "sleep" ? "woke" : "wait timed out"),
+      this.resume(
+        run,
+        id,
+        { type: "data", data: null },
+        pending.kind === "sleep" ? "woke" : "wait timed out",
+      ),
     );
     run.pending.set(id, { ...pending, timer: timeout });
   }
 
-  private resume(run: Run, id: string, result: StepResult, what: TimelineEntry["what"], detail?: unknown) {
+  private resume(
+    run: Run,
+    id: string,
+    result: StepResult,
+    what: TimelineEntry["what"],
+    detail?: unknown,
+  ) {
     const pending = run.pending.get(id);
     if (!pending || terminal(run)) return;
     pending.timer.cancel();
@@ -555,7 +584,10 @@ export class InngestDriver {
   private endWaits(run: Run, event: EventPayload, seq: number) {
     for (const [id, wait] of run.pending) {
       if (wait.kind !== "wait" || wait.event !== event.name || seq <= wait.afterSeq) continue;
-      if (!this.holds(wait.if, { event: run.event, async: event }, `${run.fn.id} wait ${wait.step}`)) continue;
+      if (
+        !this.holds(wait.if, { event: run.event, async: event }, `${run.fn.id} wait ${wait.step}`)
+      )
+        continue;
       this.resume(run, id, { type: "data", data: event }, "event received", { id: event.id });
     }
   }
@@ -563,8 +595,10 @@ export class InngestDriver {
   private cancelIfAsked(run: Run, event: EventPayload) {
     for (const cancel of run.fn.cancel ?? []) {
       if (cancel.event !== event.name) continue;
-      if (cancel.timeout && Date.now() > run.startedAt + this.scaled(durationMs(cancel.timeout))) continue;
-      if (!this.holds(cancel.if, { event: run.event, async: event }, `${run.fn.id} cancelOn`)) continue;
+      if (cancel.timeout && Date.now() > run.startedAt + this.scaled(durationMs(cancel.timeout)))
+        continue;
+      if (!this.holds(cancel.if, { event: run.event, async: event }, `${run.fn.id} cancelOn`))
+        continue;
       this.finish(run, "cancelled", { by: { name: event.name, id: event.id } });
       return;
     }
@@ -582,13 +616,25 @@ export class InngestDriver {
     if (run.attempt >= this.maxAttempts(run.fn)) {
       // The SDK marks the last attempt itself; this only guards against an endless loop.
       if (!failedStep) this.fail(run, error);
-      else this.record(run, failedStep.id, { type: "error", error }, failedStep.step, "step failed", error);
+      else
+        this.record(
+          run,
+          failedStep.id,
+          { type: "error", error },
+          failedStep.step,
+          "step failed",
+          error,
+        );
       return;
     }
     if (stepId === "step") run.discover = true;
     else run.planned.unshift(stepId);
     const delay = this.scaled(afterMs ?? this.options.retryDelayMs(run.attempt));
-    this.note(run, "run", "retry", { attempt: run.attempt, error: error.message, afterMs: afterMs ?? null });
+    this.note(run, "run", "retry", {
+      attempt: run.attempt,
+      error: error.message,
+      afterMs: afterMs ?? null,
+    });
     run.retryTimer = timer(delay, () => {
       run.retryTimer = undefined;
       void this.advance(run);
@@ -617,7 +663,8 @@ export class InngestDriver {
     run.discover = false;
     this.note(run, "run", status, details.error ?? details.by ?? details.output);
     const base = { function_id: run.fn.id, run_id: run.id, event: run.event };
-    if (status === "failed") this.emit("inngest/function.failed", { ...base, error: details.error });
+    if (status === "failed")
+      this.emit("inngest/function.failed", { ...base, error: details.error });
     if (status === "cancelled") this.emit("inngest/function.cancelled", base);
     this.emit("inngest/function.finished", {
       ...base,
@@ -628,7 +675,12 @@ export class InngestDriver {
   }
 
   private note(run: Run, step: string, what: TimelineEntry["what"], detail?: unknown) {
-    run.timeline.push({ at: new Date().toISOString(), step, what, ...(detail === undefined ? {} : { detail }) });
+    run.timeline.push({
+      at: new Date().toISOString(),
+      step,
+      what,
+      ...(detail === undefined ? {} : { detail }),
+    });
     const summary =
       what === "failed" || what === "step error" || what === "step failed" || what === "retry"
         ? ` ${JSON.stringify(detail)}`
@@ -691,7 +743,12 @@ export class InngestDriver {
       ...(run.error ? { error: run.error } : {}),
       waitingFor: pending
         .filter((p) => p.kind === "wait")
-        .map((p) => ({ step: p.step, event: p.event!, ...(p.if ? { if: p.if } : {}), until: new Date(p.until).toISOString() })),
+        .map((p) => ({
+          step: p.step,
+          event: p.event!,
+          ...(p.if ? { if: p.if } : {}),
+          until: new Date(p.until).toISOString(),
+        })),
       ...(sleep ? { sleepingUntil: new Date(sleep.until).toISOString() } : {}),
       timeline: run.timeline.map((entry) => ({ ...entry })),
     };
@@ -728,7 +785,10 @@ export class InngestDriver {
   }
 
   /** Resolves once `condition` holds, checked after every change; rejects after `timeoutMs`. */
-  until(condition: () => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<void> {
+  until(
+    condition: () => boolean,
+    options: { timeoutMs?: number; what?: string } = {},
+  ): Promise<void> {
     if (condition()) return Promise.resolve();
     const timeoutMs = options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
@@ -797,7 +857,10 @@ export class InngestDriver {
         return json({ ids: await this.send(body), status: 200 });
       } catch (error) {
         const status = error instanceof EventRejected ? 400 : 500;
-        return json({ error: error instanceof Error ? error.message : String(error), status }, status);
+        return json(
+          { error: error instanceof Error ? error.message : String(error), status },
+          status,
+        );
       }
     }
     if (request.method === "POST" && pathname === "/fn/register") {
@@ -805,7 +868,10 @@ export class InngestDriver {
         this.register(registrationOf(await request.json()));
         return json({ status: 200, skipped: false, modified: true });
       } catch (error) {
-        return json({ status: 400, error: error instanceof Error ? error.message : String(error) }, 400);
+        return json(
+          { status: 400, error: error instanceof Error ? error.message : String(error) },
+          400,
+        );
       }
     }
     if (request.method === "GET" && pathname === "/runs") return json({ runs: this.runs() });

@@ -11,9 +11,7 @@ type Value = unknown;
 type Scope = Record<string, unknown>;
 
 type Token =
-  | { kind: "literal"; value: Value }
-  | { kind: "ident"; name: string }
-  | { kind: "op"; op: string };
+  { kind: "literal"; value: Value } | { kind: "ident"; name: string } | { kind: "op"; op: string };
 
 const operators = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "(", ")", "[", "]", "."];
 
@@ -54,7 +52,8 @@ function tokenize(source: string): Token[] {
     const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i));
     if (ident) {
       const name = ident[0];
-      if (name === "true" || name === "false") tokens.push({ kind: "literal", value: name === "true" });
+      if (name === "true" || name === "false")
+        tokens.push({ kind: "literal", value: name === "true" });
       else if (name === "null") tokens.push({ kind: "literal", value: null });
       else tokens.push({ kind: "ident", name });
       i += name.length;
@@ -204,5 +203,7 @@ export function evaluateExpression(expression: string, scope: Scope): Value {
 
 /** Whether `expression` holds; a missing expression always does. */
 export function expressionHolds(expression: string | undefined, scope: Scope): boolean {
-  return expression === undefined || expression === "" || evaluateExpression(expression, scope) === true;
+  return (
+    expression === undefined || expression === "" || evaluateExpression(expression, scope) === true
+  );
 }

@@ -33,7 +33,12 @@ export interface FunctionConfig {
   triggers: ({ event: string; expression?: string } | { cron: string; jitter?: string })[];
   steps: Record<
     string,
-    { id: string; name: string; runtime: { type: string; url: string }; retries?: { attempts?: number } }
+    {
+      id: string;
+      name: string;
+      runtime: { type: string; url: string };
+      retries?: { attempts?: number };
+    }
   >;
   idempotency?: string;
   concurrency?: number | ConcurrencyLimit | ConcurrencyLimit[];
@@ -71,7 +76,8 @@ export interface Op {
 }
 
 /** A finished step, as the driver hands it back to the SDK. */
-export type StepResult = { type: "data"; data: unknown } | { type: "error"; error: SerializedError };
+export type StepResult =
+  { type: "data"; data: unknown } | { type: "error"; error: SerializedError };
 
 export interface Retry {
   /** false: the SDK said never to retry (NonRetriableError, last attempt) */
@@ -128,7 +134,9 @@ function headers(transport: Transport, body: string, extra: Record<string, strin
   return {
     "content-type": "application/json",
     "x-inngest-server-kind": transport.serverKind,
-    ...(transport.signingKey ? { "x-inngest-signature": signature(body, transport.signingKey) } : {}),
+    ...(transport.signingKey
+      ? { "x-inngest-signature": signature(body, transport.signingKey) }
+      : {}),
     ...extra,
   };
 }
@@ -145,8 +153,7 @@ function stepUrl(fn: FunctionConfig, stepId: string): string {
 const asError = (body: unknown, fallback: string): SerializedError => {
   const record = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
   const message = [record.message, record.error].find((v) => typeof v === "string") as
-    | string
-    | undefined;
+    string | undefined;
   return {
     ...record,
     name: typeof record.name === "string" ? record.name : "Error",
@@ -246,7 +253,10 @@ export function registrationOf(body: unknown): Registration {
  * Asks the app for its functions (in-band sync). Returns null when the app synced out of band
  * instead (INNGEST_ALLOW_IN_BAND_SYNC=0): its registration then went to its INNGEST_BASE_URL.
  */
-export async function syncApp(serveUrl: string, transport: Transport): Promise<Registration | null> {
+export async function syncApp(
+  serveUrl: string,
+  transport: Transport,
+): Promise<Registration | null> {
   const body = canonicalJson({ url: serveUrl });
   const response = await fetch(serveUrl, {
     method: "PUT",
