@@ -13,6 +13,9 @@ import { serveInngestDriver, type RunView, type ServedDriver } from "@/test/supp
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
+/** What an onFailure handler gets (typed here: the client below is untyped). */
+type FailureContext = { error: Error; event: { data: { run_id: string } } };
+
 interface TestApp {
   served: ServedDriver;
   close(): Promise<void>;
@@ -119,7 +122,7 @@ describe("Inngest driver", () => {
           id: "hopeless",
           retries: 1,
           triggers: [{ event: "test/hopeless" }],
-          onFailure: ({ error, event }) => {
+          onFailure: ({ error, event }: FailureContext) => {
             failures.push({ fn: "hopeless", message: error.message, runId: event.data.run_id });
           },
         },
@@ -134,7 +137,7 @@ describe("Inngest driver", () => {
           id: "refused",
           retries: 3,
           triggers: [{ event: "test/refused" }],
-          onFailure: ({ error, event }) => {
+          onFailure: ({ error, event }: FailureContext) => {
             failures.push({ fn: "refused", message: error.message, runId: event.data.run_id });
           },
         },
