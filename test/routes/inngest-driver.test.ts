@@ -6,7 +6,7 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST, PUT } from "@/app/api/inngest/route";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { InngestDriver } from "@/test/support/inngest-driver";
+import { driverHandler, InngestDriver } from "@/test/support/inngest-driver";
 import { setupVendors } from "@/test/support/vendors";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
@@ -48,8 +48,9 @@ beforeAll(async () => {
   driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, retryDelayMs: () => 0 });
 });
 beforeEach(() => {
+  const handle = driverHandler(driver);
   vendors.server.use(
-    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => driver.handle(request)),
+    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => handle(request)),
   );
 });
 afterAll(async () => {

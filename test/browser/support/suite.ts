@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { serveInngestDriver, type InngestDriver } from "@/test/support/inngest-driver";
@@ -31,6 +33,7 @@ export interface BrowserSuite {
   close(): Promise<void>;
 }
 
+const root = path.resolve(import.meta.dirname, "../../..");
 let users = 0;
 
 export const testPrices = { pro: "price_pro_test", enterprise: "price_enterprise_test" };
@@ -54,8 +57,19 @@ export async function startSuite(database: {
   const appUrl = `http://localhost:${port}`;
   // The workflows run through the app's own /api/inngest. Each request of a run waits a little,
   // so the progress page (polling every 500 ms) shows the steps one by one, as a person sees them.
-  const inngest = await serveInngestDriver({ serveUrl: `${appUrl}/api/inngest`, stepDelayMs: 500 });
-  served.push(inngest);
+  const runLog: string[] = [];
+  const inngest = await serveInngestDriver({
+    serveUrl: `${appUrl}/api/inngest`,
+    stepDelayMs: 500,
+    log: (line) => runLog.push(`${new Date().toISOString()} ${line}`),
+  });
+  served.push({
+    async close() {
+      await inngest.close();
+      mkdirSync(path.join(root, "test-results"), { recursive: true });
+      writeFileSync(path.join(root, "test-results/inngest-driver.log"), runLog.join("\n"));
+    },
+  });
   const webhooks = new VendorWebhooks(appUrl, stripe.standIn);
   stripe.standIn.onEvent = (event) => webhooks.stripe(event);
   const app = await startApp(port, {

@@ -1,7 +1,8 @@
 import { evaluateExpression, expressionHolds } from "./expression";
+import { FlowControl } from "./flow-control";
+import { EventRejected } from "./http";
 import {
   callFunction,
-  registrationOf,
   syncApp,
   type CallOutcome,
   type ConcurrencyLimit,
@@ -40,8 +41,6 @@ export interface DriverOptions {
   serveUrl: string;
   /** Signs every request, as Inngest does; the SDK in cloud mode refuses unsigned ones. */
   signingKey?: string;
-  /** When set, POST /e/<key> accepts only this key, as Inngest Cloud does. */
-  eventKey?: string;
   /** Multiplies every duration the driver waits out (default 1: real time). */
   timeScale?: number;
   /** A pause before each request of a run, in real milliseconds (default 0). */
@@ -101,18 +100,12 @@ export interface ReceivedEvent extends EventPayload {
   internalId: string;
 }
 
-export class EventRejected extends Error {
-  name = "EventRejected";
-}
-
 interface Pending {
   kind: "sleep" | "wait";
   step: string;
   until: number;
   event?: string;
   if?: string;
-  /** a wait only takes events that arrived after it began */
-  afterSeq: number;
   timer: { cancel(): void };
 }
 
@@ -159,12 +152,10 @@ export class InngestDriver {
   private registeredAt = 0;
   private syncing: Promise<FunctionConfig[]> | null = null;
   private readonly allRuns: Run[] = [];
-  private seq = 0;
   private accepting = 0;
   private readonly seenEventIds = new Map<string, { internalId: string; at: number }>();
   private readonly idempotencyKeys = new Map<string, number>();
-  private readonly starts = new Map<string, number[]>();
-  private readonly slots = new Map<string, { active: number; waiting: (() => void)[] }>();
+  private readonly flow = new FlowControl();
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
@@ -237,19 +228,17 @@ export class InngestDriver {
           (typeof event.data !== "object" || event.data === null || Array.isArray(event.data))),
     );
     if (bad >= 0) throw new EventRejected(`event ${bad} needs a non-empty name and object data`);
-    // Arrival order decides which waits an event can end, whatever the sync below takes.
-    const arrivals = batch.map((event) => ({ event: event as EventPayload, seq: ++this.seq }));
     this.accepting++;
     try {
       await this.ensureSynced();
-      return arrivals.map(({ event, seq }) => this.accept(event, seq));
+      return batch.map((event) => this.accept(event as EventPayload));
     } finally {
       this.accepting--;
       this.notify();
     }
   }
 
-  private accept(sent: EventPayload, seq: number): string {
+  private accept(sent: EventPayload): string {
     const now = Date.now();
     const duplicate = sent.id ? this.seenEventIds.get(sent.id) : undefined;
     if (duplicate && now - duplicate.at < day) return duplicate.internalId;
@@ -262,14 +251,18 @@ export class InngestDriver {
     };
     if (sent.id) this.seenEventIds.set(sent.id, { internalId, at: now });
     this.events.push({ ...(event as ReceivedEvent), internalId });
-    this.dispatch(event, seq);
+    this.dispatch(event);
     return internalId;
   }
 
-  private dispatch(event: EventPayload, seq: number) {
+  /**
+   * Cancels the runs the event cancels, ends the waits it matches (waits registered so far, so
+   * only events that arrive after a wait began), and starts the runs it triggers.
+   */
+  private dispatch(event: EventPayload) {
     for (const run of this.allRuns.filter((r) => !terminal(r))) {
       this.cancelIfAsked(run, event);
-      if (!terminal(run)) this.endWaits(run, event, seq);
+      if (!terminal(run)) this.endWaits(run, event);
     }
     for (const fn of this.functions?.values() ?? []) {
       if (this.triggers(fn, event)) this.startRun(fn, event);
@@ -281,7 +274,7 @@ export class InngestDriver {
     const now = Date.now();
     const event: EventPayload = { name, data, id: ulid(now), ts: now };
     this.events.push({ ...(event as ReceivedEvent), internalId: event.id! });
-    this.dispatch(event, ++this.seq);
+    this.dispatch(event);
   }
 
   /** Events named `name`, in arrival order. */
@@ -337,12 +330,11 @@ export class InngestDriver {
     }
     if (fn.rateLimit) {
       const key = `rate:${fn.id}:${this.keyOf(fn, fn.rateLimit.key, event)}`;
-      const recent = this.recentStarts(key, this.scaled(durationMs(fn.rateLimit.period)), now);
-      if (recent.length >= fn.rateLimit.limit) {
+      const period = this.scaled(durationMs(fn.rateLimit.period));
+      if (!this.flow.admit(key, fn.rateLimit.limit, period, now)) {
         this.options.log(`${fn.id}: skipped ${event.name}, rate limit reached`);
         return;
       }
-      recent.push(now);
     }
     const run: Run = {
       id: ulid(now),
@@ -360,24 +352,17 @@ export class InngestDriver {
       timeline: [],
     };
     this.allRuns.push(run);
-    let startAt = now;
-    if (fn.throttle) {
-      const key = `throttle:${fn.id}:${this.keyOf(fn, fn.throttle.key, event)}`;
-      const period = this.scaled(durationMs(fn.throttle.period));
-      const scheduled = this.recentStarts(key, period, now);
-      const limit = fn.throttle.limit + (fn.throttle.burst ?? 0);
-      if (scheduled.length >= limit) startAt = scheduled[scheduled.length - limit]! + period;
-      scheduled.push(startAt);
-    }
+    const { throttle } = fn;
+    const startAt = throttle
+      ? this.flow.throttledStart(
+          `throttle:${fn.id}:${this.keyOf(fn, throttle.key, event)}`,
+          throttle.limit + (throttle.burst ?? 0),
+          this.scaled(durationMs(throttle.period)),
+          now,
+        )
+      : now;
     if (startAt > now) timer(startAt - now, () => this.begin(run));
     else this.begin(run);
-  }
-
-  /** Start times within the last `period` under `key`, pruned, as a list to append to. */
-  private recentStarts(key: string, period: number, now: number) {
-    const list = (this.starts.get(key) ?? []).filter((at) => at > now - period);
-    this.starts.set(key, list);
-    return list;
   }
 
   private begin(run: Run) {
@@ -404,7 +389,7 @@ export class InngestDriver {
         if (this.options.stepDelayMs) {
           await new Promise((resolve) => setTimeout(resolve, this.options.stepDelayMs));
         }
-        const release = await this.acquire(run);
+        const release = await this.flow.acquire(this.concurrencyOf(run));
         let outcome: CallOutcome;
         try {
           outcome = await callFunction(
@@ -490,12 +475,7 @@ export class InngestDriver {
         if (known) return;
         const now = Date.now();
         const delay = this.scaled(sleepEndsAt(op.name!, now) - now);
-        this.await(
-          run,
-          op.id,
-          { kind: "sleep", step, until: now + delay, afterSeq: this.seq },
-          delay,
-        );
+        this.await(run, op.id, { kind: "sleep", step, until: now + delay }, delay);
         this.note(run, step, "sleeping", { for: op.name });
         return;
       }
@@ -512,7 +492,6 @@ export class InngestDriver {
             event: op.name!,
             if: condition,
             until: Date.now() + timeout,
-            afterSeq: this.seq,
           },
           timeout,
         );
@@ -581,27 +560,26 @@ export class InngestDriver {
     void this.advance(run);
   }
 
-  private endWaits(run: Run, event: EventPayload, seq: number) {
+  private endWaits(run: Run, event: EventPayload) {
+    const scope = { event: run.event, async: event };
     for (const [id, wait] of run.pending) {
-      if (wait.kind !== "wait" || wait.event !== event.name || seq <= wait.afterSeq) continue;
-      if (
-        !this.holds(wait.if, { event: run.event, async: event }, `${run.fn.id} wait ${wait.step}`)
-      )
-        continue;
-      this.resume(run, id, { type: "data", data: event }, "event received", { id: event.id });
+      const what = `${run.fn.id} wait ${wait.step}`;
+      if (wait.kind === "wait" && wait.event === event.name && this.holds(wait.if, scope, what)) {
+        this.resume(run, id, { type: "data", data: event }, "event received", { id: event.id });
+      }
     }
   }
 
   private cancelIfAsked(run: Run, event: EventPayload) {
-    for (const cancel of run.fn.cancel ?? []) {
-      if (cancel.event !== event.name) continue;
-      if (cancel.timeout && Date.now() > run.startedAt + this.scaled(durationMs(cancel.timeout)))
-        continue;
-      if (!this.holds(cancel.if, { event: run.event, async: event }, `${run.fn.id} cancelOn`))
-        continue;
-      this.finish(run, "cancelled", { by: { name: event.name, id: event.id } });
-      return;
-    }
+    const scope = { event: run.event, async: event };
+    const cancels = (run.fn.cancel ?? []).some(
+      (cancel) =>
+        cancel.event === event.name &&
+        (!cancel.timeout ||
+          Date.now() <= run.startedAt + this.scaled(durationMs(cancel.timeout))) &&
+        this.holds(cancel.if, scope, `${run.fn.id} cancelOn`),
+    );
+    if (cancels) this.finish(run, "cancelled", { by: { name: event.name, id: event.id } });
   }
 
   /** Sends the same request again after a back-off, up to the function's attempts. */
@@ -615,16 +593,10 @@ export class InngestDriver {
     run.attempt += 1;
     if (run.attempt >= this.maxAttempts(run.fn)) {
       // The SDK marks the last attempt itself; this only guards against an endless loop.
-      if (!failedStep) this.fail(run, error);
-      else
-        this.record(
-          run,
-          failedStep.id,
-          { type: "error", error },
-          failedStep.step,
-          "step failed",
-          error,
-        );
+      const result: StepResult = { type: "error", error };
+      if (failedStep)
+        this.record(run, failedStep.id, result, failedStep.step, "step failed", error);
+      else this.fail(run, error);
       return;
     }
     if (stepId === "step") run.discover = true;
@@ -690,33 +662,18 @@ export class InngestDriver {
 
   // ---------- flow control ----------
 
-  private limitsOf(fn: FunctionConfig): ConcurrencyLimit[] {
-    const raw = fn.concurrency;
+  /** The run's concurrency limits, each under its key. */
+  private concurrencyOf(run: Run): { key: string; limit: number }[] {
+    const raw = run.fn.concurrency;
     if (raw === undefined) return [];
-    const list = typeof raw === "number" ? [{ limit: raw }] : Array.isArray(raw) ? raw : [raw];
-    return list.filter((limit) => limit.limit > 0);
-  }
-
-  /** Holds the run's next request until each of its concurrency limits has room. */
-  private async acquire(run: Run): Promise<() => void> {
-    const held: string[] = [];
-    for (const limit of this.limitsOf(run.fn)) {
-      const scope = limit.scope && limit.scope !== "fn" ? limit.scope : run.fn.id;
-      const name = `${scope}:${this.keyOf(run.fn, limit.key, run.event)}`;
-      const slot = this.slots.get(name) ?? { active: 0, waiting: [] };
-      this.slots.set(name, slot);
-      if (slot.active < limit.limit) slot.active++;
-      else await new Promise<void>((resolve) => slot.waiting.push(resolve));
-      held.push(name);
-    }
-    return () => {
-      for (const name of held) {
-        const slot = this.slots.get(name)!;
-        const next = slot.waiting.shift();
-        if (next) next();
-        else slot.active--;
-      }
-    };
+    const limits: ConcurrencyLimit[] =
+      typeof raw === "number" ? [{ limit: raw }] : Array.isArray(raw) ? raw : [raw];
+    return limits
+      .filter(({ limit }) => limit > 0)
+      .map(({ limit, key, scope }) => ({
+        key: `${scope && scope !== "fn" ? scope : run.fn.id}:${this.keyOf(run.fn, key, run.event)}`,
+        limit,
+      }));
   }
 
   // ---------- looking at runs ----------
@@ -830,64 +787,5 @@ export class InngestDriver {
       run.retryTimer?.cancel();
       for (const pending of run.pending.values()) pending.timer.cancel();
     }
-  }
-
-  // ---------- HTTP ----------
-
-  /**
-   * The driver's HTTP API as a fetch handler (server.ts serves it; a test may hand it to msw):
-   * `POST /e/:key` (Inngest's event API), `POST /fn/register` (out-of-band sync),
-   * `GET /runs`, `GET /runs/:id`, and `GET /` (what the driver knows).
-   */
-  async handle(request: Request): Promise<Response> {
-    const { pathname } = new URL(request.url);
-    const json = (body: unknown, status = 200) => Response.json(body, { status });
-    const event = /^\/e\/([^/]+)$/.exec(pathname);
-    if (request.method === "POST" && event) {
-      if (this.options.eventKey && decodeURIComponent(event[1]!) !== this.options.eventKey) {
-        return json({ error: "Event key not found", status: 401 }, 401);
-      }
-      let body: unknown;
-      try {
-        body = await request.json();
-      } catch {
-        return json({ error: "The body must be JSON", status: 400 }, 400);
-      }
-      try {
-        return json({ ids: await this.send(body), status: 200 });
-      } catch (error) {
-        const status = error instanceof EventRejected ? 400 : 500;
-        return json(
-          { error: error instanceof Error ? error.message : String(error), status },
-          status,
-        );
-      }
-    }
-    if (request.method === "POST" && pathname === "/fn/register") {
-      try {
-        this.register(registrationOf(await request.json()));
-        return json({ status: 200, skipped: false, modified: true });
-      } catch (error) {
-        return json(
-          { status: 400, error: error instanceof Error ? error.message : String(error) },
-          400,
-        );
-      }
-    }
-    if (request.method === "GET" && pathname === "/runs") return json({ runs: this.runs() });
-    const runId = /^\/runs\/([^/]+)$/.exec(pathname)?.[1];
-    if (request.method === "GET" && runId) {
-      const run = this.run(runId);
-      return run ? json(run) : json({ error: `No run ${runId}` }, 404);
-    }
-    if (request.method === "GET" && pathname === "/") {
-      return json({
-        name: "onramp Inngest driver",
-        serveUrl: this.serveUrl,
-        functions: this.functionIds(),
-        runs: this.runs().length,
-      });
-    }
-    return json({ error: `${request.method} ${pathname} is not part of the driver` }, 404);
   }
 }

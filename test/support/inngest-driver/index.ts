@@ -1,9 +1,9 @@
 /**
  * A test-only stand-in for the Inngest server: driver.ts runs an app's functions over the SDK's
- * HTTP protocol, server.ts serves it as the app's INNGEST_BASE_URL, cli.ts runs it standalone.
+ * HTTP protocol (protocol.ts), http.ts is its HTTP API (the event API among it), server.ts
+ * serves that as the app's INNGEST_BASE_URL, and cli.ts runs it standalone.
  */
 export {
-  EventRejected,
   InngestDriver,
   type DriverOptions,
   type ReceivedEvent,
@@ -11,5 +11,6 @@ export {
   type RunView,
   type TimelineEntry,
 } from "./driver";
+export { driverHandler, EventRejected } from "./http";
 export type { EventPayload, FunctionConfig } from "./protocol";
 export { serveInngestDriver, type ServedDriver } from "./server";

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { InngestDriver, type DriverOptions } from "./driver";
+import { driverHandler } from "./http";
 
 export interface ServedDriver {
   driver: InngestDriver;
@@ -25,17 +26,19 @@ async function toRequest(req: IncomingMessage, origin: string): Promise<Request>
 
 /**
  * The driver on a local port (0 picks a free one): the app sends its events here
- * (INNGEST_BASE_URL) and the driver runs them against `serveUrl`.
+ * (INNGEST_BASE_URL) and the driver runs them against `serveUrl`. With `eventKey`, the event API
+ * takes only that key, as Inngest Cloud does.
  */
 export async function serveInngestDriver(
-  options: DriverOptions & { port?: number; host?: string },
+  options: DriverOptions & { port?: number; host?: string; eventKey?: string },
 ): Promise<ServedDriver> {
-  const { port = 0, host = "127.0.0.1", ...driverOptions } = options;
+  const { port = 0, host = "127.0.0.1", eventKey, ...driverOptions } = options;
   const driver = new InngestDriver(driverOptions);
+  const handle = driverHandler(driver, { eventKey });
   let origin = "";
   const server = createServer((req, res) => {
     void (async () => {
-      const response = await driver.handle(await toRequest(req, origin));
+      const response = await handle(await toRequest(req, origin));
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     })().catch((error: unknown) => {
