@@ -263,6 +263,11 @@ export async function syncApp(
     headers: headers(transport, body, { "x-inngest-sync-kind": "in_band" }),
     body,
     signal: AbortSignal.timeout(transport.requestTimeoutMs),
+  }).catch((error: unknown) => {
+    const cause = error instanceof Error ? (error.cause ?? error).toString() : String(error);
+    throw new Error(
+      `Could not reach ${serveUrl} to sync its functions (${cause}); is the app running?`,
+    );
   });
   const text = await response.text();
   if (!response.ok) {
