@@ -117,36 +117,8 @@ describe("Inngest driver", () => {
             return "ok";
           }),
       ),
-      inngest.createFunction(
-        {
-          id: "hopeless",
-          retries: 1,
-          triggers: [{ event: "test/hopeless" }],
-          onFailure: ({ error, event }: FailureContext) => {
-            failures.push({ fn: "hopeless", message: error.message, runId: event.data.run_id });
-          },
-        },
-        async ({ step, attempt }) =>
-          step.run("always-fails", () => {
-            (attempts.hopeless ??= []).push(attempt);
-            throw new Error("always");
-          }),
-      ),
-      inngest.createFunction(
-        {
-          id: "refused",
-          retries: 3,
-          triggers: [{ event: "test/refused" }],
-          onFailure: ({ error, event }: FailureContext) => {
-            failures.push({ fn: "refused", message: error.message, runId: event.data.run_id });
-          },
-        },
-        async ({ step, attempt }) =>
-          step.run("refuse", () => {
-            (attempts.refused ??= []).push(attempt);
-            throw new NonRetriableError("no way");
-          }),
-      ),
+      alwaysFailing(inngest, "hopeless", 1, () => new Error("always")),
+      alwaysFailing(inngest, "refused", 3, () => new NonRetriableError("no way")),
       inngest.createFunction(
         { id: "later", triggers: [{ event: "test/later" }] },
         async ({ step, attempt }) =>
@@ -212,6 +184,24 @@ describe("Inngest driver", () => {
     ]);
   });
   afterAll(() => app?.close());
+
+  /** A function whose one step always throws `error()`, with an onFailure that records it. */
+  const alwaysFailing = (inngest: Inngest.Any, id: string, retries: 1 | 3, error: () => Error) =>
+    inngest.createFunction(
+      {
+        id,
+        retries,
+        triggers: [{ event: `test/${id}` }],
+        onFailure: ({ error, event }: FailureContext) => {
+          failures.push({ fn: id, message: error.message, runId: event.data.run_id });
+        },
+      },
+      async ({ step, attempt }) =>
+        step.run("fail", () => {
+          (attempts[id] ??= []).push(attempt);
+          throw error();
+        }),
+    );
 
   const driver = () => app.served.driver;
   const only = (functionId: string) => {

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { canonical } from "../canonical-json";
 import { retryAfterMs } from "./time";
 
 /**
@@ -110,18 +111,6 @@ export interface Transport {
   requestTimeoutMs: number;
 }
 
-/** Key-sorted JSON, the form the SDK signs (RFC 8785 for JSON's own values). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 /** The `x-inngest-signature` Inngest puts on a request body. */
 export function signature(body: string, signingKey: string, now = Date.now()): string {
   const t = String(Math.floor(now / 1000));
@@ -172,7 +161,7 @@ function retryOf(response: Response, defaultRetriable: boolean): Retry {
 
 /** One execution request: the function runs from the top with `steps` memoized. */
 export async function callFunction(input: CallInput, transport: Transport): Promise<CallOutcome> {
-  const body = canonicalJson({
+  const body = canonical({
     event: input.event,
     events: [input.event],
     steps: input.steps,
@@ -257,7 +246,7 @@ export async function syncApp(
   serveUrl: string,
   transport: Transport,
 ): Promise<Registration | null> {
-  const body = canonicalJson({ url: serveUrl });
+  const body = canonical({ url: serveUrl });
   const response = await fetch(serveUrl, {
     method: "PUT",
     headers: headers(transport, body, { "x-inngest-sync-kind": "in_band" }),
