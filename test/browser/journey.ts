@@ -210,13 +210,8 @@ export function journeyTests(suite: () => BrowserSuite) {
           .filter((email) => email.recipients.includes(expected.email))
           .map((email) => email.tags),
       ).toEqual([[{ name: "kind", value: "welcome" }]]);
-      expect(
-        webhooks.deliveries.filter(
-          (delivery) =>
-            (delivery.vendor === "clerk" && delivery.type === "user.created") ||
-            delivery.type === "customer.subscription.created",
-        ),
-      ).not.toContainEqual(expect.not.objectContaining({ status: 200 }));
+      // Clerk's and Stripe's webhooks were all taken (Svix and Stripe would retry anything else).
+      expect(webhooks.deliveries.filter((delivery) => delivery.status !== 200)).toEqual([]);
       for (const vendor of [stripeApi, clerkApi, resendApi]) expect(vendor.violations).toEqual([]);
       // One provisioning run did everything, however many cards it took.
       const runs = runsFor("provision-subscription", (data) => data.id === user.id);
