@@ -14,6 +14,16 @@ import {
   type StepResult,
   type Transport,
 } from "./protocol";
+import {
+  statusOf,
+  terminal,
+  viewOf,
+  type Pending,
+  type Run,
+  type RunStatus,
+  type RunView,
+  type TimelineEntry,
+} from "./run";
 import { durationMs, sleepEndsAt, timer, ulid } from "./time";
 
 /**
@@ -52,46 +62,6 @@ export interface DriverOptions {
   log?: (line: string) => void;
 }
 
-export type RunStatus =
-  "queued" | "running" | "sleeping" | "waiting" | "completed" | "failed" | "cancelled";
-
-export interface TimelineEntry {
-  at: string;
-  /** The step's id as the function names it, or "run" for the run itself. */
-  step: string;
-  what:
-    | "started"
-    | "ran"
-    | "step error"
-    | "step failed"
-    | "planned"
-    | "sleeping"
-    | "woke"
-    | "waiting"
-    | "event received"
-    | "wait timed out"
-    | "retry"
-    | "completed"
-    | "failed"
-    | "cancelled";
-  detail?: unknown;
-}
-
-export interface RunView {
-  id: string;
-  functionId: string;
-  status: RunStatus;
-  event: EventPayload;
-  startedAt: string;
-  endedAt?: string;
-  output?: unknown;
-  error?: SerializedError;
-  /** The waits the run is in, if any. */
-  waitingFor: { step: string; event: string; if?: string; until: string }[];
-  sleepingUntil?: string;
-  timeline: TimelineEntry[];
-}
-
 /** An event as the driver received it: what was sent, with its id and time filled in. */
 export interface ReceivedEvent extends EventPayload {
   id: string;
@@ -100,40 +70,8 @@ export interface ReceivedEvent extends EventPayload {
   internalId: string;
 }
 
-interface Pending {
-  kind: "sleep" | "wait";
-  step: string;
-  until: number;
-  event?: string;
-  if?: string;
-  timer: { cancel(): void };
-}
-
-interface Run {
-  id: string;
-  fn: FunctionConfig;
-  event: EventPayload;
-  startedAt: number;
-  endedAt?: number;
-  /** set for states no step can change: queued (not started yet) and the terminal ones */
-  fixed?: "queued" | "completed" | "failed" | "cancelled";
-  steps: Record<string, StepResult>;
-  stack: string[];
-  planned: string[];
-  discover: boolean;
-  pending: Map<string, Pending>;
-  attempt: number;
-  retryTimer?: { cancel(): void };
-  busy: boolean;
-  output?: unknown;
-  error?: SerializedError;
-  timeline: TimelineEntry[];
-}
-
 const day = 24 * 3600_000;
 const unsupportedConfig = ["debounce", "batchEvents", "priority", "singleton", "timeouts"];
-const terminal = (run: Run) =>
-  run.fixed === "completed" || run.fixed === "failed" || run.fixed === "cancelled";
 
 /** Inngest-like back-off: 1 s, 2 s, 4 s … up to an hour. */
 const defaultRetryDelay = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 3600_000);
@@ -678,39 +616,6 @@ export class InngestDriver {
 
   // ---------- looking at runs ----------
 
-  private statusOf(run: Run): RunStatus {
-    if (run.fixed) return run.fixed;
-    if (run.busy || run.planned.length || run.discover || run.retryTimer) return "running";
-    const kinds = [...run.pending.values()].map((pending) => pending.kind);
-    if (kinds.includes("wait")) return "waiting";
-    return kinds.includes("sleep") ? "sleeping" : "running";
-  }
-
-  private view(run: Run): RunView {
-    const pending = [...run.pending.values()];
-    const sleep = pending.find((p) => p.kind === "sleep");
-    return {
-      id: run.id,
-      functionId: run.fn.id,
-      status: this.statusOf(run),
-      event: run.event,
-      startedAt: new Date(run.startedAt).toISOString(),
-      ...(run.endedAt ? { endedAt: new Date(run.endedAt).toISOString() } : {}),
-      ...(run.output !== undefined ? { output: run.output } : {}),
-      ...(run.error ? { error: run.error } : {}),
-      waitingFor: pending
-        .filter((p) => p.kind === "wait")
-        .map((p) => ({
-          step: p.step,
-          event: p.event!,
-          ...(p.if ? { if: p.if } : {}),
-          until: new Date(p.until).toISOString(),
-        })),
-      ...(sleep ? { sleepingUntil: new Date(sleep.until).toISOString() } : {}),
-      timeline: run.timeline.map((entry) => ({ ...entry })),
-    };
-  }
-
   /**
    * The runs so far, oldest first. `functionId` may be the registered id or the function's own
    * (without the app's prefix).
@@ -719,13 +624,13 @@ export class InngestDriver {
     const wanted = filter.functionId;
     return this.allRuns
       .filter((run) => !wanted || run.fn.id === wanted || run.fn.id === `${this.appId}-${wanted}`)
-      .map((run) => this.view(run))
+      .map((run) => viewOf(run))
       .filter((run) => !filter.status || run.status === filter.status);
   }
 
   run(id: string): RunView | undefined {
     const run = this.allRuns.find((candidate) => candidate.id === id);
-    return run && this.view(run);
+    return run && viewOf(run);
   }
 
   /** The function ids the app registered (empty before the first sync). */
@@ -737,7 +642,7 @@ export class InngestDriver {
   isIdle(): boolean {
     return (
       this.accepting === 0 &&
-      this.allRuns.every((run) => !["running", "queued"].includes(this.statusOf(run)))
+      this.allRuns.every((run) => !["running", "queued"].includes(statusOf(run)))
     );
   }
 
