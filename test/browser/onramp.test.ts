@@ -1,5 +1,6 @@
 import { dashboardTests } from "./dashboard";
 import { gateTests } from "./gate";
+import { journeyTests } from "./journey";
 import { licensingTests } from "./licensing";
 import { progressTests } from "./progress";
 import { signUpTests } from "./sign-up";
@@ -14,3 +15,4 @@ progressTests(suite);
 gateTests(suite);
 dashboardTests(suite);
 licensingTests(suite);
+journeyTests(suite);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import ts from "typescript";
-import type { ClerkStandIn } from "@/test/support/vendors";
+import type { ClerkStandIn, StripeStandIn } from "@/test/support/vendors";
 import { FakeClerkFrontend } from "./fake-clerk";
 import { FakeStripeJs } from "./fake-stripe";
 
@@ -55,6 +55,8 @@ export async function visit(
   options: {
     appUrl: string;
     clerkApi: ClerkStandIn;
+    /** Lets Stripe.js's test cards and 3-D Secure act on the Stripe API stand-in. */
+    stripeApi?: StripeStandIn;
     token?: string;
     viewport?: { width: number; height: number };
   },
@@ -65,7 +67,7 @@ export async function visit(
     viewport: options.viewport ?? { width: 1280, height: 860 },
   });
   const clerk = new FakeClerkFrontend(options.clerkApi, new URL(appUrl).origin);
-  const stripe = new FakeStripeJs();
+  const stripe = new FakeStripeJs(options.stripeApi);
   const offsite: string[] = [];
   await context.exposeBinding("__onrampClerk", (_source, op: string, payload) =>
     clerk.handle(op, payload ?? {}),

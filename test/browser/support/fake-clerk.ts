@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { UserJSON } from "@clerk/backend";
 import { mintSessionToken } from "@/test/support/session";
 import type { ClerkStandIn } from "@/test/support/vendors";
 
@@ -71,6 +72,8 @@ export class FakeClerkFrontend {
 
   /** While set, new tokens carry no metadata, as when Clerk has not caught up with a write yet. */
   staleClaims = false;
+  /** Clerk's `user.created` webhook for a completed sign-up; off unless a test sets it. */
+  onUserCreated: ((user: UserJSON) => void) | null = null;
   /** Each user's active organization, carried as the token's v2 `o` claim. */
   private readonly activeOrganizations = new Map<string, string>();
 
@@ -216,6 +219,7 @@ export class FakeClerkFrontend {
       createdUserId: user.id,
       createdSessionId: `sess_${user.id}`,
     });
+    this.onUserCreated?.(user);
     return { resource: signUp };
   }
 

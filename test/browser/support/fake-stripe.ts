@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { StripeStandIn } from "@/test/support/vendors";
 
 type Json = Record<string, unknown>;
 
@@ -14,9 +15,22 @@ export interface StripeJsError {
 }
 
 /**
+ * Stripe's test cards that do not simply succeed (https://docs.stripe.com/testing), by the
+ * outcome the Stripe stand-in gives a ConfirmationToken whose id names it.
+ */
+const testCardOutcomes: Record<string, "decline" | "3ds"> = {
+  "4000000000000002": "decline",
+  "4000000000009995": "decline",
+  "4000002500003155": "3ds",
+  "4000002760003184": "3ds",
+};
+
+/**
  * The test's side of the fake Stripe.js (test/browser/fakes/stripe-js.ts): records every call
  * the page made and answers as Stripe would. ConfirmationTokens are minted here, so a test can
  * check that exactly the token the browser got is what the app sent on to Clerk or Inngest.
+ * With the Stripe API stand-in, the test cards behave as in test mode (declined, 3-D Secure),
+ * and 3-D Secure done in the browser settles the SetupIntent there.
  */
 export class FakeStripeJs {
   readonly calls: StripeJsCall[] = [];
@@ -24,6 +38,8 @@ export class FakeStripeJs {
   readonly issuedTokens: string[] = [];
   /** The error the next createConfirmationToken answers with (then cleared). */
   nextConfirmationTokenError: StripeJsError | null = null;
+
+  constructor(private readonly stripeApi?: StripeStandIn) {}
 
   handle(op: string, payload: Json): Json {
     this.calls.push({ op, payload: structuredClone(payload) });
@@ -34,7 +50,9 @@ export class FakeStripeJs {
           this.nextConfirmationTokenError = null;
           return { error };
         }
-        const id = `ctoken_${randomBytes(12).toString("hex")}`;
+        const card = payload.card as { number?: string } | null;
+        const outcome = testCardOutcomes[(card?.number ?? "").replace(/\s/g, "")];
+        const id = `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
         this.issuedTokens.push(id);
         return {
           confirmationToken: {
@@ -47,7 +65,11 @@ export class FakeStripeJs {
       }
       case "handleNextAction": {
         const clientSecret = String(payload.clientSecret);
-        const id = clientSecret.split("_secret_")[0];
+        const id = clientSecret.split("_secret_")[0]!;
+        if (this.stripeApi?.setupIntents.get(id)?.status === "requires_action") {
+          const passed = payload.outcome === "complete";
+          this.stripeApi.completeSetupIntentAction(id, passed ? "succeeded" : "failed");
+        }
         if (payload.outcome === "complete") {
           return { setupIntent: { id, object: "setup_intent", status: "succeeded" } };
         }

@@ -1,19 +1,27 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
+import { serveInngestDriver, type InngestDriver } from "@/test/support/inngest-driver";
 import { sessionPublicKeyPem } from "@/test/support/session";
-import { ClerkStandIn, InngestStandIn, StripeStandIn } from "@/test/support/vendors";
+import { ClerkStandIn, ResendStandIn, StripeStandIn } from "@/test/support/vendors";
 import { freePort, startApp, type AppServer } from "./app-server";
 import { launchChromium } from "./browser";
 import { sessionToken } from "./fake-clerk";
-import { serveStandIn, type ServedStandIn } from "./standin-server";
+import { serveStandIn } from "./standin-server";
+import { VendorWebhooks, webhookSecrets } from "./vendor-webhooks";
 
 export interface BrowserSuite {
   app: AppServer;
   appUrl: string;
-  /** The vendor APIs the server reaches (its server actions), over real local ports. */
+  /** The vendor APIs the server reaches (its pages, actions and workflows), over real local ports. */
   stripeApi: StripeStandIn;
   clerkApi: ClerkStandIn;
-  inngest: InngestStandIn;
+  resendApi: ResendStandIn;
+  /** The app's Inngest: every event it sends, and the runs of its workflows. */
+  inngest: InngestDriver;
+  /** Clerk's and Stripe's webhooks to the app (Stripe's follow its subscription writes). */
+  webhooks: VendorWebhooks;
   browser: Browser;
   /** A Clerk user (in the Backend API stand-in) with a unique email. */
   addUser(fields?: {
@@ -25,6 +33,7 @@ export interface BrowserSuite {
   close(): Promise<void>;
 }
 
+const root = path.resolve(import.meta.dirname, "../../..");
 let users = 0;
 
 export const testPrices = { pro: "price_pro_test", enterprise: "price_enterprise_test" };
@@ -38,14 +47,31 @@ export async function startSuite(database: {
   connectionString: string;
   fetchEndpoint: string;
 }): Promise<BrowserSuite> {
-  const served: ServedStandIn<ClerkStandIn | StripeStandIn | InngestStandIn>[] = [];
+  const served: { close(): Promise<void> }[] = [];
   const stripe = await serveStandIn((url) => new StripeStandIn(url));
   const clerk = await serveStandIn((url) => new ClerkStandIn(url));
-  const inngest = await serveStandIn((url) => new InngestStandIn(url));
-  served.push(stripe, clerk, inngest);
+  const resend = await serveStandIn((url) => new ResendStandIn(url));
+  served.push(stripe, clerk, resend);
 
   const port = await freePort();
   const appUrl = `http://localhost:${port}`;
+  // The workflows run through the app's own /api/inngest. Each request of a run waits a little,
+  // so the progress page (polling every 500 ms) shows the steps one by one, as a person sees them.
+  const runLog: string[] = [];
+  const inngest = await serveInngestDriver({
+    serveUrl: `${appUrl}/api/inngest`,
+    stepDelayMs: 500,
+    log: (line) => runLog.push(`${new Date().toISOString()} ${line}`),
+  });
+  served.push({
+    async close() {
+      await inngest.close();
+      mkdirSync(path.join(root, "test-results"), { recursive: true });
+      writeFileSync(path.join(root, "test-results/inngest-driver.log"), runLog.join("\n"));
+    },
+  });
+  const webhooks = new VendorWebhooks(appUrl, stripe.standIn);
+  stripe.standIn.onEvent = (event) => webhooks.stripe(event);
   const app = await startApp(port, {
     APP_URL: appUrl,
     DATABASE_URL: database.connectionString,
@@ -54,18 +80,17 @@ export async function startSuite(database: {
     CLERK_JWT_KEY: sessionPublicKeyPem,
     CLERK_API_URL: clerk.url,
     CLERK_TELEMETRY_DISABLED: "1",
-    CLERK_WEBHOOK_SIGNING_SECRET: "whsec_b25yYW1wLWJyb3dzZXItdGVzdA==",
+    CLERK_WEBHOOK_SIGNING_SECRET: webhookSecrets.clerk,
     INNGEST_DEV: "1",
     INNGEST_BASE_URL: inngest.url,
     STRIPE_SECRET_KEY: "sk_test_onramp_browser",
     STRIPE_API_BASE: stripe.url,
-    STRIPE_WEBHOOK_SECRET: "whsec_onramp_browser",
+    STRIPE_WEBHOOK_SECRET: webhookSecrets.stripe,
     STRIPE_PRICE_PRO: testPrices.pro,
     STRIPE_PRICE_ENTERPRISE: testPrices.enterprise,
     TRIAL_DAYS: "14",
-    // Nothing here sends email; the key only satisfies production's configuration check.
     RESEND_API_KEY: "re_onramp_browser",
-    RESEND_BASE_URL: "http://127.0.0.1:9",
+    RESEND_BASE_URL: resend.url,
     EMAIL_FROM: "onramp <support@onramp.test>",
   }).catch(async (error: unknown) => {
     await Promise.all(served.map((s) => s.close()));
@@ -78,7 +103,9 @@ export async function startSuite(database: {
     appUrl,
     stripeApi: stripe.standIn,
     clerkApi: clerk.standIn,
-    inngest: inngest.standIn,
+    resendApi: resend.standIn,
+    inngest: inngest.driver,
+    webhooks,
     browser,
     addUser(fields = {}) {
       const email = `user${++users}-${Date.now()}@example.com`;

@@ -58,16 +58,7 @@ export function newId(prefix: string, length = 24): string {
 export const clone = <T>(value: T): T => structuredClone(value);
 
 /** Key-order-independent JSON, to compare request payloads for idempotency. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+export { canonical } from "../canonical-json";
 
 /**
  * One vendor API behind msw: records every request, serves injected failures first, then routes.

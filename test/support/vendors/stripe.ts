@@ -147,6 +147,11 @@ export class StripeStandIn extends StandIn {
   private searchable = new Set<string>();
   private idempotency = new Map<string, { fingerprint: string; reply: Reply; requestId: string }>();
   private consumedTokens = new Set<string>();
+  /**
+   * Receives the `customer.subscription.*` event Stripe sends for each subscription the API
+   * creates, changes or cancels (a test serving the stand-in delivers it as a webhook).
+   */
+  onEvent: ((event: Stripe.Event) => void) | null = null;
 
   constructor(baseUrl: string) {
     super(baseUrl);
@@ -465,7 +470,7 @@ export class StripeStandIn extends StandIn {
         return this.confirmSetupIntent(si, body);
       }
       case "POST /subscriptions":
-        return this.createSubscriptionFromApi(body);
+        return this.announce("created", this.createSubscriptionFromApi(body));
       case "GET /subscriptions": {
         const status = query.status ?? "active-like";
         const subs = [...this.subscriptions.values()].filter(
@@ -484,11 +489,11 @@ export class StripeStandIn extends StandIn {
           ? ok(this.subscriptions.get(id!))
           : missing("subscription", id!);
       case "POST /subscriptions/:id":
-        return this.updateSubscriptionFromApi(id!, body);
+        return this.announce("updated", this.updateSubscriptionFromApi(id!, body));
       case "DELETE /subscriptions/:id": {
         const sub = this.subscriptions.get(id!);
         if (!sub) return missing("subscription", id!);
-        return ok(this.updateSubscription(id!, { status: "canceled" }));
+        return this.announce("deleted", ok(this.updateSubscription(id!, { status: "canceled" })));
       }
       case "GET /payment_methods/:id":
         return this.paymentMethods.has(id!)
@@ -504,6 +509,14 @@ export class StripeStandIn extends StandIn {
       type: "invalid_request_error",
       message: `Unrecognized request URL (${method}: ${p}).`,
     });
+  }
+
+  /** Passes a successful subscription write on to `onEvent`, as Stripe's event. */
+  private announce(change: "created" | "updated" | "deleted", reply: Reply): Reply {
+    if (reply.status === 200 && this.onEvent) {
+      this.onEvent(this.webhookEvent(`customer.subscription.${change}`, reply.body as Json));
+    }
+    return reply;
   }
 
   private list<T>(url: string, data: T[], query: Json) {

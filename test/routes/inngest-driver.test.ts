@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { http } from "msw";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GET, POST, PUT } from "@/app/api/inngest/route";
+import { onboardingStatus } from "@/lib/onboarding/status";
+import { driverHandler, InngestDriver } from "@/test/support/inngest-driver";
+import { setupVendors } from "@/test/support/vendors";
+
+// The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
+// functions, the real SDK protocol, the vendors' stand-ins behind their SDKs. Events the app
+// sends (INNGEST_BASE_URL) go to the same driver.
+
+const vendors = setupVendors();
+const handlers = { GET, POST, PUT } as Record<
+  string,
+  (req: NextRequest, ctx: unknown) => Promise<Response>
+>;
+
+async function toNextRequest(req: IncomingMessage, origin: string) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = chunks.length ? new Uint8Array(Buffer.concat(chunks)) : undefined;
+  return new NextRequest(new URL(req.url!, origin), {
+    method: req.method,
+    headers: req.headers as Record<string, string>,
+    body,
+  });
+}
+
+const app = createServer((req, res) => {
+  void (async () => {
+    const response = await handlers[req.method!]!(await toNextRequest(req, origin), undefined);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  })();
+});
+let origin = "";
+let driver: InngestDriver;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  // Real time, so the 3-D Secure wait (1 minute) and the email drip's sleep (3 days) stay
+  // pending while the test acts; retries follow at once.
+  driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, retryDelayMs: () => 0 });
+});
+beforeEach(() => {
+  const handle = driverHandler(driver);
+  vendors.server.use(
+    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => handle(request)),
+  );
+});
+afterAll(async () => {
+  driver.close();
+  app.closeAllConnections();
+  await new Promise((resolve) => app.close(resolve));
+});
+
+function signUp(confirmationToken: string) {
+  const user = vendors.clerk.addUser({
+    email: `grace.${randomUUID().slice(0, 8)}@example.com`,
+    first_name: "Grace",
+    unsafe_metadata: { tier: "pro", confirmationToken },
+  });
+  return {
+    user,
+    event: { id: `clerk-msg_${randomUUID()}`, name: "clerk/user.created", data: user },
+  };
+}
+
+const runOf = (functionId: string, userId: string) =>
+  driver.runs({ functionId }).find((run) => run.event.data.id === userId);
+
+describe("the Inngest driver running the app's /api/inngest", () => {
+  it("provisions a new user from user.created through every workflow, retrying a Stripe failure", async () => {
+    const { user, event } = signUp(`ctoken_ok_${randomUUID().slice(0, 8)}`);
+    vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
+    await driver.send(event);
+    await driver.idle();
+
+    expect(runOf("provision-subscription", user.id)).toMatchObject({ status: "completed" });
+    expect(runOf("sync-user", user.id)).toMatchObject({ status: "completed" });
+    // The drip sent its welcome and sleeps until the trial offer.
+    expect(runOf("send-onboarding-emails", user.id)).toMatchObject({ status: "sleeping" });
+    expect(runOf("provision-subscription", user.id)!.timeline).toContainEqual(
+      expect.objectContaining({ what: "retry" }),
+    );
+
+    const [subscription, ...others] = vendors.stripe.subscriptions.values();
+    expect(others).toEqual([]);
+    expect(subscription).toMatchObject({
+      status: "trialing",
+      items: { data: [{ price: { id: "price_pro_test" } }] },
+    });
+    expect(vendors.clerk.users.get(user.id)!.public_metadata).toMatchObject({
+      onboardingComplete: true,
+      tier: "pro",
+      stripeSubscriptionId: subscription!.id,
+    });
+    expect(vendors.resend.emails.map((email) => email.tags)).toEqual([
+      [{ name: "kind", value: "welcome" }],
+    ]);
+    expect((await onboardingStatus(user.id)).state).toBe("complete");
+    for (const vendor of [vendors.stripe, vendors.clerk, vendors.resend])
+      expect(vendor.violations).toEqual([]);
+
+    // Deleting the user cancels the drip (cancelOn), so no trial offer follows.
+    await driver.send({
+      id: `clerk-msg_${randomUUID()}`,
+      name: "clerk/user.deleted",
+      data: { id: user.id, deleted: true },
+    });
+    expect(runOf("send-onboarding-emails", user.id)).toMatchObject({ status: "cancelled" });
+  });
+
+  it("waits for the browser's word after 3-D Secure, matched to the user, and then finishes", async () => {
+    const { user, event } = signUp(`ctoken_3ds_${randomUUID().slice(0, 8)}`);
+    await driver.send(event);
+    await driver.idle();
+    const provisioning = () => runOf("provision-subscription", user.id)!;
+    expect(provisioning()).toMatchObject({
+      status: "waiting",
+      waitingFor: [expect.objectContaining({ event: "app/onboarding.payment_confirmed" })],
+    });
+    expect((await onboardingStatus(user.id)).state).toBe("action_required");
+
+    // Another user's confirmation is not this run's.
+    await driver.send({
+      name: "app/onboarding.payment_confirmed",
+      data: { userId: "user_someone_else" },
+    });
+    expect(provisioning().status).toBe("waiting");
+
+    const [setupIntent] = vendors.stripe.setupIntents.values();
+    vendors.stripe.completeSetupIntentAction(setupIntent!.id);
+    await driver.send({
+      name: "app/onboarding.payment_confirmed",
+      data: { userId: user.id, setupIntentId: setupIntent!.id },
+    });
+    await driver.until(() => provisioning().status === "completed");
+    expect((await onboardingStatus(user.id)).state).toBe("complete");
+    expect([...vendors.stripe.subscriptions.values()]).toEqual([
+      expect.objectContaining({ status: "trialing", customer: setupIntent!.customer }),
+    ]);
+  });
+});

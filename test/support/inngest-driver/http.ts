@@ -1,0 +1,62 @@
+import type { InngestDriver } from "./driver";
+import { registrationOf } from "./protocol";
+
+/** An event the event API refuses (400), as Inngest refuses a whole request over one bad event. */
+export class EventRejected extends Error {
+  name = "EventRejected";
+}
+
+const json = (body: unknown, status = 200) => Response.json(body, { status });
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The driver's HTTP API as a fetch handler (server.ts serves it; a test may hand it to msw):
+ * `POST /e/:key` (Inngest's event API; with `eventKey`, only that key), `POST /fn/register`
+ * (an out-of-band sync), `GET /runs`, `GET /runs/:id`, and `GET /` (what the driver knows).
+ */
+export function driverHandler(driver: InngestDriver, options: { eventKey?: string } = {}) {
+  return async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    const eventKey = /^\/e\/([^/]+)$/.exec(pathname)?.[1];
+    if (request.method === "POST" && eventKey !== undefined) {
+      if (options.eventKey && decodeURIComponent(eventKey) !== options.eventKey) {
+        return json({ error: "Event key not found", status: 401 }, 401);
+      }
+      let body: unknown;
+      try {
+        body = await request.json();
+      } catch {
+        return json({ error: "The body must be JSON", status: 400 }, 400);
+      }
+      try {
+        return json({ ids: await driver.send(body), status: 200 });
+      } catch (error) {
+        const status = error instanceof EventRejected ? 400 : 500;
+        return json({ error: message(error), status }, status);
+      }
+    }
+    if (request.method === "POST" && pathname === "/fn/register") {
+      try {
+        driver.register(registrationOf(await request.json()));
+        return json({ status: 200, skipped: false, modified: true });
+      } catch (error) {
+        return json({ status: 400, error: message(error) }, 400);
+      }
+    }
+    if (request.method === "GET" && pathname === "/runs") return json({ runs: driver.runs() });
+    const runId = /^\/runs\/([^/]+)$/.exec(pathname)?.[1];
+    if (request.method === "GET" && runId) {
+      const run = driver.run(runId);
+      return run ? json(run) : json({ error: `No run ${runId}` }, 404);
+    }
+    if (request.method === "GET" && pathname === "/") {
+      return json({
+        name: "Inngest driver",
+        serveUrl: driver.serveUrl,
+        functions: driver.functionIds(),
+        runs: driver.runs().length,
+      });
+    }
+    return json({ error: `${request.method} ${pathname} is not part of the driver` }, 404);
+  };
+}
