@@ -8,6 +8,8 @@ import type { ForwardedEvent, QueueEvent } from "@/lib/webhooks/ingress";
  * Limits well inside Inngest's event API (5000 events and 256 KB per request on the free plan).
  */
 export const queueEvent: QueueEvent = coalescedSend(
-  (events: ForwardedEvent[]) => inngest.send(events),
+  async (events: ForwardedEvent[]) => {
+    await inngest.send(events);
+  },
   { maxInFlight: 4, maxEvents: 100, maxBytes: 250_000 },
 );
