@@ -261,6 +261,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A column as Neon describes it: every value is sent as text. */
+function textField(field: Omit<Field, "format">): Field {
+  const { name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier } = field;
+  return { name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format: "text" };
+}
+
 /** Neon's result for one statement: rows as arrays, or as objects keyed by column name. */
 function shape(result: RawResult, arrayMode: boolean): QueryResult {
   const { rows, fields } = result;
@@ -303,7 +309,7 @@ function poolBackend(serverUrl: string): SqlBackend {
     return {
       command: result.command,
       rowCount: result.rowCount,
-      fields: result.fields.map(({ format: _format, ...field }) => ({ ...field, format: "text" })),
+      fields: result.fields.map(textField),
       rows: result.rows,
     };
   }
@@ -411,15 +417,7 @@ async function runExtended(pglite: PGlite, { query, params }: WireQuery): Promis
   for (const reply of replies) {
     if (reply instanceof messages.DatabaseError) throw reply;
     if (reply instanceof messages.RowDescriptionMessage) {
-      fields = reply.fields.map((field) => ({
-        name: field.name,
-        tableID: field.tableID,
-        columnID: field.columnID,
-        dataTypeID: field.dataTypeID,
-        dataTypeSize: field.dataTypeSize,
-        dataTypeModifier: field.dataTypeModifier,
-        format: "text",
-      }));
+      fields = reply.fields.map(textField);
     } else if (reply instanceof messages.DataRowMessage) {
       rows.push(reply.fields);
     } else if (reply instanceof messages.CommandCompleteMessage) {
