@@ -5,7 +5,12 @@ import { findPostgresBinaries, postgresMissing } from "./test/support/postgres-s
 // The postgres project needs Debian's PostgreSQL server binaries; without them it is left out.
 // (`.js` resolves to the .ts file and keeps Vite's config loader from warning about the import.)
 const postgresInstalled = findPostgresBinaries() !== null;
-if (!postgresInstalled && process.env.VITEST) console.log(postgresMissing);
+// Vitest evaluates this file more than once per run: say it once.
+const said = globalThis as typeof globalThis & { onrampPostgresMissingSaid?: boolean };
+if (!postgresInstalled && process.env.VITEST && !said.onrampPostgresMissingSaid) {
+  said.onrampPostgresMissingSaid = true;
+  console.log(postgresMissing);
+}
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },

@@ -23,7 +23,11 @@ const vendors = setupVendors();
 const PRO = process.env.STRIPE_PRICE_PRO!;
 const ENTERPRISE = process.env.STRIPE_PRICE_ENTERPRISE!;
 
-const token = (kind = "ok") => `ctoken_${kind}_${randomUUID().replaceAll("-", "")}`;
+/** A ConfirmationToken Stripe.js made just now; "expired": one made 12 hours ago. */
+const token = (kind = "ok") =>
+  kind === "expired"
+    ? vendors.stripe.issueConfirmationToken("ok", { ageSeconds: 12 * 3600 })
+    : vendors.stripe.issueConfirmationToken(kind);
 
 /** A Clerk user as the sign-up form leaves it, and the user.created event Clerk sends for it. */
 function signUp(
