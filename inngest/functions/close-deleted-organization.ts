@@ -10,7 +10,9 @@ import { stripe } from "@/lib/stripe";
  * An organization deleted in Clerk stops paying: its row is marked deleted (nobody is licensed
  * by it any more) and its seat subscription is cancelled now, without proration, so Stripe never
  * charges for an organization that no longer exists. Cancelling twice is harmless: the run
- * re-reads the subscription first, and Stripe's idempotency key covers retries.
+ * reads the subscription first, and again when Stripe refuses the cancel, because Stripe ignores
+ * idempotency keys on DELETE and answers "No such subscription" for one that has already ended
+ * (cancelled in the Portal meanwhile, or by an attempt whose answer was lost).
  */
 export const closeDeletedOrganization = inngest.createFunction(
   {
@@ -40,14 +42,14 @@ export const closeDeletedOrganization = inngest.createFunction(
       const current = await client.subscriptions.retrieve(subscriptionId);
       if (hasEnded(current.status)) return current.status;
       try {
-        const canceled = await client.subscriptions.cancel(
-          subscriptionId,
-          { cancellation_details: { comment: `Clerk organization ${orgId} was deleted` } },
-          { idempotencyKey: `org-deleted:${orgId}:cancel` },
-        );
+        const canceled = await client.subscriptions.cancel(subscriptionId, {
+          cancellation_details: { comment: `Clerk organization ${orgId} was deleted` },
+        });
         return canceled.status;
       } catch (error) {
         if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+          const now = await client.subscriptions.retrieve(subscriptionId);
+          if (hasEnded(now.status)) return now.status;
           throw new NonRetriableError(
             `Stripe refused to cancel subscription ${subscriptionId}: ${error.message}`,
             { cause: error },

@@ -402,11 +402,12 @@ export class StripeStandIn extends StandIn {
    * what confirming it does (see confirmSetupIntent) and what charging the card saved from it
    * does: "unchargeable" saves a card whose charges are declined, "chargeauth" one whose charges
    * need the customer to authenticate (Stripe's test cards 4000000000000341, 4000002760003184).
-   * A token id the stand-in never issued counts as made by Stripe.js when first seen.
+   * `used`: an intent was already confirmed with it (e.g. by the browser). A token id the
+   * stand-in never issued counts as made by Stripe.js when first seen.
    */
-  issueConfirmationToken(kind = "ok", { ageSeconds = 0 } = {}): string {
+  issueConfirmationToken(kind = "ok", { ageSeconds = 0, used = false } = {}): string {
     const id = `ctoken_${kind}_${newId("", 24)}`;
-    this.confirmationTokens.set(id, { created: this.now() - ageSeconds, used: false });
+    this.confirmationTokens.set(id, { created: this.now() - ageSeconds, used });
     return id;
   }
 
