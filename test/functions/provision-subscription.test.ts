@@ -657,41 +657,30 @@ async function runIdOf(userId: string) {
 // authentication leaves the subscription `incomplete`, and the run still marks the user
 // onboarded (state complete).
 describe("provision-subscription: Stripe's harder answers", () => {
-  it.fails(
-    "a subscription Stripe created before failing with a 500, which its key then replays, is adopted, not lost",
-    async () => {
+  it.fails.each([
+    ["customer", "/v1/customers", "stripeCustomerId", () => vendors.stripe.customers],
+    [
+      "subscription",
+      "/v1/subscriptions",
+      "stripeSubscriptionId",
+      () => vendors.stripe.subscriptions,
+    ],
+  ] as const)(
+    "a %s Stripe created before failing with a 500, which its key then replays, is adopted, not lost",
+    async (_, path, recordedAs, created) => {
       const { userId, event } = signUp();
-      vendors.stripe.failAfterEffect("POST", "/v1/subscriptions");
+      vendors.stripe.failAfterEffect("POST", path);
 
       const run = await provision(event);
 
       // Every retry under the same key got the saved 500 back.
-      expect(vendors.stripe.count("POST", "/v1/subscriptions", { status: 500 })).toBeGreaterThan(1);
-      expect(vendors.stripe.subscriptions.size).toBe(1);
-      const [subscription] = [...vendors.stripe.subscriptions.values()];
+      expect(vendors.stripe.count("POST", path, { status: 500 })).toBeGreaterThan(1);
+      expect(created().size).toBe(1);
+      const [object] = [...created().values()];
       expect(run.error).toBeUndefined();
       expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
         onboardingComplete: true,
-        stripeSubscriptionId: subscription!.id,
-      });
-    },
-  );
-
-  it.fails(
-    "a customer Stripe created before failing with a 500, which its key then replays, is adopted, not lost",
-    async () => {
-      const { userId, event } = signUp();
-      vendors.stripe.failAfterEffect("POST", "/v1/customers");
-
-      const run = await provision(event);
-
-      expect(vendors.stripe.count("POST", "/v1/customers", { status: 500 })).toBeGreaterThan(1);
-      expect(vendors.stripe.customers.size).toBe(1);
-      const [customer] = [...vendors.stripe.customers.values()];
-      expect(run.error).toBeUndefined();
-      expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
-        onboardingComplete: true,
-        stripeCustomerId: customer!.id,
+        [recordedAs]: object!.id,
       });
     },
   );
