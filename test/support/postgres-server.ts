@@ -87,7 +87,7 @@ export async function startPostgresServer(bin = findPostgresBinaries()): Promise
   if (user) chownSync(base, user.uid, user.gid);
   const dataDir = path.join(base, "data");
   const spawnOptions = user ? { uid: user.uid, gid: user.gid } : {};
-  const remove = () => rmSync(base, { recursive: true, force: true });
+  const remove = () => rmSync(base, { recursive: true, force: true, maxRetries: 3 });
 
   const init = spawnSync(
     path.join(bin, "initdb"),
@@ -109,8 +109,11 @@ export async function startPostgresServer(bin = findPostgresBinaries()): Promise
   let log = "";
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString("utf8")));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // If the test run dies without its teardown, the server must not outlive it.
-  const killOnExit = () => child.kill("SIGQUIT");
+  // If the test run dies without its teardown, the server and its files must not outlive it.
+  const killOnExit = () => {
+    child.kill("SIGQUIT");
+    remove();
+  };
   process.once("exit", killOnExit);
 
   const urlFor = (database: string) =>
