@@ -3,9 +3,9 @@ import pg from "pg";
 /**
  * Runs `work` while a second session on the test file's database holds the org's row lock (which
  * every seat change and Checkout claim takes first), and lets go only once `queued` of work's
- * statements are waiting behind it, as pg_stat_activity shows. Those statements were in flight at the same time, and
- * each started before any of them committed: the race the test is about, on every run. Fails
- * if that many never queue up (work ran one statement at a time).
+ * statements are waiting behind it, as pg_stat_activity shows. Those statements were in flight
+ * at the same time, and each started before any of them committed: the race the test is about,
+ * on every run. Fails if that many never queue up (work ran one statement at a time).
  *
  * On PGlite there is no second session (TEST_POSTGRES_URL is unset: one connection), so work just
  * runs, one statement at a time: the rules are checked, not the race.
@@ -33,7 +33,7 @@ export async function whileOrgLocked<T>(
       () => "finished",
     );
     const deadline = Date.now() + 10_000;
-    let most = 0;
+    let most = 0; // the most seen waiting at once, for the failure message
     for (;;) {
       // Inside a transaction Postgres shows the same pg_stat_activity every time unless told.
       await holder.query("select pg_stat_clear_snapshot()");

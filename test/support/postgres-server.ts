@@ -17,7 +17,7 @@ export interface PostgresServer {
 }
 
 /**
- * The directory holding `postgres`, `initdb` and `pg_ctl`: PG_BIN if set, else the newest
+ * The directory holding `postgres` and `initdb`: PG_BIN if set, else the newest
  * /usr/lib/postgresql/<version>/bin (Debian's layout), else null.
  */
 export function findPostgresBinaries(): string | null {
@@ -136,6 +136,8 @@ export async function startPostgresServer(bin = findPostgresBinaries()): Promise
     await stop();
     throw error;
   }
+  // Its log only matters if it fails to start; from here on it is read and dropped.
+  child.stderr!.removeAllListeners("data").resume();
   return { urlFor, stop };
 }
 
