@@ -1,5 +1,16 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { findPostgresBinaries, postgresMissing } from "./test/support/postgres-server.js";
+
+// The postgres project needs Debian's PostgreSQL server binaries; without them it is left out.
+// (`.js` resolves to the .ts file and keeps Vite's config loader from warning about the import.)
+const postgresInstalled = findPostgresBinaries() !== null;
+// Vitest evaluates this file more than once per run: say it once.
+const said = globalThis as typeof globalThis & { onrampPostgresMissingSaid?: boolean };
+if (!postgresInstalled && process.env.VITEST && !said.onrampPostgresMissingSaid) {
+  said.onrampPostgresMissingSaid = true;
+  console.log(postgresMissing);
+}
 
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
@@ -45,7 +56,8 @@ MQIDAQAB
         test: { name: "pglite", include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"] },
       },
       {
-        // The data layer again, through the production driver (Neon over HTTP).
+        // The data layer again, through the production driver (Neon over HTTP), against a local
+        // endpoint backed by the real server when PostgreSQL is installed, else by PGlite.
         extends: true,
         test: {
           name: "neon-http",
@@ -54,6 +66,26 @@ MQIDAQAB
           setupFiles: ["test/support/use-neon-http.ts"],
         },
       },
+      ...(postgresInstalled
+        ? [
+            {
+              // The data layer and every test whose point is concurrency, on a real PostgreSQL
+              // server through node-postgres: a pool, so concurrent statements really overlap
+              // (PGlite has one connection). A fresh database per file.
+              extends: true as const,
+              test: {
+                name: "postgres",
+                include: [
+                  "test/unit/db/**/*.test.ts",
+                  "test/unit/neon-http-server.test.ts",
+                  "test/routes/licensing.test.ts",
+                ],
+                globalSetup: ["test/support/postgres-global-setup.ts"],
+                setupFiles: ["test/support/use-postgres.ts"],
+              },
+            },
+          ]
+        : []),
       // Real Chromium against `next build && next start`: `npm run test:browser` only (it sets
       // ONRAMP_BROWSER_TESTS=1), so a plain `vitest run` never starts a build. One build and one
       // server for the suite.

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { getDb } from "@/lib/db/client";
@@ -69,8 +70,9 @@ describe("close-deleted-organization", () => {
     expect(vendors.stripe.subscriptions.get(subscriptionId)?.status).toBe("canceled");
     const succeeded = cancels().filter((r) => r.status === 200);
     expect(succeeded).toHaveLength(1);
-    // Stripe ignores idempotency keys on DELETE: the re-read before cancelling is what keeps
-    // replays from cancelling twice. stripe-node sends DELETE parameters in the query string.
+    // Stripe ignores idempotency keys on DELETE, so none is sent.
+    expect(succeeded[0]!.idempotencyKey).toBeUndefined();
+    // stripe-node sends DELETE parameters in the query string.
     expect(succeeded[0]!.query).toMatchObject({
       invoice_now: "false",
       prorate: "false",
@@ -79,6 +81,41 @@ describe("close-deleted-organization", () => {
     const [row] = await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, orgId));
     expect(row!.deletedAt).toBeInstanceOf(Date);
     expect(await isLicensed(orgId, memberId)).toBe(false);
+  });
+
+  it("a cancel Stripe carried out before failing with a 500 ends with the subscription cancelled once", async () => {
+    const { orgId, subscriptionId } = await payingOrganization();
+    // DELETE ignores idempotency keys: a second cancel would be refused, not replayed.
+    vendors.stripe.failAfterEffect("DELETE", `/v1/subscriptions/${subscriptionId}`);
+
+    const { result, error } = await deliver(orgId);
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ orgId, canceled: subscriptionId, status: "canceled" });
+    expect(cancels().map((r) => r.status)).toEqual([500]);
+  });
+
+  it("a subscription cancelled elsewhere between reading and cancelling it ends the run cleanly", async () => {
+    const { orgId, subscriptionId } = await payingOrganization();
+    // Right after the run reads it live, the subscription is cancelled (in the Portal, say).
+    const stripe = vendors.stripe.handler();
+    vendors.server.use(
+      http.get(
+        `${vendors.stripe.baseUrl}/v1/subscriptions/${subscriptionId}`,
+        async ({ request, requestId }) => {
+          const answered = await stripe.run({ request, requestId });
+          vendors.stripe.updateSubscription(subscriptionId, { status: "canceled" });
+          return answered?.response;
+        },
+        { once: true },
+      ),
+    );
+
+    const { result, error } = await deliver(orgId);
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ orgId, canceled: subscriptionId, status: "canceled" });
+    expect(cancels().map((r) => r.status)).toEqual([404]);
   });
 
   it("keeps the first deletion time, and leaves an ended subscription alone", async () => {

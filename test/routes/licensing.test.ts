@@ -15,6 +15,7 @@ import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
 import { LicensingError, type LicensingErrorCode } from "@/lib/orgs/errors";
 import { licensingOverview, setLicensed } from "@/lib/orgs/licensing";
 import { isLicensed, seatSummary } from "@/lib/orgs/seats";
+import { whileOrgLocked } from "@/test/support/contention";
 import { foreignKeyPair, mintSessionToken, sessionHeaders } from "@/test/support/session";
 import { setupVendors } from "@/test/support/vendors";
 
@@ -388,7 +389,10 @@ describe("buying seats", () => {
     await run(createOrganizationCustomer, orgCreated(org));
     const admins = await Promise.all(Array.from({ length: 6 }, () => asAdmin()));
 
-    const outcomes = await Promise.allSettled(admins.map((auth) => startSeatCheckout(auth, 3)));
+    // On a server, 5 claims (the app's pool) are in flight together, each taken before any commits.
+    const outcomes = await whileOrgLocked(org.id, 5, () =>
+      Promise.allSettled(admins.map((auth) => startSeatCheckout(auth, 3))),
+    );
 
     expect(vendors.stripe.checkoutSessions.size).toBe(1);
     const [session] = [...vendors.stripe.checkoutSessions.values()];

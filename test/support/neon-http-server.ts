@@ -2,8 +2,16 @@
 // @neondatabase/serverless, wrapped by drizzle-orm/neon-http). That driver behaves unlike
 // node-postgres: every request is its own session, only `sql.transaction([...])` batches are
 // atomic, and values come back as Postgres text that the client parses. This server speaks that
-// HTTP protocol on top of an in-process PGlite, so tests can run the real production driver
-// offline, and code that only works on some other driver fails in tests as it would in production.
+// HTTP protocol, so tests can run the real production driver offline, and code that only works on
+// some other driver fails in tests as it would in production.
+//
+// Behind it, either:
+// - a real PostgreSQL server (`{ postgres: url }`): each request takes a connection from a pool
+//   for the database its connection string names, so concurrent requests run concurrently, as
+//   they do at Neon; or
+// - an in-process PGlite (the default). PGlite has ONE connection: requests are serialized behind
+//   its mutex, one statement (or batch) at a time, so nothing that races in production can race
+//   here. It serves the one database `onramp`.
 //
 // Point the driver at it with `neonConfig.fetchEndpoint = server.url` (global, not per client) and
 // `neon(server.connectionString)`.
@@ -11,20 +19,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PGlite, messages, protocol } from "@electric-sql/pglite";
+import pg from "pg";
+import { databaseUrl } from "./postgres-databases";
 
 export interface NeonHttpServer {
   /** The SQL endpoint, e.g. http://127.0.0.1:PORT/sql. */
   url: string;
   /** A connection string the driver accepts; other credentials are refused as Neon would. */
   connectionString: string;
-  pglite: PGlite;
-  /** Stops the server; closes the PGlite instance only if this server created it. */
+  /** Stops the server; closes the PGlite instance or the pools only if this server created them. */
   close(): Promise<void>;
 }
 
 const USER = "onramp";
 const PASSWORD = "onramp";
-const CONNECTION_STRING = `postgres://${USER}:${PASSWORD}@db.localtest.me/onramp`;
+/** The one database of a PGlite-backed endpoint. */
+const PGLITE_DATABASE = "onramp";
 
 // The driver sends options.isolationLevel verbatim; these are the values Neon accepts.
 const ISOLATION_LEVELS: Record<string, string> = {
@@ -61,20 +71,34 @@ interface WireQuery {
   params: TextValue[];
 }
 
-interface QueryResult {
+interface Field {
+  name: string;
+  tableID: number;
+  columnID: number;
+  dataTypeID: number;
+  dataTypeSize: number;
+  dataTypeModifier: number;
+  format: "text";
+}
+
+/** One statement's result as Postgres sent it: text values, in column order. */
+interface RawResult {
   command: string;
   rowCount: number | null;
+  fields: Field[];
+  rows: TextValue[][];
+}
+
+interface QueryResult extends Omit<RawResult, "rows"> {
   rows: TextValue[][] | Record<string, TextValue>[];
-  fields: {
-    name: string;
-    tableID: number;
-    columnID: number;
-    dataTypeID: number;
-    dataTypeSize: number;
-    dataTypeModifier: number;
-    format: "text";
-  }[];
   rowAsArray: boolean;
+}
+
+/** Where the statements run: one statement in its own session, or a batch inside `begin`..COMMIT. */
+interface SqlBackend {
+  query(database: string, query: WireQuery): Promise<RawResult>;
+  batch(database: string, begin: string, queries: WireQuery[]): Promise<RawResult[]>;
+  close(): Promise<void>;
 }
 
 /** Rejected before reaching Postgres; Neon answers these with a 400 and a bare message. */
@@ -89,17 +113,14 @@ class RequestError extends Error {
 }
 
 export async function startNeonHttpServer(
-  options: { pglite?: PGlite } = {},
+  options: { pglite?: PGlite; postgres?: string } = {},
 ): Promise<NeonHttpServer> {
-  const ownsPglite = options.pglite === undefined;
-  const pglite = options.pglite ?? (await PGlite.create());
-  await pglite.waitReady;
-
-  // PGlite has one connection. Taking both of its mutexes (transaction, then query — the order its
-  // own query() uses) keeps a request from interleaving with direct pglite calls, including a
-  // pglite.transaction() in progress, and holds a batch's BEGIN..COMMIT together.
-  const exclusive = <T>(fn: () => Promise<T>) =>
-    pglite._runExclusiveTransaction(() => pglite.runExclusive(fn));
+  const backend = options.postgres
+    ? poolBackend(options.postgres)
+    : await pgliteBackend(options.pglite);
+  const defaultDatabase = options.postgres
+    ? decodeURIComponent(new URL(options.postgres).pathname.slice(1))
+    : PGLITE_DATABASE;
 
   const server = createServer((req, res) => {
     void handle(req, res);
@@ -111,7 +132,7 @@ export async function startNeonHttpServer(
       if (req.method !== "POST" || pathname !== "/sql") {
         throw new RequestError(`no route for ${req.method} ${pathname}`, 404);
       }
-      checkCredentials(req.headers["neon-connection-string"]);
+      const database = checkCredentials(req.headers["neon-connection-string"]);
       // The driver always asks for raw text output and array mode; JSON-typed output is a different
       // contract that nothing here relies on, so refuse it rather than approximate it.
       if (header(req, "neon-raw-text-output") !== "true") {
@@ -120,17 +141,14 @@ export async function startNeonHttpServer(
       const arrayMode = header(req, "neon-array-mode") === "true";
       const body = parseBody(await readBody(req));
 
-      const payload = await exclusive(async () => {
-        if ("queries" in body) {
-          const begin = beginStatement(req);
-          const results = await runBatch(pglite, begin, body.queries, arrayMode);
-          return { results };
-        }
-        return runSingle(pglite, body, arrayMode);
-      });
-      send(res, 200, payload);
+      if ("queries" in body) {
+        const results = await backend.batch(database, beginStatement(req), body.queries);
+        send(res, 200, { results: results.map((result) => shape(result, arrayMode)) });
+      } else {
+        send(res, 200, shape(await backend.query(database, body), arrayMode));
+      }
     } catch (error) {
-      if (error instanceof messages.DatabaseError) {
+      if (error instanceof messages.DatabaseError || error instanceof pg.DatabaseError) {
         send(res, 400, databaseErrorBody(error));
       } else if (error instanceof RequestError) {
         send(res, error.status, { message: error.message, code: error.code });
@@ -149,8 +167,7 @@ export async function startNeonHttpServer(
 
   return {
     url: `http://127.0.0.1:${port}/sql`,
-    connectionString: CONNECTION_STRING,
-    pglite,
+    connectionString: `postgres://${USER}:${PASSWORD}@db.localtest.me/${encodeURIComponent(defaultDatabase)}`,
     async close() {
       const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
@@ -158,7 +175,7 @@ export async function startNeonHttpServer(
       // fetch keeps connections alive; without this close() waits for them to time out.
       server.closeAllConnections();
       await closed;
-      if (ownsPglite) await pglite.close();
+      await backend.close();
     },
   };
 }
@@ -168,7 +185,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function checkCredentials(raw: string | string[] | undefined) {
+/** The database the connection string names, once its credentials are the endpoint's. */
+function checkCredentials(raw: string | string[] | undefined): string {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (!value) throw new RequestError("missing Neon-Connection-String header");
   let url: URL;
@@ -185,6 +203,7 @@ function checkCredentials(raw: string | string[] | undefined) {
       "28P01",
     );
   }
+  return decodeURIComponent(url.pathname.slice(1));
 }
 
 function beginStatement(req: IncomingMessage): string {
@@ -242,48 +261,145 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function runSingle(pglite: PGlite, query: WireQuery, arrayMode: boolean) {
-  try {
-    return await runExtended(pglite, query, arrayMode);
-  } finally {
-    // Neon throws away a pooled connection left inside a transaction, so a lone `BEGIN` never
-    // carries over to the next request. Mirror that instead of leaking it into later queries.
-    if (pglite.isInTransaction()) {
-      await runSimple(pglite, "ROLLBACK");
-      await runSimple(pglite, "DISCARD ALL");
-    }
-  }
+/** A column as Neon describes it: every value is sent as text. */
+function textField(field: Omit<Field, "format">): Field {
+  const { name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier } = field;
+  return { name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format: "text" };
 }
 
-async function runBatch(
-  pglite: PGlite,
-  begin: string,
-  queries: WireQuery[],
-  arrayMode: boolean,
-): Promise<QueryResult[]> {
-  await runSimple(pglite, begin);
-  try {
-    const results: QueryResult[] = [];
-    for (const query of queries) results.push(await runExtended(pglite, query, arrayMode));
-    await runSimple(pglite, "COMMIT");
-    return results;
-  } catch (error) {
-    // ROLLBACK outside a transaction (e.g. COMMIT itself failed) is only a warning.
-    await runSimple(pglite, "ROLLBACK");
-    throw error;
-  }
+/** Neon's result for one statement: rows as arrays, or as objects keyed by column name. */
+function shape(result: RawResult, arrayMode: boolean): QueryResult {
+  const { rows, fields } = result;
+  return {
+    ...result,
+    rows: arrayMode
+      ? rows
+      : rows.map((row) =>
+          Object.fromEntries(fields.map((field, i) => [field.name, row[i] ?? null])),
+        ),
+    rowAsArray: arrayMode,
+  };
 }
 
 /**
- * Runs one statement the way Neon does: extended protocol with untyped text parameters, so the
- * server infers their types and a multi-statement string is rejected, and text-format results,
- * which are passed on untouched because the driver parses them itself.
+ * A real server: a pool per database, so concurrent requests hold connections of their own, as at
+ * Neon. Statements go out as the driver sends them to Neon: extended protocol (so a
+ * multi-statement string is refused), untyped text parameters, results left as text.
  */
-async function runExtended(
-  pglite: PGlite,
-  { query, params }: WireQuery,
-  arrayMode: boolean,
-): Promise<QueryResult> {
+function poolBackend(serverUrl: string): SqlBackend {
+  const pools = new Map<string, pg.Pool>();
+  const poolFor = (database: string) => {
+    let pool = pools.get(database);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: databaseUrl(serverUrl, database), max: 10 });
+      // A connection the server closes while idle (e.g. at shutdown) must not crash the run.
+      pool.on("error", () => {});
+      pools.set(database, pool);
+    }
+    return pool;
+  };
+  const asText = { getTypeParser: () => (value: string) => value };
+
+  async function run(client: pg.PoolClient, { query, params }: WireQuery): Promise<RawResult> {
+    const config = { text: query, values: params, rowMode: "array" as const, types: asText };
+    const result = await client.query<TextValue[]>({
+      ...config,
+      queryMode: "extended",
+    } as typeof config);
+    return {
+      command: result.command,
+      rowCount: result.rowCount,
+      fields: result.fields.map(textField),
+      rows: result.rows,
+    };
+  }
+
+  /** Runs `work` on a pooled connection; one left inside a transaction is thrown away, as Neon does. */
+  async function withClient<T>(database: string, work: (client: pg.PoolClient) => Promise<T>) {
+    const client = await poolFor(database).connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release(client.getTransactionStatus() !== "I");
+    }
+  }
+
+  return {
+    query: (database, query) => withClient(database, (client) => run(client, query)),
+    batch: (database, begin, queries) =>
+      withClient(database, async (client) => {
+        await client.query(begin);
+        try {
+          const results: RawResult[] = [];
+          for (const query of queries) results.push(await run(client, query));
+          await client.query("COMMIT");
+          return results;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw error;
+        }
+      }),
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.end()));
+    },
+  };
+}
+
+/** PGlite: one connection, so every request waits for the one before it (see the header). */
+async function pgliteBackend(given?: PGlite): Promise<SqlBackend> {
+  const pglite = given ?? (await PGlite.create());
+  await pglite.waitReady;
+
+  // Taking both of its mutexes (transaction, then query — the order its own query() uses) keeps a
+  // request from interleaving with direct pglite calls, including a pglite.transaction() in
+  // progress, and holds a batch's BEGIN..COMMIT together.
+  const exclusive = async <T>(database: string, fn: () => Promise<T>) => {
+    if (database !== PGLITE_DATABASE) {
+      throw new RequestError(`database "${database}" does not exist`, 400, "3D000");
+    }
+    return pglite._runExclusiveTransaction(() => pglite.runExclusive(fn));
+  };
+
+  return {
+    query: (database, query) =>
+      exclusive(database, async () => {
+        try {
+          return await runExtended(pglite, query);
+        } finally {
+          // Neon throws away a pooled connection left inside a transaction, so a lone `BEGIN`
+          // never carries over to the next request. Mirror that instead of leaking it.
+          if (pglite.isInTransaction()) {
+            await runSimple(pglite, "ROLLBACK");
+            await runSimple(pglite, "DISCARD ALL");
+          }
+        }
+      }),
+    batch: (database, begin, queries) =>
+      exclusive(database, async () => {
+        await runSimple(pglite, begin);
+        try {
+          const results: RawResult[] = [];
+          for (const query of queries) results.push(await runExtended(pglite, query));
+          await runSimple(pglite, "COMMIT");
+          return results;
+        } catch (error) {
+          // ROLLBACK outside a transaction (e.g. COMMIT itself failed) is only a warning.
+          await runSimple(pglite, "ROLLBACK");
+          throw error;
+        }
+      }),
+    close: async () => {
+      if (!given) await pglite.close();
+    },
+  };
+}
+
+/**
+ * Runs one statement on PGlite the way Neon does: extended protocol with untyped text
+ * parameters, so the server infers their types and a multi-statement string is rejected, and
+ * text-format results, which are passed on untouched because the driver parses them itself.
+ */
+async function runExtended(pglite: PGlite, { query, params }: WireQuery): Promise<RawResult> {
   const { serialize } = protocol;
   const request = concat([
     serialize.parse({ text: query }),
@@ -295,21 +411,13 @@ async function runExtended(
   // throwOnError: false so the trailing Sync is always processed and the connection stays usable.
   const { messages: replies } = await pglite.execProtocol(request, { throwOnError: false });
 
-  let fields: QueryResult["fields"] = [];
+  let fields: Field[] = [];
   const rows: TextValue[][] = [];
   let tag = "";
   for (const reply of replies) {
     if (reply instanceof messages.DatabaseError) throw reply;
     if (reply instanceof messages.RowDescriptionMessage) {
-      fields = reply.fields.map((field) => ({
-        name: field.name,
-        tableID: field.tableID,
-        columnID: field.columnID,
-        dataTypeID: field.dataTypeID,
-        dataTypeSize: field.dataTypeSize,
-        dataTypeModifier: field.dataTypeModifier,
-        format: "text",
-      }));
+      fields = reply.fields.map(textField);
     } else if (reply instanceof messages.DataRowMessage) {
       rows.push(reply.fields);
     } else if (reply instanceof messages.CommandCompleteMessage) {
@@ -323,13 +431,8 @@ async function runExtended(
   return {
     command,
     rowCount: count !== undefined && /^\d+$/.test(count) ? Number(count) : null,
-    rows: arrayMode
-      ? rows
-      : rows.map((row) =>
-          Object.fromEntries(fields.map((field, i) => [field.name, row[i] ?? null])),
-        ),
     fields,
-    rowAsArray: arrayMode,
+    rows,
   };
 }
 
@@ -351,7 +454,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function databaseErrorBody(error: messages.DatabaseError): Record<string, unknown> {
+function databaseErrorBody(
+  error: messages.DatabaseError | pg.DatabaseError,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { message: error.message };
   for (const field of ERROR_FIELDS) {
     if (error[field] !== undefined) body[field] = error[field];

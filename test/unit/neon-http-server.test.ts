@@ -38,7 +38,9 @@ function sqlState(error: unknown): string | undefined {
 }
 
 beforeAll(async () => {
-  server = await startNeonHttpServer();
+  // In the postgres project, in front of the real server; elsewhere in front of PGlite.
+  const postgres = process.env.TEST_POSTGRES_URL;
+  server = await startNeonHttpServer(postgres ? { postgres } : {});
   neonConfig.fetchEndpoint = server.url;
   sql = neon(server.connectionString);
   await sql`

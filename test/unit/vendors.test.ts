@@ -74,7 +74,7 @@ describe("Stripe stand-in", () => {
     expect(stripeApi.count("POST", "/v1/customers", { status: "success" })).toBe(2);
   });
 
-  it("confirms SetupIntents by ConfirmationToken: success, decline, 3DS, expired, single use", async () => {
+  it("confirms SetupIntents by ConfirmationToken: success, decline, 3DS, single use, expiry after 12 hours", async () => {
     const customer = stripeApi.createCustomer({ email: "s@onramp.test" });
     const setup = (token: string) =>
       stripe.setupIntents.create({
@@ -108,26 +108,120 @@ describe("Stripe stand-in", () => {
     expect(action.client_secret).toContain(`${action.id}_secret_`);
     expect(stripeApi.completeSetupIntentAction(action.id).status).toBe("succeeded");
 
-    await expect(setup("ctoken_expired_1")).rejects.toMatchObject({
+    // Stripe.js made it 12 hours ago: too late. One made now expires when the clock gets there.
+    const stale = stripeApi.issueConfirmationToken("ok", { ageSeconds: 12 * 3600 });
+    await expect(setup(stale)).rejects.toMatchObject({
       statusCode: 400,
-      code: "resource_missing",
       param: "confirmation_token",
+      message: expect.stringMatching(/expired/),
     });
+    const fresh = stripeApi.issueConfirmationToken();
+    stripeApi.advanceClock(12 * 3600 - 1);
+    expect(await setup(fresh)).toMatchObject({ status: "succeeded" });
+    const late = stripeApi.issueConfirmationToken("ok", { ageSeconds: 12 * 3600 - 1 });
+    stripeApi.advanceClock(1);
+    await expect(setup(late)).rejects.toMatchObject({ statusCode: 400 });
     expect([...stripeApi.setupIntents.values()].map((s) => s.status)).toEqual([
       "succeeded",
       "requires_payment_method",
       "succeeded",
+      "succeeded",
     ]);
+  });
+
+  it("saves a server error that happened while executing, and replays it under the key", async () => {
+    stripeApi.failAfterEffect("POST", "/v1/customers");
+    const create = () =>
+      stripe.customers.create({ email: "e@onramp.test" }, { idempotencyKey: "cust:e" });
+    await expect(create()).rejects.toMatchObject({ statusCode: 500 });
+    // The customer exists, but the key answers the 500 for as long as Stripe keeps it (24 h).
+    expect(stripeApi.customers.size).toBe(1);
+    const replay = await create().catch((e: unknown) => e);
+    expect(replay).toMatchObject({ statusCode: 500 });
+    expect((replay as Stripe.errors.StripeError).headers?.["idempotent-replayed"]).toBe("true");
+    stripeApi.advanceClock(24 * 3600);
+    expect((await create()).id).not.toBe([...stripeApi.customers.keys()][0]);
+    expect(stripeApi.customers.size).toBe(2);
+  });
+
+  it("charges the first invoice at once without a trial: a failed charge leaves it incomplete", async () => {
+    const customer = stripeApi.createCustomer();
+    const saveCard = async (kind: string) =>
+      (
+        await stripe.setupIntents.create({
+          customer: customer.id,
+          confirm: true,
+          confirmation_token: stripeApi.issueConfirmationToken(kind),
+        })
+      ).payment_method as string;
+    const subscribe = async (kind: string) => {
+      const sub = await stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: PRICE }],
+        default_payment_method: await saveCard(kind),
+      });
+      return { status: sub.status, invoice: stripeApi.invoices.get(sub.latest_invoice as string) };
+    };
+
+    expect(await subscribe("ok")).toMatchObject({
+      status: "active",
+      invoice: { status: "paid", attempt_count: 1 },
+    });
+    expect(await subscribe("unchargeable")).toMatchObject({
+      status: "incomplete",
+      invoice: { status: "open", amount_paid: 0 },
+    });
+    expect((await subscribe("chargeauth")).status).toBe("incomplete");
+  });
+
+  it("refuses a default payment method that is missing or not the customer's", async () => {
+    const customer = stripeApi.createCustomer();
+    const other = stripeApi.createCustomer();
+    const { payment_method: othersCard } = await stripe.setupIntents.create({
+      customer: other.id,
+      confirm: true,
+      confirmation_token: stripeApi.issueConfirmationToken(),
+    });
+    const subscribe = (paymentMethod: string) =>
+      stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: PRICE }],
+        default_payment_method: paymentMethod,
+      });
+    await expect(subscribe("pm_missing")).rejects.toMatchObject({
+      statusCode: 400,
+      code: "resource_missing",
+      param: "default_payment_method",
+    });
+    await expect(subscribe(othersCard as string)).rejects.toMatchObject({
+      statusCode: 400,
+      code: "resource_missing",
+      message: expect.stringMatching(/must be attached to the customer/),
+    });
+    expect(stripeApi.subscriptions.size).toBe(0);
+  });
+
+  it("ignores idempotency keys on DELETE, and refuses to cancel a cancelled subscription", async () => {
+    const { id } = stripeApi.createSubscription({ customer: stripeApi.createCustomer().id });
+    const cancel = () => stripe.subscriptions.cancel(id, {}, { idempotencyKey: `cancel:${id}` });
+    expect((await cancel()).status).toBe("canceled");
+    await expect(cancel()).rejects.toMatchObject({ statusCode: 404, code: "resource_missing" });
+    expect((await stripe.subscriptions.retrieve(id)).status).toBe("canceled");
   });
 
   it("creates trial subscriptions and rejects unknown prices", async () => {
     const customer = stripeApi.createCustomer();
+    const { payment_method: card } = await stripe.setupIntents.create({
+      customer: customer.id,
+      confirm: true,
+      confirmation_token: stripeApi.issueConfirmationToken(),
+    });
     const before = Math.floor(Date.now() / 1000);
     const sub = await stripe.subscriptions.create({
       customer: customer.id,
       items: [{ price: PRICE, quantity: 3 }],
       trial_period_days: 14,
-      default_payment_method: "pm_card_visa",
+      default_payment_method: card as string,
       metadata: { clerk_user_id: "user_s" },
     });
     expect(sub).toMatchObject({

@@ -45,7 +45,7 @@ export interface Reply {
 
 export type PathMatcher = string | RegExp;
 
-const matches = (matcher: PathMatcher, path: string) =>
+export const matches = (matcher: PathMatcher, path: string) =>
   typeof matcher === "string" ? matcher === path : matcher.test(path);
 
 /** Vendor-like random id (ids must not repeat across tests: app rows persist for the whole file). */

@@ -3,7 +3,17 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import Stripe from "stripe";
 import { readContractJson } from "./openapi";
-import { StandIn, canonical, clone, newId, type Incoming, type Json, type Reply } from "./standin";
+import {
+  StandIn,
+  canonical,
+  clone,
+  matches,
+  newId,
+  type Incoming,
+  type Json,
+  type PathMatcher,
+  type Reply,
+} from "./standin";
 
 /** Stripe's own response fixtures (stripe/openapi fixtures3.json): every object starts from one. */
 const fixtures: Record<string, Json> = readContractJson(
@@ -13,8 +23,12 @@ const fixtures: Record<string, Json> = readContractJson(
 ).resources;
 const fixture = (name: string): Json => clone(fixtures[name]);
 
-const now = () => Math.floor(Date.now() / 1000);
 const DAY = 86_400;
+const HOUR = 3_600;
+/** Stripe's ConfirmationTokens can be used for 12 hours after Stripe.js creates them. */
+const CONFIRMATION_TOKEN_LIFETIME = 12 * HOUR;
+/** Stripe prunes idempotency keys once they are at least 24 hours old; a later reuse runs anew. */
+const IDEMPOTENCY_KEY_LIFETIME = 24 * HOUR;
 
 type StripeError = {
   type: "card_error" | "invalid_request_error" | "idempotency_error" | "api_error";
@@ -126,10 +140,17 @@ export interface SubscriptionPatch {
   metadata?: Record<string, string>;
 }
 
+/** What charging a saved card does: the kind of ConfirmationToken it was saved from decides. */
+type ChargeOutcome = "succeeds" | "declines" | "requires_action";
+
 /**
  * An in-memory Stripe for the real `stripe` SDK (host stripe.test, http, port 80).
- * Modelled: idempotency (replay / idempotency_error), ConfirmationToken outcomes by token id,
- * trial subscriptions, metadata search on customers, 404/400 resource_missing errors.
+ * Modelled: idempotency on POST (replay, idempotency_error, a 5xx that happened while executing
+ * is saved and replayed too, keys pruned after 24 h), ConfirmationTokens (outcome by token id,
+ * single use, expiring 12 h after creation), trial subscriptions and, without a trial, a first
+ * invoice that can fail (`incomplete`), default payment methods that must be the customer's,
+ * metadata search on customers, 404/400 resource_missing errors. Its clock (`now`,
+ * `advanceClock`) is the test's to move.
  */
 export class StripeStandIn extends StandIn {
   readonly customers = new Map<string, Stripe.Customer>();
@@ -145,8 +166,31 @@ export class StripeStandIn extends StandIn {
    */
   eventualSearch = false;
   private searchable = new Set<string>();
-  private idempotency = new Map<string, { fingerprint: string; reply: Reply; requestId: string }>();
-  private consumedTokens = new Set<string>();
+  readonly invoices = new Map<string, Stripe.Invoice>();
+  private idempotency = new Map<
+    string,
+    { fingerprint: string; reply: Reply; requestId: string; at: number }
+  >();
+  /** ConfirmationTokens by id: when Stripe.js made them and whether an intent has used them. */
+  private confirmationTokens = new Map<string, { created: number; used: boolean }>();
+  private chargeOutcomes = new Map<string, ChargeOutcome>();
+  private failuresAfterEffect: Array<{
+    method: string;
+    path: PathMatcher;
+    status: number;
+    left: number;
+  }> = [];
+  private clockOffset = 0;
+
+  /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
+  now(): number {
+    return Math.floor(Date.now() / 1000) + this.clockOffset;
+  }
+
+  /** Moves Stripe's clock forward (token expiry, idempotency key pruning, Checkout expiry). */
+  advanceClock(seconds: number): void {
+    this.clockOffset += seconds;
+  }
   /**
    * Receives the `customer.subscription.*` event Stripe sends for each subscription the API
    * creates, changes or cancels (a test serving the stand-in delivers it as a webhook).
@@ -167,11 +211,15 @@ export class StripeStandIn extends StandIn {
       this.prices,
       this.checkoutSessions,
       this.portalSessions,
+      this.invoices,
       this.idempotency,
+      this.confirmationTokens,
+      this.chargeOutcomes,
     ])
       m.clear();
     this.searchable.clear();
-    this.consumedTokens.clear();
+    this.failuresAfterEffect = [];
+    this.clockOffset = 0;
     this.eventualSearch = false;
     // The plan catalogue's prices (vitest.config.ts env) plus the fixture's own price.
     const priceIds = [
@@ -221,7 +269,7 @@ export class StripeStandIn extends StandIn {
   // ---------- seeding helpers ----------
 
   addPrice(overrides: Partial<Stripe.Price> & { id: string }): Stripe.Price {
-    const price = { ...fixture("price"), created: now(), ...overrides } as Stripe.Price;
+    const price = { ...fixture("price"), created: this.now(), ...overrides } as Stripe.Price;
     this.prices.set(price.id, price);
     return price;
   }
@@ -230,7 +278,7 @@ export class StripeStandIn extends StandIn {
     const customer: Json = {
       ...fixture("customer"),
       id: newId("cus_", 14),
-      created: now(),
+      created: this.now(),
       discount: null,
       invoice_prefix: newId("", 8).toUpperCase(),
       ...params,
@@ -249,7 +297,7 @@ export class StripeStandIn extends StandIn {
     metadata?: Record<string, string>;
     default_payment_method?: string | null;
   }): Stripe.Subscription {
-    const created = now();
+    const created = this.now();
     const id = newId("sub_");
     const trialEnd = params.trialDays ? created + params.trialDays * DAY : null;
     const priceId = params.price ?? process.env.STRIPE_PRICE_PRO ?? "price_pro_test";
@@ -317,9 +365,9 @@ export class StripeStandIn extends StandIn {
     if (patch.metadata) sub.metadata = mergeMetadata(sub.metadata, patch.metadata);
     if (patch.status) {
       sub.status = patch.status;
-      if (patch.status === "canceled") sub.canceled_at = sub.ended_at = now();
-      if (patch.status === "active" && sub.trial_end && sub.trial_end > now())
-        sub.trial_end = now();
+      if (patch.status === "canceled") sub.canceled_at = sub.ended_at = this.now();
+      if (patch.status === "active" && sub.trial_end && sub.trial_end > this.now())
+        sub.trial_end = this.now();
     }
     return clone(sub);
   }
@@ -334,7 +382,7 @@ export class StripeStandIn extends StandIn {
     return {
       ...base,
       id: newId("evt_"),
-      created: now(),
+      created: this.now(),
       type,
       api_version: "2026-10-28.endive",
       livemode: false,
@@ -354,6 +402,33 @@ export class StripeStandIn extends StandIn {
     return { body, headers: { "content-type": "application/json", "stripe-signature": signature } };
   }
 
+  /**
+   * A ConfirmationToken as Stripe.js makes it in the browser, `ageSeconds` ago. Its kind decides
+   * what confirming it does (see confirmSetupIntent) and what charging the card saved from it
+   * does: "unchargeable" saves a card whose charges are declined, "chargeauth" one whose charges
+   * need the customer to authenticate (Stripe's test cards 4000000000000341, 4000002760003184).
+   * `used`: an intent was already confirmed with it (e.g. by the browser). A token id the
+   * stand-in never issued counts as made by Stripe.js when first seen.
+   */
+  issueConfirmationToken(kind = "ok", { ageSeconds = 0, used = false } = {}): string {
+    const id = `ctoken_${kind}_${newId("", 24)}`;
+    this.confirmationTokens.set(id, { created: this.now() - ageSeconds, used });
+    return id;
+  }
+
+  /**
+   * The next `times` matching requests run (their effect happens, e.g. the object is created),
+   * then answer `status` (default 500) as a Stripe failure mid-request does; like Stripe, that
+   * answer is what the idempotency key then replays. `failNext` fails before anything runs.
+   */
+  failAfterEffect(
+    method: string,
+    path: PathMatcher,
+    { status = 500, times = 1 }: { status?: number; times?: number } = {},
+  ): void {
+    this.failuresAfterEffect.push({ method: method.toUpperCase(), path, status, left: times });
+  }
+
   /** Let search see customers created while `eventualSearch` was on. */
   indexSearch(): void {
     for (const id of this.customers.keys()) this.searchable.add(id);
@@ -369,9 +444,11 @@ export class StripeStandIn extends StandIn {
         requestId,
       );
 
+    // Stripe honours keys on POST only; GET and DELETE ignore them.
     const key = req.method === "POST" ? req.headers["idempotency-key"] : undefined;
     const fingerprint = `${req.method} ${req.path} ${canonical(req.body)}`;
-    const saved = key ? this.idempotency.get(key) : undefined;
+    const prior = key ? this.idempotency.get(key) : undefined;
+    const saved = prior && this.now() - prior.at < IDEMPOTENCY_KEY_LIFETIME ? prior : undefined;
     if (saved) {
       if (saved.fingerprint !== fingerprint)
         return this.finish(
@@ -393,11 +470,20 @@ export class StripeStandIn extends StandIn {
         requestId,
       );
     }
-    const reply = this.dispatch(req);
-    // Stripe saves a result once the endpoint has started executing (success or card error);
-    // parameter validation failures are not saved, so a corrected retry can reuse the key.
-    if (key && (reply.status < 300 || reply.status === 402))
-      this.idempotency.set(key, { fingerprint, reply: clone(reply), requestId });
+    let reply = this.dispatch(req);
+    const failure = this.failuresAfterEffect.find(
+      (f) => f.left > 0 && f.method === req.method && matches(f.path, req.path),
+    );
+    if (failure && reply.status < 300) {
+      failure.left -= 1;
+      this.failuresAfterEffect = this.failuresAfterEffect.filter((f) => f.left > 0);
+      reply = { status: failure.status, body: this.failureBody(failure.status) };
+    }
+    // Stripe saves a result once the endpoint has started executing: a success, a card error, or
+    // a server error on the way; parameter validation failures are not saved, so a corrected
+    // retry can reuse the key.
+    if (key && (reply.status < 300 || reply.status === 402 || reply.status >= 500))
+      this.idempotency.set(key, { fingerprint, reply: clone(reply), requestId, at: this.now() });
     return this.finish(reply, requestId, key);
   }
 
@@ -492,7 +578,10 @@ export class StripeStandIn extends StandIn {
         return this.announce("updated", this.updateSubscriptionFromApi(id!, body));
       case "DELETE /subscriptions/:id": {
         const sub = this.subscriptions.get(id!);
-        if (!sub) return missing("subscription", id!);
+        // Stripe treats an ended subscription as gone here (GET still returns it): cancelling
+        // twice answers "No such subscription" (stripe/stripe-go#1887).
+        if (!sub || sub.status === "canceled" || sub.status === "incomplete_expired")
+          return missing("subscription", id!);
         return this.announce("deleted", ok(this.updateSubscription(id!, { status: "canceled" })));
       }
       case "GET /payment_methods/:id":
@@ -580,7 +669,7 @@ export class StripeStandIn extends StandIn {
       ...fixture("setup_intent"),
       id,
       client_secret: `${id}_secret_${newId("", 24)}`,
-      created: now(),
+      created: this.now(),
       customer: body.customer ?? null,
       description: body.description ?? null,
       metadata: mergeMetadata({}, body.metadata),
@@ -613,8 +702,8 @@ export class StripeStandIn extends StandIn {
   }
 
   /**
-   * Outcome by ConfirmationToken (or PaymentMethod) id:
-   * "decline" → 402 card_declined, "expired" → 400 resource_missing, "3ds" → requires_action, else succeeded.
+   * Outcome by ConfirmationToken (or PaymentMethod) id: "decline" → 402 card_declined, "3ds" →
+   * requires_action, else succeeded. A token expired or already used → 400.
    */
   private confirmSetupIntent(si: Json, body: Json): Reply {
     const token: string | undefined = body.confirmation_token;
@@ -628,12 +717,20 @@ export class StripeStandIn extends StandIn {
         message:
           "You must provide a payment_method or confirmation_token to confirm this SetupIntent.",
       });
-    if (token && (token.includes("expired") || this.consumedTokens.has(token)))
+    const issued = token ? this.confirmationToken(token) : undefined;
+    // Stripe documents both limits (`expires_at`, single use) but not its error body; what it
+    // says is modelled as a 400 on the `confirmation_token` param.
+    if (issued && this.now() >= issued.created + CONFIRMATION_TOKEN_LIFETIME)
       return fail(400, {
         type: "invalid_request_error",
-        code: "resource_missing",
         param: "confirmation_token",
-        message: `No such confirmation_token: '${token}'`,
+        message: `ConfirmationToken ${token} has expired. Create a new one and try again.`,
+      });
+    if (issued?.used)
+      return fail(400, {
+        type: "invalid_request_error",
+        param: "confirmation_token",
+        message: `ConfirmationToken ${token} has already been used. Create a new one and try again.`,
       });
     if (si.status === "succeeded")
       return fail(400, {
@@ -641,7 +738,7 @@ export class StripeStandIn extends StandIn {
         code: "setup_intent_unexpected_state",
         message: "You cannot confirm this SetupIntent because it has already succeeded.",
       });
-    if (token) this.consumedTokens.add(token); // ConfirmationTokens are single-use
+    if (issued) issued.used = true;
     if (source.includes("decline")) {
       const error = {
         type: "card_error" as const,
@@ -659,6 +756,8 @@ export class StripeStandIn extends StandIn {
     const paymentMethod = pm && !token ? pm : this.createPaymentMethod(si.customer).id;
     if (!this.paymentMethods.has(paymentMethod))
       this.createPaymentMethod(si.customer, paymentMethod);
+    if (source.includes("unchargeable")) this.chargeOutcomes.set(paymentMethod, "declines");
+    if (source.includes("chargeauth")) this.chargeOutcomes.set(paymentMethod, "requires_action");
     if (source.includes("3ds")) {
       Object.assign(si, {
         status: "requires_action",
@@ -709,11 +808,18 @@ export class StripeStandIn extends StandIn {
     return clone(si);
   }
 
+  /** A token's record; one the stand-in never issued was made by Stripe.js just now. */
+  private confirmationToken(id: string) {
+    let token = this.confirmationTokens.get(id);
+    if (!token) this.confirmationTokens.set(id, (token = { created: this.now(), used: false }));
+    return token;
+  }
+
   private createPaymentMethod(customer: string | null, id = newId("pm_")): Stripe.PaymentMethod {
     const pm = {
       ...fixture("payment_method"),
       id,
-      created: now(),
+      created: this.now(),
       customer,
       metadata: {},
     } as Stripe.PaymentMethod;
@@ -743,25 +849,37 @@ export class StripeStandIn extends StandIn {
     if (!this.prices.has(price)) return missing("price", price, "items[0][price]");
     const trialDays = int(body.trial_period_days);
     const trialEnd = body.trial_end === "now" ? undefined : int(body.trial_end);
-    const hasPaymentMethod = Boolean(
-      body.default_payment_method ?? customer.invoice_settings?.default_payment_method,
-    );
+    const refused = this.refusedPaymentMethod(customer.id, body.default_payment_method);
+    if (refused) return refused;
+    const paymentMethod: string | undefined =
+      body.default_payment_method ?? customer.invoice_settings?.default_payment_method ?? undefined;
     const trialing = Boolean(trialDays || trialEnd);
-    if (!trialing && !hasPaymentMethod && body.payment_behavior !== "default_incomplete")
+    if (!trialing && !paymentMethod && body.payment_behavior !== "default_incomplete")
       return fail(400, {
         type: "invalid_request_error",
         code: "resource_missing",
         message: "This customer has no attached payment source or default payment method.",
       });
+    // Without a trial the first invoice is charged at once; a failed charge leaves the
+    // subscription `incomplete` (Stripe's default payment_behavior, allow_incomplete).
+    const charge: ChargeOutcome =
+      trialing || !paymentMethod
+        ? "succeeds"
+        : (this.chargeOutcomes.get(paymentMethod) ?? "succeeds");
     const sub: Json = this.createSubscription({
       customer: customer.id,
       price,
       quantity: int(items[0].quantity) ?? 1,
       trialDays,
-      status: trialing ? "trialing" : hasPaymentMethod ? "active" : "incomplete",
+      status: trialing
+        ? "trialing"
+        : body.payment_behavior === "default_incomplete" || charge !== "succeeds"
+          ? "incomplete"
+          : "active",
       metadata: mergeMetadata({}, body.metadata),
       default_payment_method: body.default_payment_method ?? null,
     });
+    sub.latest_invoice = this.firstInvoice(sub, trialing, charge).id;
     if (trialEnd)
       Object.assign(sub, {
         trial_start: sub.created,
@@ -773,6 +891,47 @@ export class StripeStandIn extends StandIn {
     if (body.collection_method) sub.collection_method = body.collection_method;
     if (body.description) sub.description = body.description;
     return { status: 200, body: sub };
+  }
+
+  /**
+   * Stripe's refusal of a default payment method that does not exist or is not attached to the
+   * customer (a subscription can only charge the customer's own cards), or null.
+   */
+  private refusedPaymentMethod(customer: string, id: string | undefined): Reply | null {
+    if (!id) return null;
+    const paymentMethod = this.paymentMethods.get(id);
+    if (!paymentMethod) return missing("PaymentMethod", id, "default_payment_method");
+    if (paymentMethod.customer !== customer)
+      return fail(400, {
+        type: "invalid_request_error",
+        code: "resource_missing",
+        param: "default_payment_method",
+        message: `The customer does not have a payment method with the ID ${id}. The payment method must be attached to the customer.`,
+      });
+    return null;
+  }
+
+  /** The subscription's first invoice: nothing due in a trial, else charged now, paid or open. */
+  private firstInvoice(sub: Json, trialing: boolean, charge: ChargeOutcome): Stripe.Invoice {
+    const item = sub.items.data[0];
+    const amount = trialing ? 0 : (item.price.unit_amount ?? 0) * item.quantity;
+    const paid = trialing || charge === "succeeds";
+    const invoice: Json = {
+      ...fixture("invoice"),
+      id: newId("in_"),
+      created: sub.created,
+      customer: sub.customer,
+      subscription: sub.id,
+      billing_reason: "subscription_create",
+      amount_due: amount,
+      amount_paid: paid ? amount : 0,
+      amount_remaining: paid ? 0 : amount,
+      attempted: !trialing,
+      attempt_count: trialing ? 0 : 1,
+      status: paid ? "paid" : "open",
+    };
+    this.invoices.set(invoice.id, invoice);
+    return invoice;
   }
 
   private updateSubscriptionFromApi(id: string, body: Json): Reply {
@@ -787,6 +946,11 @@ export class StripeStandIn extends StandIn {
     const item = body.items?.[0];
     if (item?.price && !this.prices.has(item.price))
       return missing("price", item.price, "items[0][price]");
+    const refused = this.refusedPaymentMethod(
+      sub.customer,
+      body.default_payment_method || undefined,
+    );
+    if (refused) return refused;
     this.updateSubscription(id, {
       quantity: int(item?.quantity),
       price: item?.price,
@@ -797,7 +961,7 @@ export class StripeStandIn extends StandIn {
     if (body.default_payment_method !== undefined)
       sub.default_payment_method = body.default_payment_method || null;
     if (body.trial_end === "now" && sub.status === "trialing")
-      Object.assign(sub, { status: "active", trial_end: now() });
+      Object.assign(sub, { status: "active", trial_end: this.now() });
     return { status: 200, body: sub };
   }
 
@@ -808,8 +972,8 @@ export class StripeStandIn extends StandIn {
       if (li.price && !this.prices.has(li.price))
         return missing("price", li.price, `line_items[${i}][price]`);
     // Stripe accepts an expiry from 30 minutes to 24 hours ahead.
-    const expiresAt = body.expires_at === undefined ? now() + DAY : Number(body.expires_at);
-    if (!(expiresAt >= now() + 30 * 60 && expiresAt <= now() + DAY)) {
+    const expiresAt = body.expires_at === undefined ? this.now() + DAY : Number(body.expires_at);
+    if (!(expiresAt >= this.now() + 30 * 60 && expiresAt <= this.now() + DAY)) {
       return fail(400, {
         type: "invalid_request_error",
         param: "expires_at",
@@ -820,7 +984,7 @@ export class StripeStandIn extends StandIn {
     const session: Json = {
       ...fixture("checkout.session"),
       id,
-      created: now(),
+      created: this.now(),
       expires_at: expiresAt,
       customer: body.customer ?? null,
       customer_email: body.customer_email ?? null,
@@ -850,7 +1014,7 @@ export class StripeStandIn extends StandIn {
     const session: Json = {
       ...fixture("billing_portal.session"),
       id,
-      created: now(),
+      created: this.now(),
       customer: body.customer,
       flow: null,
       livemode: false,

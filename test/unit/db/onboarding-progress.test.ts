@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
+import { driverUnderTest } from "@/test/support/driver-under-test";
 import { onboarding } from "@/lib/db/schema";
 import {
   claimOnboarding,
@@ -12,15 +13,16 @@ import {
 } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
 
-// Runs on PGlite and, in the neon-http project, through the production Neon HTTP driver: every
-// write of the onboarding record must be one statement that driver can send.
+// Runs on PGlite, on a real server through node-postgres, and through the production Neon HTTP
+// driver (neon-http project): every write of the onboarding record must be one statement that
+// driver can send.
 
 const newUserId = () => `user_${randomUUID().replaceAll("-", "")}`;
 
 const rowOf = async (userId: string) =>
   (await (await getDb()).select().from(onboarding).where(eq(onboarding.clerkUserId, userId)))[0];
 
-describe(`onboarding progress (${process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite"})`, () => {
+describe(`onboarding progress (${driverUnderTest})`, () => {
   it("lets one run own a user's onboarding: the same run again, another only after a failure", async () => {
     const userId = newUserId();
     expect(await claimOnboarding(userId, "run_a")).toBe("first");

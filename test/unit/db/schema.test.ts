@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getConnection, getDb } from "@/lib/db/client";
+import { driverUnderTest } from "@/test/support/driver-under-test";
 import { checkDatabase } from "@/lib/db/health";
 import { emails, orgs, users } from "@/lib/db/schema";
 
@@ -18,10 +19,10 @@ async function errorCode(query: Promise<unknown>) {
   return current?.code;
 }
 
-describe(`database (${process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite"})`, () => {
+describe(`database (${driverUnderTest})`, () => {
   it("uses the driver DATABASE_URL names, with the migrations applied", async () => {
     const { driver } = await getConnection();
-    expect(driver).toBe(process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite");
+    expect(driver).toBe(driverUnderTest);
     const db = await getDb();
     // Every driver answers execute() with { rows }; the shared Database type cannot say so.
     const tables = (await db.execute(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getConnection, getDb } from "@/lib/db/client";
+import { driverUnderTest } from "@/test/support/driver-under-test";
 import { orgs, users } from "@/lib/db/schema";
 import { applySubscriptionToOrg, findOrgStripeCustomerId, upsertOrg } from "@/lib/orgs/orgs";
 import {
@@ -13,7 +14,7 @@ import {
 import type { SubscriptionState } from "@/lib/billing/subscriptions";
 
 const id = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
-const driver = process.env.NEON_FETCH_ENDPOINT ? "neon-http" : "pglite";
+const driver = driverUnderTest;
 
 const profile = (clerkUserId: string, at: number, lastName = "Doe"): UserProfile => ({
   clerkUserId,
