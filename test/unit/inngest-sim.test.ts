@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Inngest, type InngestFunction, NonRetriableError, RetryAfterError } from "inngest";
 import { describe, expect, it } from "vitest";
-import { InngestSim, duration } from "@/test/support/inngest-sim";
+import { InngestSim, duration } from "@/standins/inngest";
 
 // Functions of their own, on a client of their own, so each behaviour of the simulator is seen
 // in isolation; the function tests then rely on it.
