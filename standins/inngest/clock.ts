@@ -62,6 +62,7 @@ const MAX_DELAY = 2 ** 31 - 1;
 /** The real clock; Inngest's durations last `timeScale` times as long (0.001: "3d" in 4 min). */
 export class RealClock implements Clock {
   private readonly handles = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly timeScale = 1) {}
 
@@ -74,6 +75,7 @@ export class RealClock implements Clock {
   }
 
   schedule(at: number, fire: () => void, live: () => boolean = () => true) {
+    if (this.stopped) return;
     const arm = () => {
       const handle = setTimeout(
         () => {
@@ -90,8 +92,9 @@ export class RealClock implements Clock {
     arm();
   }
 
-  /** Stops every timer: nothing scheduled fires any more. */
+  /** Stops every timer: nothing scheduled, now or later, fires any more. */
   stop() {
+    this.stopped = true;
     for (const handle of this.handles) clearTimeout(handle);
     this.handles.clear();
   }

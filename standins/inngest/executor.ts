@@ -173,14 +173,7 @@ export class Executor {
       return { internalId: seen.internalId, runs: [] };
     }
     const internalId = ulid(now);
-    const event: InngestEvent = {
-      id: input.id ?? internalId,
-      name: input.name,
-      // As Inngest stores it: JSON.
-      data: JSON.parse(JSON.stringify(input.data ?? {})),
-      ts: input.ts ?? now,
-      ...(input.v === undefined ? {} : { v: input.v }),
-    };
+    const event = this.normalize(input, internalId);
     this.seenEventIds.set(event.id, { at: now, internalId });
     this.events.push({ ...event, internalId });
 
@@ -242,15 +235,20 @@ export class Executor {
     const id = idOf(fn);
     const registered = this.functions.find((f) => isFunction(f, id));
     if (!registered) throw new Error(`${id} is not among the executor's functions`);
-    const now = this.clock.now();
-    const run = this.createRun(registered, {
-      id: input.id ?? ulid(now),
-      name: input.name,
-      data: JSON.parse(JSON.stringify(input.data ?? {})),
-      ts: input.ts ?? now,
-    });
+    const run = this.createRun(registered, this.normalize(input, ulid(this.clock.now())));
     this.changed();
     return run;
+  }
+
+  /** The event as Inngest stores it (its data as JSON), with `id` unless it has its own. */
+  private normalize(input: EventInput, id: string): InngestEvent {
+    return {
+      id: input.id ?? id,
+      name: input.name,
+      data: JSON.parse(JSON.stringify(input.data ?? {})),
+      ts: input.ts ?? this.clock.now(),
+      ...(input.v === undefined ? {} : { v: input.v }),
+    };
   }
 
   /** Events named `name`, in arrival order. */

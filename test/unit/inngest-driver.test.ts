@@ -23,7 +23,11 @@ interface TestApp {
 /** Functions served by the SDK on a local port, run by a driver on another. */
 async function startApp(
   define: (inngest: Inngest.Any) => InngestFunction.Any[],
-  options: { cloud?: { signingKey: string }; driverSigningKey?: string } = {},
+  options: {
+    cloud?: { signingKey: string };
+    driverSigningKey?: string;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<TestApp> {
   let handler: RequestListener = (_req, res) => res.end();
   const app = createServer((req, res) => handler(req, res));
@@ -33,6 +37,7 @@ async function startApp(
     serveUrl,
     timeScale: 1 / 10_000,
     signingKey: options.driverSigningKey,
+    log: options.log,
   });
   const inngest = new Inngest({
     id: "driver-test",
@@ -429,6 +434,29 @@ describe("Inngest driver against an app in cloud mode", () => {
       await expect(app.served.driver.accept({ name: "test/hello", data: {} })).rejects.toThrow(
         /Syncing .* failed with 401/,
       );
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("Inngest driver against an app using what it does not implement", () => {
+  it("says so in its log and runs the functions without it", async () => {
+    const lines: string[] = [];
+    const app = await startApp(
+      (inngest) => [
+        inngest.createFunction(
+          { id: "debounced", triggers: [{ event: "test/debounced" }], debounce: { period: "5s" } },
+          async ({ step }) => step.run("once", () => "ran"),
+        ),
+      ],
+      { log: (line) => lines.push(line) },
+    );
+    try {
+      await app.served.driver.accept({ name: "test/debounced", data: {} });
+      await app.served.driver.idle();
+      expect(app.served.driver.runs[0]).toMatchObject({ status: "completed", result: "ran" });
+      expect(lines).toContainEqual(expect.stringMatching(/does not simulate `debounce`/));
     } finally {
       await app.close();
     }
