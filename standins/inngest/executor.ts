@@ -704,7 +704,7 @@ function matchesName(pattern: string, name: string) {
 }
 
 /** A function's id as Inngest registers it: prefixed with its app's id. */
-export function functionIdOf(fn: InngestFunction.Any): string {
+function functionIdOf(fn: InngestFunction.Any): string {
   return fn.id((fn as unknown as { client: { id: string } }).client.id);
 }
 

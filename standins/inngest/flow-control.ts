@@ -16,7 +16,7 @@ export interface FlowLimits {
 }
 
 /** A concurrency slot a request takes, under its key. */
-export interface Slot {
+interface Slot {
   slot: string;
   limit: number;
 }

@@ -20,7 +20,7 @@ import { canonical } from "@/test/support/canonical-json";
  * API (which the stand-in does not serve) instead of answering them over HTTP.
  */
 
-export interface ConcurrencyOption {
+interface ConcurrencyOption {
   limit: number;
   key?: string;
   scope?: "fn" | "env" | "account";

@@ -32,7 +32,7 @@ export class InProcessTransport implements Transport {
   }
 }
 
-export interface HttpTransportOptions {
+interface HttpTransportOptions {
   /** Signs every request, as Inngest does; the SDK in cloud mode refuses unsigned ones. */
   signingKey?: string;
   requestTimeoutMs?: number;
