@@ -9,7 +9,7 @@
  * from user.created to the Clerk write that sets onboardingComplete against 4×L, vendor requests
  * per sign-up (goal Stripe 3, Clerk 1, Resend 2) and extra requests under redelivery (goal 0).
  * Figures only, no assertions. The workflows run in-process on the Inngest simulator
- * (test/support/inngest-sim), which sends each step's request at once, so Inngest's own
+ * (standins/inngest), which sends each step's request at once, so Inngest's own
  * scheduling between steps (a few ms to tens of ms per step in production) is not included.
  */
 import { randomUUID } from "node:crypto";
@@ -35,7 +35,7 @@ if (!(L > 0) || !(runs > 0 && runs <= 1000)) {
 await loadTestEnvironment();
 
 const { createVendors } = await import("@/test/support/vendors");
-const { InngestSim } = await import("@/test/support/inngest-sim");
+const { InngestSim } = await import("@/standins/inngest");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { sendOnboardingEmails } = await import("@/inngest/functions/send-onboarding-emails");
 const { getDb, closeConnection } = await import("@/lib/db/client");

@@ -6,7 +6,7 @@ import type { BrowserSuite } from "./support/suite";
 
 // One person from the sign-up form to the dashboard, joined up end to end: the form in Chromium,
 // Clerk's Svix-signed user.created to /api/webhooks/clerk, the app's workflows run through its own
-// /api/inngest by the Inngest driver (test/support/inngest-driver), Stripe, Clerk and Resend at
+// /api/inngest by the Inngest driver (standins/inngest), Stripe, Clerk and Resend at
 // their stand-ins (Stripe's subscription event back to /api/webhooks/stripe), the progress page
 // polling /api/onboarding/status, the session refreshed, the dashboard. Nothing here writes
 // progress or vendor state: the tests act as the person and look at what they see, then at what
@@ -127,7 +127,7 @@ export function journeyTests(suite: () => BrowserSuite) {
 
     const runsFor = (functionId: string, matches: (data: Record<string, unknown>) => boolean) =>
       suite()
-        .inngest.runs({ functionId })
+        .inngest.runsOf(functionId)
         .filter((run) => matches(run.event.data));
 
     /** A workflow run for the user that is waiting for `event`: what a person's next act answers. */
@@ -135,7 +135,7 @@ export function journeyTests(suite: () => BrowserSuite) {
       suite().inngest.until(
         () =>
           runsFor("provision-subscription", (data) => data.id === userId).some((run) =>
-            run.waitingFor.some((wait) => wait.event === event),
+            run.waiting.some((wait) => wait.event === event),
           ),
         { what: `the provisioning run to wait for ${event}` },
       );
@@ -333,7 +333,11 @@ export function journeyTests(suite: () => BrowserSuite) {
         setupIntents.map((setupIntent) => [setupIntent.client_secret, setupIntent.status]),
       ).toEqual([[clientSecret, "succeeded"]]);
       // The browser's word ended the wait: the run did not sit out its fallback to ask Stripe.
-      expect(runs[0]!.timeline.map((entry) => entry.what)).toContain("event received");
+      expect(
+        suite()
+          .inngest.history.filter((entry) => entry.runId === runs[0]!.id)
+          .map((e) => e.type),
+      ).toContain("wait-matched");
       await context.close();
     }, 90_000);
   });

@@ -5,7 +5,7 @@ import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-orga
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
 import { assignSeat, isLicensed } from "@/lib/orgs/seats";
-import { runFunction } from "@/test/support/inngest-sim";
+import { runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

@@ -6,7 +6,7 @@ import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-orga
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
-import { runFunction } from "@/test/support/inngest-sim";
+import { runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

@@ -15,7 +15,7 @@ import { getDb } from "@/lib/db/client";
 import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
-import { InngestSim, duration, runFunction } from "@/test/support/inngest-sim";
+import { InngestSim, duration, runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

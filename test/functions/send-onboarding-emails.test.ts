@@ -8,7 +8,7 @@ import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { InngestSim, runFunction } from "@/test/support/inngest-sim";
+import { InngestSim, runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
-import { InngestSim, runFunction } from "@/test/support/inngest-sim";
+import { InngestSim, runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { runFunction } from "@/test/support/inngest-sim";
+import { runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();

@@ -16,7 +16,7 @@ import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
-import { InngestSim, runFunction } from "@/test/support/inngest-sim";
+import { InngestSim, runFunction } from "@/standins/inngest";
 import { setupVendors, type ReceivedEvent } from "@/test/support/vendors";
 import {
   clerkDelivery,

@@ -6,7 +6,7 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST, PUT } from "@/app/api/inngest/route";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { driverHandler, InngestDriver } from "@/test/support/inngest-driver";
+import { driverHandler, InngestDriver } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
@@ -45,7 +45,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   // Real time, so the 3-D Secure wait (1 minute) and the email drip's sleep (3 days) stay
   // pending while the test acts; retries follow at once.
-  driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, retryDelayMs: () => 0 });
+  driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, backoff: () => 0 });
 });
 beforeEach(() => {
   const handle = driverHandler(driver);
@@ -72,21 +72,23 @@ function signUp(confirmationToken: string) {
 }
 
 const runOf = (functionId: string, userId: string) =>
-  driver.runs({ functionId }).find((run) => run.event.data.id === userId);
+  driver.runsOf(functionId).find((run) => run.event.data.id === userId);
 
 describe("the Inngest driver running the app's /api/inngest", () => {
   it("provisions a new user from user.created through every workflow, retrying a Stripe failure", async () => {
     const { user, event } = signUp(`ctoken_ok_${randomUUID().slice(0, 8)}`);
     vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
-    await driver.send(event);
+    await driver.accept(event);
     await driver.idle();
 
     expect(runOf("provision-subscription", user.id)).toMatchObject({ status: "completed" });
     expect(runOf("sync-user", user.id)).toMatchObject({ status: "completed" });
     // The drip sent its welcome and sleeps until the trial offer.
-    expect(runOf("send-onboarding-emails", user.id)).toMatchObject({ status: "sleeping" });
-    expect(runOf("provision-subscription", user.id)!.timeline).toContainEqual(
-      expect.objectContaining({ what: "retry" }),
+    expect(runOf("send-onboarding-emails", user.id)!.sleeping("wait-before-trial-offer")).toBe(
+      true,
+    );
+    expect(runOf("provision-subscription", user.id)!.retries).toContainEqual(
+      expect.objectContaining({ cause: "backoff" }),
     );
 
     const [subscription, ...others] = vendors.stripe.subscriptions.values();
@@ -108,7 +110,7 @@ describe("the Inngest driver running the app's /api/inngest", () => {
       expect(vendor.violations).toEqual([]);
 
     // Deleting the user cancels the drip (cancelOn), so no trial offer follows.
-    await driver.send({
+    await driver.accept({
       id: `clerk-msg_${randomUUID()}`,
       name: "clerk/user.deleted",
       data: { id: user.id, deleted: true },
@@ -118,25 +120,25 @@ describe("the Inngest driver running the app's /api/inngest", () => {
 
   it("waits for the browser's word after 3-D Secure, matched to the user, and then finishes", async () => {
     const { user, event } = signUp(`ctoken_3ds_${randomUUID().slice(0, 8)}`);
-    await driver.send(event);
+    await driver.accept(event);
     await driver.idle();
     const provisioning = () => runOf("provision-subscription", user.id)!;
-    expect(provisioning()).toMatchObject({
-      status: "waiting",
-      waitingFor: [expect.objectContaining({ event: "app/onboarding.payment_confirmed" })],
-    });
+    expect(provisioning().busy).toBe(false);
+    expect(provisioning().waiting).toEqual([
+      expect.objectContaining({ event: "app/onboarding.payment_confirmed" }),
+    ]);
     expect((await onboardingStatus(user.id)).state).toBe("action_required");
 
     // Another user's confirmation is not this run's.
-    await driver.send({
+    await driver.accept({
       name: "app/onboarding.payment_confirmed",
       data: { userId: "user_someone_else" },
     });
-    expect(provisioning().status).toBe("waiting");
+    expect(provisioning().waiting).toHaveLength(1);
 
     const [setupIntent] = vendors.stripe.setupIntents.values();
     vendors.stripe.completeSetupIntentAction(setupIntent!.id);
-    await driver.send({
+    await driver.accept({
       name: "app/onboarding.payment_confirmed",
       data: { userId: user.id, setupIntentId: setupIntent!.id },
     });

@@ -14,7 +14,7 @@ import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
 import { openSeatPortal } from "@/lib/orgs/checkout";
 import { licensingOverview } from "@/lib/orgs/licensing";
-import { runFunction } from "@/test/support/inngest-sim";
+import { runFunction } from "@/standins/inngest";
 import { mintSessionToken, sessionHeaders } from "@/test/support/session";
 import { setupVendors } from "@/test/support/vendors";
 import { canonical } from "@/test/support/vendors/standin";

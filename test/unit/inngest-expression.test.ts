@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { functions } from "@/inngest";
-import { InngestSim } from "@/test/support/inngest-sim";
-import {
-  UnsupportedExpressionError,
-  compileExpression,
-} from "@/test/support/inngest-sim/expression";
+import { InngestSim } from "@/standins/inngest";
+import { UnsupportedExpressionError, compileExpression } from "@/standins/inngest/expression";
 
 const run = { name: "clerk/user.created", data: { id: "user_1", tier: "pro", n: 2, on: true } };
 const submitted = (userId: string) => ({ name: "app/onboarding.submitted", data: { userId } });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Inngest, type InngestFunction, NonRetriableError, RetryAfterError } from "inngest";
 import { describe, expect, it } from "vitest";
-import { InngestSim, duration } from "@/test/support/inngest-sim";
+import { InngestSim, duration } from "@/standins/inngest";
 
 // Functions of their own, on a client of their own, so each behaviour of the simulator is seen
 // in isolation; the function tests then rely on it.
@@ -116,6 +116,24 @@ const throttled = client.createFunction(
 
 const throttledPair = client.createFunction(
   { id: "throttled-pair", triggers: [{ event: started }], throttle: { limit: 2, period: "1s" } },
+  async ({ step }) => step.run("only", () => "ran"),
+);
+
+const throttledBurst = client.createFunction(
+  {
+    id: "throttled-burst",
+    triggers: [{ event: started }],
+    throttle: { limit: 2, period: "6s", burst: 1 },
+  },
+  async ({ step }) => step.run("only", () => "ran"),
+);
+
+const rateLimited = client.createFunction(
+  {
+    id: "rate-limited",
+    triggers: [{ event: started }],
+    rateLimit: { limit: 1, period: "1m", key: "event.data.id" },
+  },
   async ({ step }) => step.run("only", () => "ran"),
 );
 
@@ -362,6 +380,30 @@ describe("InngestSim: flow control", () => {
     expect([...single, late!].map((run) => run.startedAt! - t0)).toEqual([0, 1000, 2000, 3000]);
     const pair = inngest.runsOf(throttledPair).map((run) => run.startedAt! - t0);
     expect(pair).toEqual([0, 0, 500, 1000]);
+  });
+
+  it("throttles with a burst as Inngest documents it: limit + burst at once, then one every period / limit", async () => {
+    const inngest = sim(throttledBurst);
+    const runs = inngest.send([start(), start(), start(), start(), start()]);
+    await inngest.settle();
+
+    const t0 = runs[0]!.startedAt!;
+    expect(runs.map((run) => run.startedAt! - t0)).toEqual([0, 0, 0, 3000, 6000]);
+  });
+
+  it("skips the runs over a rate limit, per key, until its period is over", async () => {
+    const inngest = sim(rateLimited);
+    expect(inngest.send(start("u1"))).toHaveLength(1);
+    expect(inngest.send(start("u1"))).toEqual([]);
+    expect(inngest.send(start("u2"))).toHaveLength(1);
+    await inngest.advance("1m");
+    expect(inngest.send(start("u1"))).toHaveLength(1);
+    await inngest.settle();
+
+    expect(inngest.skipped).toMatchObject([
+      { functionId: "sim-test-rate-limited", event: { data: { id: "u1" } }, reason: "rate limit" },
+    ]);
+    expect(inngest.runs.map((run) => run.status)).toEqual(["completed", "completed", "completed"]);
   });
 
   it("refuses flow control it does not simulate", () => {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { serveInngestDriver, type InngestDriver } from "@/test/support/inngest-driver";
+import { serveInngestDriver, type InngestDriver } from "@/standins/inngest";
 import { sessionPublicKeyPem } from "@/test/support/session";
 import { ClerkStandIn, ResendStandIn, StripeStandIn } from "@/test/support/vendors";
 import { freePort, startApp, type AppServer } from "./app-server";

@@ -1,10 +1,6 @@
-import type { InngestDriver } from "./driver";
+import { EventRejected, type InngestDriver } from "./driver";
 import { registrationOf } from "./protocol";
-
-/** An event the event API refuses (400), as Inngest refuses a whole request over one bad event. */
-export class EventRejected extends Error {
-  name = "EventRejected";
-}
+import { viewOf } from "./run";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -29,7 +25,7 @@ export function driverHandler(driver: InngestDriver, options: { eventKey?: strin
         return json({ error: "The body must be JSON", status: 400 }, 400);
       }
       try {
-        return json({ ids: await driver.send(body), status: 200 });
+        return json({ ids: await driver.accept(body), status: 200 });
       } catch (error) {
         const status = error instanceof EventRejected ? 400 : 500;
         return json({ error: message(error), status }, status);
@@ -43,18 +39,20 @@ export function driverHandler(driver: InngestDriver, options: { eventKey?: strin
         return json({ status: 400, error: message(error) }, 400);
       }
     }
-    if (request.method === "GET" && pathname === "/runs") return json({ runs: driver.runs() });
+    if (request.method === "GET" && pathname === "/runs") {
+      return json({ runs: driver.runs.map((run) => viewOf(run, driver.history)) });
+    }
     const runId = /^\/runs\/([^/]+)$/.exec(pathname)?.[1];
     if (request.method === "GET" && runId) {
-      const run = driver.run(runId);
-      return run ? json(run) : json({ error: `No run ${runId}` }, 404);
+      const run = driver.runs.find((candidate) => candidate.id === runId);
+      return run ? json(viewOf(run, driver.history)) : json({ error: `No run ${runId}` }, 404);
     }
     if (request.method === "GET" && pathname === "/") {
       return json({
         name: "Inngest driver",
         serveUrl: driver.serveUrl,
         functions: driver.functionIds(),
-        runs: driver.runs().length,
+        runs: driver.runs.length,
       });
     }
     return json({ error: `${request.method} ${pathname} is not part of the driver` }, 404);

@@ -1,6 +1,6 @@
 // The Inngest driver as a standalone server, in place of the Inngest dev server:
 //
-//   npx tsx test/support/inngest-driver/cli.ts [--port 8288] [--host 127.0.0.1]
+//   npx tsx standins/inngest/cli.ts [--port 8288] [--host 127.0.0.1]
 //       [--serve-url http://localhost:3000/api/inngest] [--time-scale 1] [--step-delay 0]
 //
 // then start the app with INNGEST_DEV=1 and INNGEST_BASE_URL=http://127.0.0.1:8288 (with

@@ -1,5 +1,5 @@
 /**
- * Test-only: the part of Inngest's CEL expressions that onramp's functions use, evaluated as
+ * The part of Inngest's CEL expressions that onramp's functions use, evaluated as
  * Inngest evaluates them (wait `if`, cancelOn `if`, trigger `expression`, flow-control keys).
  *
  *   paths      event.data.id, async.data.userId   (roots: `event` = the run's triggering event,
@@ -82,7 +82,7 @@ function tokenize(source: string): Token[] {
 
 function unsupported(source: string, at: number, what: string) {
   return new UnsupportedExpressionError(
-    `The Inngest simulator does not evaluate ${what} (at ${at} in \`${source}\`); extend test/support/inngest-sim/expression.ts if a function needs it`,
+    `Inngest's stand-in does not evaluate ${what} (at ${at} in \`${source}\`); extend standins/inngest/expression.ts if a function needs it`,
   );
 }
 

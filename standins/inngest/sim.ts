@@ -1,0 +1,155 @@
+import type { InngestFunction } from "inngest";
+import { serve } from "inngest/edge";
+import { SimulatedClock } from "./clock";
+import { Executor, type EventInput } from "./executor";
+import type { FunctionConfig, Registration } from "./protocol";
+import type { Run } from "./run";
+import { DAY, toMs } from "./time";
+import { InProcessTransport } from "./transport";
+
+/**
+ * For function tests: the executor (executor.ts) on a simulated clock, calling the functions'
+ * serve handler in this process, so a test sees what Inngest does rather than what a mock
+ * answers. What it does not simulate throws, so no test believes it was applied.
+ *
+ * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
+ * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
+ * next timer. Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
+ * also from inside a vendor stand-in's handler while a step is in flight. Application code still
+ * reads the real clock (Date.now()); only Inngest's side of time is simulated.
+ *
+ *   const sim = new InngestSim({ functions: [provisionSubscription] });
+ *   const [run] = sim.send(userCreatedEvent);
+ *   await sim.until(() => run.waitingFor("wait-for-payment-details"));
+ *   sim.send({ name: "app/onboarding.submitted", data: { userId, tier: "pro", confirmationToken } });
+ *   await sim.settle();
+ *   expect(run.status).toBe("completed");
+ */
+
+export interface InngestSimOptions {
+  /** The functions Inngest knows, as handed to serve(). Their onFailure handlers come along. */
+  functions: InngestFunction.Any[];
+}
+
+const SERVE_URL = new URL("http://inngest-sim.test/api/inngest");
+/** A run still going after this much simulated time is a runaway (a loop, a cron). */
+const HORIZON = 400 * DAY;
+
+export class InngestSim extends Executor {
+  private readonly simulated: SimulatedClock;
+  private readonly startedAt: number;
+
+  constructor(options: InngestSimOptions) {
+    const clock = new SimulatedClock();
+    const handlers = new Map<string, (request: Request) => Promise<Response>>();
+    const apps = appsOf(options.functions, handlers);
+    super({ clock, transport: new InProcessTransport(handlers), strict: true });
+    this.simulated = clock;
+    this.startedAt = clock.now();
+    this.registerApps(apps);
+  }
+
+  /** Simulated time since the simulation began, ms. */
+  elapsed(): number {
+    return this.now() - this.startedAt;
+  }
+
+  /** Inngest receives the events `delay` from now ("5m", or ms). */
+  sendAfter(delay: string | number, events: EventInput | EventInput[]): void {
+    this.simulated.schedule(this.now() + toMs(delay), () => this.send(events));
+  }
+
+  /**
+   * Lets the simulation go on until `condition` holds (checked after every answer and timer; it
+   * may be async, e.g. read the database), advancing the clock as needed; fails if nothing is left
+   * to happen first, or when `within` (a duration) has passed. Requests of other runs may still be
+   * in flight when it returns.
+   */
+  async until(condition: () => unknown, options: { within?: string | number } = {}): Promise<void> {
+    const horizon = options.within === undefined ? undefined : this.now() + toMs(options.within);
+    if (await this.drive(async () => Boolean(await condition()), horizon)) return;
+    throw new Error(
+      `The condition never held: ${horizon === undefined ? "nothing was left to happen" : `not within ${options.within}`}. Runs: ${this.describe()}`,
+    );
+  }
+
+  /** Lets `delay` of simulated time pass, with everything due in it happening. */
+  async advance(delay: string | number): Promise<void> {
+    const target = this.now() + toMs(delay);
+    await this.drive(() => false, target);
+    this.simulated.advanceTo(target);
+  }
+
+  /** Lets the simulation go on until nothing is left to happen: every run has ended. */
+  async settle(): Promise<void> {
+    await this.drive(() => false);
+  }
+
+  /**
+   * The event loop: send what may be sent, wait for answers while any are in flight, and only when
+   * nothing else can happen, move the clock to the next timer(s). True once `done` holds; false
+   * when nothing is left to happen (up to `horizon`, when given).
+   */
+  private async drive(done: () => boolean | Promise<boolean>, horizon?: number): Promise<boolean> {
+    for (;;) {
+      this.rethrow();
+      if (await done()) return true;
+      this.dispatch();
+      if (this.inFlight.size > 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const next = this.simulated.next();
+      if (next === undefined || (horizon !== undefined && next > horizon)) return false;
+      if (next - this.startedAt > HORIZON) {
+        throw new Error(
+          `Still running after ${HORIZON / DAY} simulated days. Runs: ${this.describe()}`,
+        );
+      }
+      this.simulated.advanceTo(next);
+    }
+  }
+
+  private rethrow() {
+    if (this.failure === undefined) return;
+    const failure = this.failure;
+    this.failure = undefined;
+    throw failure;
+  }
+}
+
+/** The functions' configs by app, each client's serve handler filed under its functions' ids. */
+function appsOf(
+  functions: InngestFunction.Any[],
+  handlers: Map<string, (request: Request) => Promise<Response>>,
+): Registration[] {
+  const byClient = new Map<unknown, InngestFunction.Any[]>();
+  for (const fn of functions) {
+    const client = (fn as unknown as { client: unknown }).client;
+    byClient.set(client, [...(byClient.get(client) ?? []), fn]);
+  }
+  return [...byClient].map(([client, fns]) => {
+    const handler = serve({ client: client as never, functions: fns });
+    const appId = (client as { id: string }).id;
+    const configs = fns.flatMap((fn) =>
+      (
+        fn as unknown as {
+          getConfig(opts: { baseUrl: URL; appPrefix: string }): FunctionConfig[];
+        }
+      ).getConfig({ baseUrl: SERVE_URL, appPrefix: appId }),
+    );
+    for (const config of configs) handlers.set(config.id, handler);
+    return { appId, functions: configs };
+  });
+}
+
+/**
+ * One run of `fn` for `event` from start to end on a fresh simulator (retries, sleeps and
+ * timeouts included; nothing else is sent, so every wait times out). The run, with its outcome.
+ */
+export async function runFunction(fn: InngestFunction.Any, event: EventInput): Promise<Run> {
+  const sim = new InngestSim({ functions: [fn] });
+  const run = sim.start(fn, event);
+  await sim.settle();
+  return run;
+}
