@@ -1,7 +1,7 @@
 import { Inngest } from "inngest";
 import { LogContextMiddleware } from "@/inngest/middleware/log-context";
 import { WorkflowErrorsMiddleware } from "@/inngest/middleware/workflow-errors";
-import { env } from "@/lib/env";
+import { env, inngestDevMode } from "@/lib/env";
 import { logger } from "@/lib/logger";
 
 /**
@@ -10,7 +10,7 @@ import { logger } from "@/lib/logger";
  */
 export const inngest = new Inngest({
   id: "onramp",
-  isDev: env.INNGEST_DEV !== undefined && !["0", "false"].includes(env.INNGEST_DEV),
+  isDev: inngestDevMode,
   baseUrl: env.INNGEST_BASE_URL ?? devServerUrl(env.INNGEST_DEV),
   eventKey: env.INNGEST_EVENT_KEY,
   signingKey: env.INNGEST_SIGNING_KEY,

@@ -80,6 +80,7 @@ describe("in production mode", () => {
     vi.resetModules();
     vi.stubEnv("NODE_ENV", "production");
     vi.stubEnv("INNGEST_DEV", undefined);
+    vi.stubEnv("APP_URL", new URL(serveUrl).origin);
     for (const [name, value] of Object.entries(secrets)) vi.stubEnv(name, value);
     // Unreachable on purpose: nothing here needs the database but the health check.
     vi.stubEnv("DATABASE_URL", `postgres://onramp:${dbPassword}@127.0.0.1:1/onramp`);
