@@ -86,8 +86,11 @@ export const provisionSubscription = inngest.createFunction(
     throttle: { limit: 8, period: "1s" },
     cancelOn: [{ event: userDeleted, match: "data.id" }],
     retries: 5,
-    onFailure: async ({ event, error }) => {
-      await markRunFailed(event.data.event.data.id, event.data.run_id, failureReason(error));
+    onFailure: async ({ event, error, logger }) => {
+      const runId = event.data.run_id;
+      // The detail (a vendor's or the database's own words) is for the operator, by run id.
+      logger.error("provisioning failed", { failedRunId: runId, error });
+      await markRunFailed(event.data.event.data.id, runId, failureReason(error));
     },
   },
   async ({ event, step: steps, runId }) => {
@@ -299,9 +302,13 @@ async function failOnboarding(step: Steps, userId: string, stepId: ProgressStepI
   return new NonRetriableError(reason);
 }
 
-/** What the user reads when a run fails: our own reasons as they are, anything else in general. */
+/**
+ * What the user reads when a run fails. A NonRetriableError's message is ours (see
+ * inngest/middleware/workflow-errors); anything else ran out of retries with an error nobody
+ * worded for the user, so it gets a general sentence and the detail stays in the log.
+ */
 export function failureReason(error: Error) {
   return error.name === "NonRetriableError"
     ? error.message
-    : `Setting up your account failed (${error.message}). Please contact support.`;
+    : "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.";
 }

@@ -1,13 +1,15 @@
 import { Middleware, NonRetriableError, RetryAfterError } from "inngest";
 import { PermanentError } from "@/lib/errors";
 import { classifyClerkError } from "@/lib/vendors/clerk";
+import { reasonForUser } from "@/lib/vendors/failure";
 import { classifyResendError } from "@/lib/vendors/resend";
 import { classifyStripeError } from "@/lib/vendors/stripe";
 
 /**
  * The one place that decides what a workflow retries. Domain code throws its own errors and lets
  * vendor errors through; here they become Inngest's: a PermanentError or a vendor's permanent
- * refusal stops the run (NonRetriableError), a rate limit waits for the vendor's Retry-After
+ * refusal stops the run (NonRetriableError, whose message is always ours: the PermanentError's,
+ * or `reasonForUser` for a vendor's refusal), a rate limit waits for the vendor's Retry-After
  * (RetryAfterError), and anything else is retried on Inngest's schedule.
  */
 export function toWorkflowError(error: unknown): unknown {
@@ -19,12 +21,9 @@ export function toWorkflowError(error: unknown): unknown {
     classifyStripeError(error) ?? classifyClerkError(error) ?? classifyResendError(error);
   switch (failure?.kind) {
     case "permanent":
-      return new NonRetriableError(
-        failure.vendor === "Resend"
-          ? failure.message
-          : `${failure.vendor} refused the request: ${failure.message}`,
-        { cause: error },
-      );
+      // The message reaches the user (the run's failure reason); the vendor's own words stay in
+      // the cause, which the step's "step failed" log line carries with the run id.
+      return new NonRetriableError(reasonForUser(failure), { cause: error });
     case "rate_limited":
       return new RetryAfterError(`${failure.vendor} rate limit reached`, failure.retryAfterMs, {
         cause: error,

@@ -9,6 +9,7 @@ import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { InngestSim, runFunction } from "@/test/support/inngest-sim";
+import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -287,11 +288,27 @@ describe("send-onboarding-emails", () => {
       status: 422,
       body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." },
     });
+    const logs = captureLogs();
     const run = await send(rejected.event);
+    vi.restoreAllMocks();
+    // The run's reason is ours; Resend's words go to the log, on the line of the failed step.
     expect(run.error).toMatchObject({
       name: "NonRetriableError",
-      message: "Resend refused the email (validation_error): Invalid `to` field.",
+      message:
+        "We could not send you an email. Please check your email address, or contact support.",
     });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        msg: "step failed",
+        runID: run.id,
+        step: "send-welcome-email",
+        error: expect.objectContaining({
+          cause: expect.objectContaining({
+            message: "Resend refused the email (validation_error): Invalid `to` field.",
+          }),
+        }),
+      }),
+    );
     expect(vendors.resend.count("POST", "/emails", { status: 422 })).toBe(1);
     expect(await receipts(rejected.userId)).toEqual([]);
   });

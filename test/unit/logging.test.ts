@@ -4,24 +4,15 @@ import { inngest } from "@/inngest/client";
 import { userCreated } from "@/inngest/events";
 import { subjectOf } from "@/inngest/middleware/log-context";
 import { createLogger } from "@/lib/logger";
+import { captureLogs } from "@/test/support/logs";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function captureLines() {
-  const lines: Record<string, unknown>[] = [];
-  const collect = (line: unknown) => {
-    lines.push(JSON.parse(String(line)) as Record<string, unknown>);
-  };
-  vi.spyOn(console, "log").mockImplementation(collect);
-  vi.spyOn(console, "error").mockImplementation(collect);
-  return lines;
-}
-
 describe("structured logs", () => {
   it("put the function, run, user and step on every line a workflow writes", async () => {
-    const lines = captureLines();
+    const lines = captureLogs();
     const greet = inngest.createFunction(
       { id: "log-probe", triggers: [userCreated] },
       async ({ event, step, logger }) => {
