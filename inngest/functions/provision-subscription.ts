@@ -7,6 +7,7 @@ import {
   userCreated,
   userDeleted,
 } from "@/inngest/events";
+import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { runWithProgress, type ProgressPlan } from "@/inngest/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
@@ -90,7 +91,11 @@ export const provisionSubscription = inngest.createFunction(
       const runId = event.data.run_id;
       // The detail (a vendor's or the database's own words) is for the operator, by run id.
       logger.error("provisioning failed", { failedRunId: runId, error });
-      await markRunFailed(event.data.event.data.id, runId, failureReason(error));
+      const reason = failureReasonForUser(
+        error,
+        "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
+      );
+      await markRunFailed(event.data.event.data.id, runId, reason);
     },
   },
   async ({ event, step: steps, runId }) => {
@@ -300,15 +305,4 @@ function planFor(tier: string): { tier: Tier; priceId: string } | { reason: stri
 async function failOnboarding(step: Steps, userId: string, stepId: ProgressStepId, reason: string) {
   await step.run(`fail-${stepId}`, () => recordFailure(userId, stepId, reason));
   return new NonRetriableError(reason);
-}
-
-/**
- * What the user reads when a run fails. A NonRetriableError's message is ours (see
- * inngest/middleware/workflow-errors); anything else ran out of retries with an error nobody
- * worded for the user, so it gets a general sentence and the detail stays in the log.
- */
-export function failureReason(error: Error) {
-  return error.name === "NonRetriableError"
-    ? error.message
-    : "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.";
 }

@@ -33,6 +33,16 @@ export function toWorkflowError(error: unknown): unknown {
   }
 }
 
+/**
+ * What the user reads about a run that failed (in an `onFailure` handler, whose error is the
+ * run's last one, serialized). A NonRetriableError's message is ours (see above); anything else
+ * ran out of retries with an error nobody worded for the user, so `otherwise` says it, and the
+ * handler logs the detail.
+ */
+export function failureReasonForUser(error: Error, otherwise: string): string {
+  return error.name === "NonRetriableError" ? error.message : otherwise;
+}
+
 export class WorkflowErrorsMiddleware extends Middleware.BaseMiddleware {
   readonly id = "onramp:workflow-errors";
 
