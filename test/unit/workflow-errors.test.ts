@@ -25,6 +25,9 @@ const clerkError = (status: number) =>
     data: [{ code: "form_param_unknown", message: secretDetail, long_message: secretDetail }],
   });
 
+const paymentProviderRefused =
+  "Our payment provider refused a request we made for your account. Please contact support.";
+
 describe("toWorkflowError: what the user reads when a vendor refuses for good", () => {
   const cases: [string, unknown, string][] = [
     [
@@ -35,7 +38,7 @@ describe("toWorkflowError: what the user reads when a vendor refuses for good", 
     [
       "Stripe: a rejected request",
       stripeError(Stripe.errors.StripeInvalidRequestError, { param: "items[0][price]" }),
-      "Our payment provider refused a request we made for your account. Please contact support.",
+      paymentProviderRefused,
     ],
     [
       "Stripe: a spent ConfirmationToken",
@@ -50,12 +53,12 @@ describe("toWorkflowError: what the user reads when a vendor refuses for good", 
     [
       "Stripe: an idempotency key reused with other parameters",
       stripeError(Stripe.errors.StripeIdempotencyError, {}),
-      "Our payment provider refused a request we made for your account. Please contact support.",
+      paymentProviderRefused,
     ],
     [
       "Stripe: a revoked key",
       stripeError(Stripe.errors.StripeAuthenticationError, {}),
-      "Our payment provider refused a request we made for your account. Please contact support.",
+      paymentProviderRefused,
     ],
     [
       "Clerk: a user that is gone",
