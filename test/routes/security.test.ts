@@ -380,6 +380,66 @@ describe("in production mode", () => {
   });
 });
 
+describe("a production server with INNGEST_DEV set", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** The app's /api/inngest as `next start` would load it with this environment. */
+  async function productionServe(vars: Record<string, string>) {
+    vi.resetModules();
+    const production: Record<string, string> = {
+      NODE_ENV: "production",
+      APP_URL: "http://localhost:3000",
+      INNGEST_DEV: "1",
+      INNGEST_SIGNING_KEY: `signkey-prod-${hex(32)}`,
+      INNGEST_EVENT_KEY: hex(32),
+      ...vars,
+    };
+    for (const [name, value] of Object.entries(production)) vi.stubEnv(name, value);
+    return import("@/app/api/inngest/route");
+  }
+
+  /** The unsigned call from the issue: a forged user.created for provisioning. */
+  const forgedCall = (serve: typeof import("@/app/api/inngest/route")) => {
+    const event = {
+      id: randomUUID(),
+      name: "clerk/user.created",
+      data: { id: "user_forged", unsafe_metadata: { tier: "enterprise" } },
+      ts: Date.now(),
+    };
+    return serve.POST(
+      new NextRequest(
+        "http://localhost:3000/api/inngest?fnId=onramp-provision-subscription&stepId=step",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            event,
+            events: [event],
+            steps: {},
+            ctx: { run_id: randomUUID(), attempt: 0, stack: { stack: [], current: 0 } },
+          }),
+        },
+      ),
+      undefined,
+    );
+  };
+
+  it("never starts, so it never runs an unsigned function call", async () => {
+    const error = await productionServe({}).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "InvalidEnvironmentError" });
+    expect((error as Error).message).toMatch(/INNGEST_DEV: must not be set in production/);
+  });
+
+  it("runs one only with the opt-in whose name says it is unsafe", async () => {
+    const serve = await productionServe({ ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1" });
+    // The issue's reproduction: unsigned, and planned all the same (206). Hence the refusal.
+    expect((await forgedCall(serve)).status).toBe(206);
+  });
+});
+
 describe("unsafeMetadata is the browser's word", () => {
   beforeAll(() => getDb());
 
