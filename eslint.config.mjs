@@ -38,6 +38,13 @@ const config = [
       "@inngest/no-variable-mutation-in-step": "error",
     },
   },
+  {
+    // Server code logs through lib/logger.ts (JSON lines, context, secrets redacted). The only
+    // exceptions, each marked where it is: the logger's own sink, and lib/startup.ts's message for
+    // an environment that failed validation.
+    files: ["app/**", "lib/**", "inngest/**", "proxy.ts", "instrumentation.ts"],
+    rules: { "no-console": "error" },
+  },
   layer("lib", above.lib),
   layer("inngest", above.inngest),
   layer("app", above.app),

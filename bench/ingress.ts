@@ -121,7 +121,12 @@ try {
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         DATABASE_URL: "pglite:memory://",
+        APP_URL: origin,
+        // The stand-in plays the dev server (unsigned), which production refuses without the opt-in.
         INNGEST_DEV: "1",
+        ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1",
+        INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef",
+        INNGEST_EVENT_KEY: "bench-event-key",
         INNGEST_BASE_URL: `http://127.0.0.1:${inngestPort}`,
         CLERK_SECRET_KEY: "sk_test_bench",
         NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_test_${Buffer.from("clerk.bench.test$").toString("base64").replace(/=+$/, "")}`,

@@ -36,6 +36,10 @@ const server = {
   NEON_FETCH_ENDPOINT: url("a Neon SQL-over-HTTP endpoint").optional(),
 
   INNGEST_DEV: z.string().optional(),
+  // Under NODE_ENV=production, INNGEST_DEV is refused unless this is "1" (see productionProblems).
+  ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: z
+    .enum(["1"], { message: 'unset, or "1" to accept INNGEST_DEV in production' })
+    .optional(),
   INNGEST_BASE_URL: url("the Inngest API origin").optional(),
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
   INNGEST_SIGNING_KEY: prefixed(["signkey-"], "an Inngest signing key").optional(),
@@ -90,29 +94,51 @@ const client = {
 
 type Shape = { [K in keyof typeof server | keyof typeof client]: unknown };
 
-/** What a production server cannot run without; `next build` is exempt so one build runs anywhere. */
-function missingProductionSecrets(values: Partial<Record<keyof Shape, unknown>>) {
-  const missing: { name: keyof Shape; message: string }[] = [];
+/** The variable that lets a production server run in Inngest's dev mode; its name is the warning. */
+export const unsafeInngestDevOptIn = "ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION";
+
+/**
+ * What a production server cannot run with; `next build` is exempt so one build runs anywhere.
+ * `appUrlSet` is whether APP_URL was given: its development default (localhost) would make every
+ * session fail Clerk's `azp` check, register localhost with Inngest and put localhost in emails.
+ */
+function productionProblems(values: Partial<Record<keyof Shape, unknown>>, appUrlSet: boolean) {
+  const problems: { name: keyof Shape; message: string }[] = [];
   const need = (name: keyof Shape, why: string) => {
     if (values[name] === undefined || values[name] === "") {
-      missing.push({ name, message: `required in production (${why})` });
+      problems.push({ name, message: `required in production (${why})` });
     }
   };
   need("DATABASE_URL", "the embedded database is for development");
+  if (!appUrlSet) {
+    problems.push({
+      name: "APP_URL",
+      message:
+        "required in production: the app's public origin such as https://app.example.com (Clerk refuses sessions minted for another origin, Inngest calls the app there, emails link to it)",
+    });
+  }
   need("CLERK_SECRET_KEY", "the Clerk Backend API");
   need("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "sign-in");
   need("CLERK_WEBHOOK_SIGNING_SECRET", "to verify Clerk webhooks");
-  if (!isTruthy(values.INNGEST_DEV)) {
-    need(
-      "INNGEST_SIGNING_KEY",
-      "so /api/inngest only runs requests signed by Inngest; or set INNGEST_DEV=1",
-    );
-    need("INNGEST_EVENT_KEY", "to send events to Inngest; or set INNGEST_DEV=1");
+  // Always: in production /api/inngest must run only what Inngest signed.
+  need("INNGEST_SIGNING_KEY", "so /api/inngest only runs requests signed by Inngest");
+  need("INNGEST_EVENT_KEY", "to send events to Inngest");
+  if (
+    isTruthy(values.INNGEST_DEV) &&
+    values.ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION !== "1"
+  ) {
+    problems.push({
+      name: "INNGEST_DEV",
+      message:
+        "must not be set in production: in dev mode /api/inngest runs requests nobody signed, so anyone who reaches it can run any workflow (mark an account paid, for one). " +
+        "To run a production build against a local Inngest, prefer a self-hosted `inngest start --signing-key … --event-key …` with INNGEST_BASE_URL pointing at it and the same two keys here (requests stay signed). " +
+        `Only on a machine nobody else can reach, set ${unsafeInngestDevOptIn}=1 to allow INNGEST_DEV anyway.`,
+    });
   }
   if (values.STRIPE_SECRET_KEY)
     need("STRIPE_WEBHOOK_SECRET", "to verify Stripe webhooks when billing is on");
   need("RESEND_API_KEY", "the dev outbox does not deliver email");
-  return missing;
+  return problems;
 }
 
 function isTruthy(value: unknown) {
@@ -141,7 +167,8 @@ export const env = createEnv({
   createFinalSchema: (shape, isServer) =>
     z.object(shape).superRefine((values, ctx) => {
       if (!isServer || isBuild || values.NODE_ENV !== "production") return;
-      for (const { name, message } of missingProductionSecrets(values)) {
+      // APP_URL has a development default, so whether it was given is read from the environment.
+      for (const { name, message } of productionProblems(values, Boolean(process.env.APP_URL))) {
         ctx.addIssue({ code: "custom", path: [name], message });
       }
     }),
@@ -156,3 +183,6 @@ export const env = createEnv({
     );
   },
 });
+
+/** Whether the Inngest client talks to a dev server (unsigned requests accepted): INNGEST_DEV set, not "0"/"false". */
+export const inngestDevMode = isTruthy(env.INNGEST_DEV);

@@ -10,13 +10,39 @@ export const paths = {
   licensing: "/org/licensing",
 } as const;
 
+/** C0 and C1 controls (browsers drop tab and newlines inside URLs) and backslashes (read as "/"). */
+const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\\]/;
+
 /**
- * A redirect target taken from the query string (sign-in's redirect_url): only a path on this
- * site, never another origin or a protocol-relative URL.
+ * A redirect target taken from the query string (sign-in's redirect_url) as a path on this site,
+ * or `fallback`. Decided the way the browser will read it: resolved against the app's origin
+ * (APP_URL), it must stay on that origin. Control characters and backslashes are refused
+ * outright, percent-encoded too, since browsers strip or rewrite them (`/\t/evil.example` opens
+ * evil.example), and so is a result a client router would read as another host (`//…`).
  */
-export function safeRedirectPath(value: string | null | undefined, fallback: string): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
+export function safeRedirectPath(
+  value: string | null | undefined,
+  fallback: string,
+  appOrigin: string,
+): string {
+  if (!value) return fallback;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
     return fallback;
   }
-  return value;
+  const origin = new URL(appOrigin).origin;
+  const staysHere = (candidate: string) => {
+    if (unsafeCharacters.test(candidate)) return null;
+    try {
+      const url = new URL(candidate, origin);
+      const path = url.pathname + url.search + url.hash;
+      return url.origin === origin && !path.startsWith("//") ? path : null;
+    } catch {
+      return null;
+    }
+  };
+  const path = staysHere(value);
+  return path !== null && staysHere(decoded) !== null ? path : fallback;
 }

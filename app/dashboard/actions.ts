@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { billingAccount } from "@/lib/billing/account";
 import { billingPortalUrl } from "@/lib/billing/portal";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
 import { paths } from "@/lib/routes";
 import { stripe } from "@/lib/vendors/stripe";
 
@@ -25,7 +26,7 @@ export async function openBillingPortal(): Promise<PortalState> {
   try {
     url = await billingPortalUrl(customerId, new URL(paths.dashboard, env.APP_URL).href);
   } catch (error) {
-    console.error("Could not open the Stripe billing portal", error);
+    logger.error("Could not open the Stripe billing portal", { userId }, error);
     return { error: "Stripe's billing portal isn't available right now. Try again in a minute." };
   }
   redirect(url);

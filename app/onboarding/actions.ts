@@ -3,17 +3,20 @@
 import { auth } from "@clerk/nextjs/server";
 import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
-import { isTier } from "@/lib/billing/plans";
 import { logger } from "@/lib/logger";
-import { storeCardConfirmation, storePaymentDetails } from "@/lib/onboarding/submissions";
-import { clerk } from "@/lib/vendors/clerk";
+import {
+  SubmissionRefusedError,
+  storeCardConfirmation,
+  storePaymentDetails,
+} from "@/lib/onboarding/submissions";
 
 /**
  * What the progress and onboarding pages send to the provisioning run. The user is always the
  * signed-in one (never an id from the browser); the browser only names a tier key and a Stripe
- * ConfirmationToken, and the server maps the tier to a price later. Each submission is stored
- * before its event is sent (a run that begins to wait later finds it there); event ids make a
- * double submit of the same card one event.
+ * ConfirmationToken, and the server maps the tier to a price later. Each submission is checked
+ * and stored (lib/onboarding/submissions: shapes, a few per user per minute) before its event is
+ * sent (a run that begins to wait later finds it there); event ids make a double submit of the
+ * same card one event.
  */
 
 export interface ActionResult {
@@ -21,9 +24,6 @@ export interface ActionResult {
   /** The server does not know which plan to use: the page must ask for it. */
   needsPlan?: boolean;
 }
-
-const confirmationTokenPattern = /^ctoken_[A-Za-z0-9_]+$/;
-const setupIntentPattern = /^seti_[A-Za-z0-9_]+$/;
 
 const signedOut: ActionResult = { error: "Your session has ended. Sign in again to continue." };
 const unreachable: ActionResult = {
@@ -35,20 +35,30 @@ async function signedInUser(): Promise<string | null> {
   return userId;
 }
 
-async function submit(userId: string, tier: string, confirmationToken: string) {
+/** Runs `pass` (store, then send); a refusal's message is shown, anything else is logged. */
+async function passOn(userId: string, event: string, pass: () => Promise<unknown>) {
   try {
-    await storePaymentDetails(userId, { tier, confirmationToken });
+    await pass();
+    return {};
+  } catch (error) {
+    if (error instanceof SubmissionRefusedError) {
+      return { error: error.message, ...(error.code === "invalid_plan" && { needsPlan: true }) };
+    }
+    logger.error(`Could not pass on ${event}`, { userId }, error);
+    return unreachable;
+  }
+}
+
+async function submit(userId: string, input: { tier?: unknown; confirmationToken: unknown }) {
+  return passOn(userId, "app/onboarding.submitted", async () => {
+    const { tier, confirmationToken } = await storePaymentDetails(userId, input);
     await inngest.send(
       onboardingSubmitted.create(
         { userId, tier, confirmationToken },
         { id: `onboarding-submitted-${userId}-${confirmationToken}` },
       ),
     );
-    return {};
-  } catch (error) {
-    logger.error("Could not pass on app/onboarding.submitted", { userId }, error);
-    return unreachable;
-  }
+  });
 }
 
 /** From /onboarding: a user who signed up without payment details picked a plan and a card. */
@@ -58,11 +68,8 @@ export async function submitPlanAndCard(input: {
 }): Promise<ActionResult> {
   const userId = await signedInUser();
   if (!userId) return signedOut;
-  if (!isTier(input.tier)) return { error: "Choose one of the plans.", needsPlan: true };
-  if (!confirmationTokenPattern.test(input.confirmationToken)) {
-    return { error: "Your card details did not come through. Please enter them again." };
-  }
-  return submit(userId, input.tier, input.confirmationToken);
+  // Whatever the browser sent: the shapes are checked in lib.
+  return submit(userId, { tier: input?.tier ?? null, confirmationToken: input?.confirmationToken });
 }
 
 /**
@@ -75,20 +82,7 @@ export async function submitNewCard(input: {
 }): Promise<ActionResult> {
   const userId = await signedInUser();
   if (!userId) return signedOut;
-  if (!confirmationTokenPattern.test(input.confirmationToken)) {
-    return { error: "Your card details did not come through. Please enter them again." };
-  }
-  let tier = input.tier;
-  if (tier === undefined) {
-    try {
-      tier = String((await clerk.users.getUser(userId)).unsafeMetadata.tier ?? "");
-    } catch (error) {
-      logger.error("Could not read the plan chosen at sign-up", { userId }, error);
-      return unreachable;
-    }
-  }
-  if (!isTier(tier)) return { error: "Choose a plan for your new card.", needsPlan: true };
-  return submit(userId, tier, input.confirmationToken);
+  return submit(userId, { tier: input?.tier, confirmationToken: input?.confirmationToken });
 }
 
 /**
@@ -100,21 +94,13 @@ export async function reportCardConfirmation(input: {
 }): Promise<ActionResult> {
   const userId = await signedInUser();
   if (!userId) return signedOut;
-  const { setupIntentId } = input;
-  if (!setupIntentPattern.test(setupIntentId)) {
-    return { error: "We couldn't tell which card your bank confirmed. Please reload the page." };
-  }
-  try {
-    await storeCardConfirmation(userId, setupIntentId);
+  return passOn(userId, "app/onboarding.payment_confirmed", async () => {
+    const setupIntentId = await storeCardConfirmation(userId, input?.setupIntentId);
     await inngest.send(
       onboardingPaymentConfirmed.create(
         { userId, setupIntentId },
         { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
       ),
     );
-    return {};
-  } catch (error) {
-    logger.error("Could not pass on app/onboarding.payment_confirmed", { userId }, error);
-    return unreachable;
-  }
+  });
 }

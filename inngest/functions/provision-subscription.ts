@@ -7,6 +7,7 @@ import {
   userCreated,
   userDeleted,
 } from "@/inngest/events";
+import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { runWithProgress, type ProgressPlan } from "@/inngest/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
@@ -86,8 +87,15 @@ export const provisionSubscription = inngest.createFunction(
     throttle: { limit: 8, period: "1s" },
     cancelOn: [{ event: userDeleted, match: "data.id" }],
     retries: 5,
-    onFailure: async ({ event, error }) => {
-      await markRunFailed(event.data.event.data.id, event.data.run_id, failureReason(error));
+    onFailure: async ({ event, error, logger }) => {
+      const runId = event.data.run_id;
+      // The detail (a vendor's or the database's own words) is for the operator, by run id.
+      logger.error("provisioning failed", { failedRunId: runId, error });
+      const reason = failureReasonForUser(
+        error,
+        "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
+      );
+      await markRunFailed(event.data.event.data.id, runId, reason);
     },
   },
   async ({ event, step: steps, runId }) => {
@@ -297,11 +305,4 @@ function planFor(tier: string): { tier: Tier; priceId: string } | { reason: stri
 async function failOnboarding(step: Steps, userId: string, stepId: ProgressStepId, reason: string) {
   await step.run(`fail-${stepId}`, () => recordFailure(userId, stepId, reason));
   return new NonRetriableError(reason);
-}
-
-/** What the user reads when a run fails: our own reasons as they are, anything else in general. */
-export function failureReason(error: Error) {
-  return error.name === "NonRetriableError"
-    ? error.message
-    : `Setting up your account failed (${error.message}). Please contact support.`;
 }

@@ -1,10 +1,11 @@
 import { inngest } from "@/inngest/client";
 import { userCreated, userDeleted } from "@/inngest/events";
+import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { sendOnboardingEmail } from "@/lib/email/send";
 import { env } from "@/lib/env";
 import { primaryEmailAddress } from "@/lib/onboarding/clerk-user";
-import { recordSteps } from "@/lib/onboarding/progress";
-import { trialOfferSkipReason } from "@/lib/onboarding/trial";
+import { recordSteps, recordWelcomeEmailFailed } from "@/lib/onboarding/progress";
+import { trialOfferRecipient, trialOfferSkipReason } from "@/lib/onboarding/trial";
 
 /**
  * The onboarding drip: a welcome email as soon as the user exists (it does not wait for billing),
@@ -24,6 +25,17 @@ export const sendOnboardingEmails = inngest.createFunction(
     throttle: { limit: 1, period: "1s" },
     cancelOn: [{ event: userDeleted, match: "data.id" }],
     retries: 5,
+    // A welcome email that failed for good would otherwise stay "running" on the progress page.
+    onFailure: async ({ event, error, logger }) => {
+      logger.error("onboarding emails failed", { failedRunId: event.data.run_id, error });
+      await recordWelcomeEmailFailed(
+        event.data.event.data.id,
+        failureReasonForUser(
+          error,
+          "We could not send your welcome email. Please contact support.",
+        ),
+      );
+    },
   },
   async ({ event, step }) => {
     const user = event.data;
@@ -46,10 +58,16 @@ export const sendOnboardingEmails = inngest.createFunction(
 
     await step.sleep("wait-before-trial-offer", env.TRIAL_OFFER_DELAY);
 
+    // The address as it is now, read once: every retry of the send uses the same one (Resend
+    // refuses an idempotency key reused with other parameters).
+    const currentAddress = await step.run("find-current-email-address", () =>
+      trialOfferRecipient(userId, to),
+    );
     const trialOffer = await step.run("send-trial-offer-email", async () => {
-      const skip = await trialOfferSkipReason(userId);
+      const skip =
+        (await trialOfferSkipReason(userId)) ?? (currentAddress ? null : "no email address");
       if (skip) return { kind: "trial_offer", outcome: `skipped: ${skip}` };
-      return sendOnboardingEmail({ userId, kind: "trial_offer", to, firstName });
+      return sendOnboardingEmail({ userId, kind: "trial_offer", to: currentAddress!, firstName });
     });
 
     return { userId, welcome: welcome.outcome, trialOffer: trialOffer.outcome };

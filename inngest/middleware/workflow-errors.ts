@@ -1,13 +1,15 @@
 import { Middleware, NonRetriableError, RetryAfterError } from "inngest";
 import { PermanentError } from "@/lib/errors";
 import { classifyClerkError } from "@/lib/vendors/clerk";
+import { reasonForUser } from "@/lib/vendors/failure";
 import { classifyResendError } from "@/lib/vendors/resend";
 import { classifyStripeError } from "@/lib/vendors/stripe";
 
 /**
  * The one place that decides what a workflow retries. Domain code throws its own errors and lets
  * vendor errors through; here they become Inngest's: a PermanentError or a vendor's permanent
- * refusal stops the run (NonRetriableError), a rate limit waits for the vendor's Retry-After
+ * refusal stops the run (NonRetriableError, whose message is always ours: the PermanentError's,
+ * or `reasonForUser` for a vendor's refusal), a rate limit waits for the vendor's Retry-After
  * (RetryAfterError), and anything else is retried on Inngest's schedule.
  */
 export function toWorkflowError(error: unknown): unknown {
@@ -19,12 +21,9 @@ export function toWorkflowError(error: unknown): unknown {
     classifyStripeError(error) ?? classifyClerkError(error) ?? classifyResendError(error);
   switch (failure?.kind) {
     case "permanent":
-      return new NonRetriableError(
-        failure.vendor === "Resend"
-          ? failure.message
-          : `${failure.vendor} refused the request: ${failure.message}`,
-        { cause: error },
-      );
+      // The message reaches the user (the run's failure reason); the vendor's own words stay in
+      // the cause, which the step's "step failed" log line carries with the run id.
+      return new NonRetriableError(reasonForUser(failure), { cause: error });
     case "rate_limited":
       return new RetryAfterError(`${failure.vendor} rate limit reached`, failure.retryAfterMs, {
         cause: error,
@@ -32,6 +31,16 @@ export function toWorkflowError(error: unknown): unknown {
     default:
       return error;
   }
+}
+
+/**
+ * What the user reads about a run that failed (in an `onFailure` handler, whose error is the
+ * run's last one, serialized). A NonRetriableError's message is ours (see above); anything else
+ * ran out of retries with an error nobody worded for the user, so `otherwise` says it, and the
+ * handler logs the detail.
+ */
+export function failureReasonForUser(error: Error, otherwise: string): string {
+  return error.name === "NonRetriableError" ? error.message : otherwise;
 }
 
 export class WorkflowErrorsMiddleware extends Middleware.BaseMiddleware {

@@ -194,3 +194,14 @@ export const onboardingSubmissions = pgTable(
     index("onboarding_submissions_user_idx").on(table.clerkUserId, table.submittedAt),
   ],
 );
+
+/**
+ * How many submissions each user made in their current one-minute window, so the limit holds
+ * across every server instance: the counter is bumped in the same statement that stores a
+ * submission, and concurrent bumps for one user queue on its row (lib/onboarding/submissions).
+ */
+export const onboardingSubmissionLimits = pgTable("onboarding_submission_limits", {
+  clerkUserId: text("clerk_user_id").primaryKey(),
+  windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull(),
+  submissions: integer("submissions").notNull(),
+});

@@ -31,3 +31,8 @@ export async function completeClerkOnboarding(userId: string, metadata: Onboarde
     throw error;
   }
 }
+
+/** The tier key the sign-up form left in the user's unsafeMetadata (the browser's word: check it). */
+export async function tierChosenAtSignUp(userId: string): Promise<unknown> {
+  return (await clerk.users.getUser(userId)).unsafeMetadata.tier;
+}

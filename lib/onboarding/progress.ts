@@ -146,6 +146,22 @@ export async function markRunFailed(userId: string, runId: string, reason: strin
     );
 }
 
+/**
+ * The welcome email failed for good (the email workflow's onFailure): its step shows it, with
+ * the reason, unless it had already finished (a later email of the drip failed).
+ */
+export async function recordWelcomeEmailFailed(userId: string, reason: string) {
+  const db = await getDb();
+  await db
+    .insert(onboardingSteps)
+    .values({ clerkUserId: userId, stepId: "welcome-email", status: "failed", reason })
+    .onConflictDoUpdate({
+      target: [onboardingSteps.clerkUserId, onboardingSteps.stepId],
+      set: { status: "failed", reason, updatedAt: sql`now()` },
+      setWhere: inArray(onboardingSteps.status, ["running", "pending"]),
+    });
+}
+
 /** A card is being saved: the run is working again (after a refusal, on the new card). */
 export async function recordCardAttempt(userId: string) {
   await recordSteps(userId, "payment-method", "running");

@@ -52,6 +52,8 @@ export async function saveCard(
     return outcomeOf(setupIntent);
   } catch (error) {
     const failure = classifyStripeError(error);
+    // A card error's message is written for the customer by Stripe ("Your card has insufficient
+    // funds."): the one vendor text the user sees.
     if (failure?.kind === "permanent" && failure.code === "card_refused") {
       return { status: "failed", reason: failure.message };
     }
@@ -129,8 +131,13 @@ function outcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
       clientSecret: setupIntent.client_secret,
     };
   }
+  // Stripe writes card errors' messages for the customer; anything else is for the log only.
+  const error = setupIntent.last_setup_error;
   return {
     status: "failed",
-    reason: setupIntent.last_setup_error?.message ?? "Your card could not be saved.",
+    reason:
+      error?.type === "card_error" && error.message
+        ? error.message
+        : "Your card could not be saved. Please try another card.",
   };
 }

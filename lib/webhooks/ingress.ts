@@ -1,4 +1,5 @@
 import { logger } from "@/lib/logger";
+import { QueueUnavailableError } from "./coalesced-send";
 
 /**
  * What every webhook route shares: a size limit checked before any verification work, the
@@ -47,8 +48,8 @@ export async function readBodyWithin(request: Request, limit = maxWebhookBytes) 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-function answer(status: number, body: Record<string, unknown>) {
-  return Response.json(body, { status, headers: { "cache-control": "no-store" } });
+function answer(status: number, body: Record<string, unknown>, headers: HeadersInit = {}) {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
 export const payloadTooLarge = () =>
@@ -65,12 +66,22 @@ export function notConfigured(variable: string) {
   return answer(503, { error: `Webhook verification is not configured (${variable})` });
 }
 
-/** Queues the verified event: 200 once it is queued, 502 (so the sender retries) if it is not. */
+/**
+ * Queues the verified event: 200 once it is queued; 503 with Retry-After while the queue is full
+ * or Inngest does not answer in time, 502 when Inngest refused it (either way the sender retries).
+ */
 export async function forward(event: ForwardedEvent, bodyBytes: number, queue: QueueEvent) {
   try {
     await queue(event, bodyBytes);
   } catch (error) {
     logger.error("could not queue webhook event", { event: event.name, eventId: event.id }, error);
+    if (error instanceof QueueUnavailableError) {
+      return answer(
+        503,
+        { error: "The event queue is busy; retry later" },
+        { "retry-after": String(error.retryAfterSeconds) },
+      );
+    }
     return answer(502, { error: "The event could not be queued; retry later" });
   }
   return answer(200, { received: true, id: event.id });

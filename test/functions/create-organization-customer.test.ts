@@ -126,9 +126,11 @@ describe("create-organization-customer", () => {
     const event = newOrganization();
     vendors.stripe.failNext("POST", "/v1/customers", { status: 400 });
     const { error } = await deliver(event);
+    // Our words for the run's failure; Stripe's own stay in the cause, which the log carries.
     expect(error).toMatchObject({
       name: "NonRetriableError",
-      message: expect.stringMatching(/Stripe refused/),
+      message:
+        "Our payment provider refused a request we made for your account. Please contact support.",
     });
     expect(await orgRows(event.data.id)).toEqual([]);
   });

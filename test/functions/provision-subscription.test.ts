@@ -16,6 +16,7 @@ import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
 import { InngestSim, duration, runFunction } from "@/standins/inngest";
+import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -492,19 +493,39 @@ describe("provision-subscription: permanent failures", () => {
     expect((await stepsOf(userId)).plan).toMatchObject({ status: "failed" });
   });
 
-  it("a request Stripe refuses (the price is gone) fails at once with Stripe's reason", async () => {
+  it("a request Stripe refuses (the price is gone) fails at once: our reason for the user, Stripe's in the log", async () => {
     vendors.stripe.prices.delete(PRO);
     const { userId, event } = signUp();
+    const logs = captureLogs();
 
     const run = await provision(event);
+    vi.restoreAllMocks();
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(vendors.stripe.count("POST", "/v1/subscriptions")).toBe(1);
     expect(vendors.clerk.requests).toEqual([]);
+    const reason =
+      "Something our payment provider needs for your account is missing. Please contact support.";
     const status = await onboardingStatus(userId);
-    expect(status.state).toBe("failed");
-    expect(status.reason).toMatch(/^Stripe refused the request: /);
-    expect((await stepsOf(userId)).subscription).toMatchObject({ status: "failed" });
+    expect(status).toMatchObject({ state: "failed", reason });
+    expect((await stepsOf(userId)).subscription).toMatchObject({ status: "failed", reason });
+    // Stripe's own words (which name the price) never reach the user…
+    const stripeMessage = vendors.stripe.requests.find((r) => r.path === "/v1/subscriptions")!;
+    expect(stripeMessage.status).toBe(400);
+    expect(JSON.stringify(status)).not.toMatch(/price|No such/i);
+    // …but the log has them, on the line of the step that failed, with the run id.
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        msg: "step failed",
+        runID: run.id,
+        userId,
+        step: "create-trial-subscription",
+        error: expect.objectContaining({
+          message: reason,
+          cause: expect.objectContaining({ message: expect.stringMatching(/No such price/) }),
+        }),
+      }),
+    );
   });
 
   it("a user deleted in Clerk before the metadata write fails for good instead of retrying", async () => {
@@ -523,7 +544,14 @@ describe("provision-subscription: permanent failures", () => {
 
   it("onFailure leaves a run that ran out of retries visibly failed, never stuck at running", async () => {
     const { userId, event } = signUp();
-    vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 503, times: 100 });
+    vendors.stripe.failNext("POST", "/v1/subscriptions", {
+      status: 503,
+      times: 100,
+      body: {
+        error: { type: "api_error", message: "Internal shard db-7.stripe.internal overloaded" },
+      },
+    });
+    const logs = captureLogs();
     const { sim, run } = deliver(event);
 
     await sim.until(() => run.status === "failed");
@@ -551,13 +579,28 @@ describe("provision-subscription: permanent failures", () => {
     // The run id the handler got is the one the run recorded at its first step.
     expect(await runIdOf(userId)).toBe(run.id);
 
+    vi.restoreAllMocks();
+
+    // The user reads our words; the vendor's (a host name here) go to the log with the run id.
     const status = await onboardingStatus(userId);
     expect(status.state).toBe("failed");
-    expect(status.reason).toMatch(/^Setting up your account failed \(.+\)/);
+    expect(status.reason).toBe(
+      "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
+    );
     expect((await stepsOf(userId)).subscription).toMatchObject({
       status: "failed",
       reason: status.reason,
     });
+    expect(JSON.stringify(status)).not.toMatch(/shard|stripe\.internal/);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        msg: "provisioning failed",
+        failedRunId: run.id,
+        error: expect.objectContaining({
+          message: expect.stringMatching(/db-7\.stripe\.internal/),
+        }),
+      }),
+    );
   });
 });
 

@@ -8,7 +8,9 @@ import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
+import { upsertUserProfile } from "@/lib/users";
 import { InngestSim, runFunction } from "@/standins/inngest";
+import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -156,6 +158,81 @@ describe("send-onboarding-emails", () => {
     expect(vendors.resend.emails.map((e) => e.tags[0]?.value)).toEqual(["welcome"]);
   });
 
+  it.each([
+    ["an address changed since sign-up", "grace.new@example.com", "sent"],
+    ["no email address any more", null, "skipped: no email address"],
+  ])("sends the trial offer to the address the user has now: %s", async (_, current, outcome) => {
+    const { userId, address, event } = signUp();
+    await userRow(userId, { subscriptionStatus: "trialing" });
+    const { sim, run, delay } = deliver(event);
+
+    await delay();
+    // What sync-user writes for Clerk's user.updated during the 3 days.
+    await upsertUserProfile({
+      clerkUserId: userId,
+      email: current,
+      firstName: "Grace",
+      lastName: "Hopper",
+      clerkUpdatedAt: new Date(),
+    });
+    await sim.settle();
+
+    expect(run.result).toEqual({ userId, welcome: "sent", trialOffer: outcome });
+    expect(vendors.resend.emailsOfKind("welcome").map((email) => email.to)).toEqual([address]);
+    expect(vendors.resend.emailsOfKind("trial_offer").map((email) => email.to)).toEqual(
+      current ? [current] : [],
+    );
+  });
+
+  it.each([
+    [
+      "refused by Resend (a 422)",
+      {
+        status: 422,
+        times: 1,
+        body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." },
+      },
+      "We could not send you an email. Please check your email address, or contact support.",
+      /Invalid `to` field/,
+    ],
+    [
+      "failing every attempt (a 500)",
+      {
+        status: 500,
+        times: 100,
+        body: {
+          statusCode: 500,
+          name: "application_error",
+          message: "smtp relay mx-3.internal down",
+        },
+      },
+      "We could not send your welcome email. Please contact support.",
+      /mx-3\.internal/,
+    ],
+  ])(
+    "a welcome email %s shows as failed on the progress page, not running forever",
+    async (_, failure, reason, detail) => {
+      const { userId, event } = signUp();
+      vendors.resend.failNext("POST", "/emails", failure);
+      const logs = captureLogs();
+      const { sim, run } = deliver(event);
+      await sim.settle();
+      vi.restoreAllMocks();
+
+      expect(run.status).toBe("failed");
+      expect(sim.runsOf("onramp-send-onboarding-emails-failure")).toMatchObject([
+        { status: "completed" },
+      ]);
+      const step = (await onboardingStatus(userId)).steps.find((s) => s.id === "welcome-email");
+      expect(step).toMatchObject({ status: "failed", reason });
+      // Resend's own words are for the operator: in the log, with the failed run's id.
+      const logged = logs.find((line) => line.msg === "onboarding emails failed");
+      expect(logged).toMatchObject({ failedRunId: run.id });
+      expect(JSON.stringify(logged!.error)).toMatch(detail);
+      expect(JSON.stringify(step)).not.toMatch(detail);
+    },
+  );
+
   it("is cancelled by user.deleted: a run cancelled during the delay sends no trial offer", async () => {
     const { userId, event } = signUp();
     await userRow(userId, { subscriptionStatus: "trialing" });
@@ -287,11 +364,27 @@ describe("send-onboarding-emails", () => {
       status: 422,
       body: { statusCode: 422, name: "validation_error", message: "Invalid `to` field." },
     });
+    const logs = captureLogs();
     const run = await send(rejected.event);
+    vi.restoreAllMocks();
+    // The run's reason is ours; Resend's words go to the log, on the line of the failed step.
     expect(run.error).toMatchObject({
       name: "NonRetriableError",
-      message: "Resend refused the email (validation_error): Invalid `to` field.",
+      message:
+        "We could not send you an email. Please check your email address, or contact support.",
     });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        msg: "step failed",
+        runID: run.id,
+        step: "send-welcome-email",
+        error: expect.objectContaining({
+          cause: expect.objectContaining({
+            message: "Resend refused the email (validation_error): Invalid `to` field.",
+          }),
+        }),
+      }),
+    );
     expect(vendors.resend.count("POST", "/emails", { status: 422 })).toBe(1);
     expect(await receipts(rejected.userId)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { eq, or } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { reportCardConfirmation, submitNewCard, submitPlanAndCard } from "@/app/onboarding/actions";
 import { POST as clerkRoute } from "@/app/api/webhooks/clerk/route";
 import { POST as stripeRoute } from "@/app/api/webhooks/stripe/route";
 import { functions } from "@/inngest";
@@ -13,8 +14,9 @@ import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
-import { orgs, users } from "@/lib/db/schema";
+import { onboardingSubmissions, orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
+import { SUBMISSIONS_PER_MINUTE } from "@/lib/onboarding/submissions";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
 import { InngestSim, runFunction } from "@/standins/inngest";
 import { setupVendors, type ReceivedEvent } from "@/test/support/vendors";
@@ -33,6 +35,13 @@ import {
  * functions that consume it end in their documented state. test/routes/webhooks-*.test.ts and
  * test/functions/*.test.ts go deeper on single rows; this table is the one place with all answers.
  */
+
+// The server actions read the signed-in user from Clerk's auth(); here it is whoever the test says.
+const signedIn = vi.hoisted(() => ({ userId: null as string | null }));
+vi.mock("@clerk/nextjs/server", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@clerk/nextjs/server")>()),
+  auth: async () => ({ userId: signedIn.userId }),
+}));
 
 const vendors = setupVendors();
 beforeAll(() => getDb());
@@ -588,5 +597,131 @@ describe("bad-input corpus: POST /api/webhooks/{clerk,stripe}", () => {
         "subscription event for an unknown customer",
       ]),
     );
+  });
+});
+
+describe("bad-input corpus: the onboarding server actions", () => {
+  // Anyone signed in can call a server action with any arguments, as often as they like.
+  const signIn = () => {
+    signedIn.userId = `user_${randomUUID().replaceAll("-", "")}`;
+    return signedIn.userId;
+  };
+  const card = "Your card details did not come through. Please enter them again.";
+  const plan = { error: "Choose one of the plans.", needsPlan: true };
+  const confirmation = "We couldn't tell which card your bank confirmed. Please reload the page.";
+  const longToken = `ctoken_${"a".repeat(300)}`;
+  const calls: [string, () => Promise<unknown>, object][] = [
+    [
+      "a token of another kind",
+      () => submitPlanAndCard({ tier: "pro", confirmationToken: "pm_card_visa" }),
+      { error: card },
+    ],
+    [
+      "a token with a quote",
+      () => submitPlanAndCard({ tier: "pro", confirmationToken: "ctoken_a'--" }),
+      { error: card },
+    ],
+    [
+      "a token with a newline",
+      () => submitPlanAndCard({ tier: "pro", confirmationToken: "ctoken_a\n" }),
+      { error: card },
+    ],
+    [
+      "a 307-character token",
+      () => submitPlanAndCard({ tier: "pro", confirmationToken: longToken }),
+      { error: card },
+    ],
+    [
+      "a token that is not a string",
+      () => submitPlanAndCard({ tier: "pro", confirmationToken: { $gt: "" } as never }),
+      { error: card },
+    ],
+    [
+      "a price id for a tier",
+      () => submitPlanAndCard({ tier: "price_pro_test", confirmationToken: confirmationToken() }),
+      plan,
+    ],
+    [
+      "__proto__ for a tier",
+      () => submitPlanAndCard({ tier: "__proto__", confirmationToken: confirmationToken() }),
+      plan,
+    ],
+    ["no tier", () => submitPlanAndCard({ confirmationToken: confirmationToken() } as never), plan],
+    ["no arguments at all", () => submitPlanAndCard(undefined as never), plan],
+    [
+      "a new card with a tier of another kind",
+      () => submitNewCard({ tier: "free", confirmationToken: confirmationToken() }),
+      plan,
+    ],
+    [
+      "a new card with a bad token",
+      () => submitNewCard({ confirmationToken: "ctoken_" }),
+      { error: card },
+    ],
+    [
+      "a PaymentIntent for a SetupIntent",
+      () => reportCardConfirmation({ setupIntentId: "pi_123" }),
+      { error: confirmation },
+    ],
+    [
+      "a SetupIntent id with a quote (it goes into a wait's expression)",
+      () => reportCardConfirmation({ setupIntentId: "seti_1' || true || '" }),
+      { error: confirmation },
+    ],
+  ];
+
+  it.each(calls)("%s: a clear message, nothing stored, nothing sent", async (_, call, answer) => {
+    const userId = signIn();
+    expect(await call()).toEqual(answer);
+    expect(vendors.inngest.events).toEqual([]);
+    expect(vendors.clerk.requests).toEqual([]);
+    const db = await getDb();
+    expect(
+      await db
+        .select()
+        .from(onboardingSubmissions)
+        .where(eq(onboardingSubmissions.clerkUserId, userId)),
+    ).toEqual([]);
+  });
+
+  it(`limits each user to ${SUBMISSIONS_PER_MINUTE} submissions a minute, with a clear message, sending nothing past it`, async () => {
+    const userId = signIn();
+    const answers = [];
+    for (let i = 0; i < SUBMISSIONS_PER_MINUTE + 3; i++) {
+      answers.push(
+        await submitPlanAndCard({ tier: "pro", confirmationToken: confirmationToken() }),
+      );
+    }
+    answers.push(await reportCardConfirmation({ setupIntentId: "seti_123" }));
+    // A new card without a tier would ask Clerk for the plan: refused before that.
+    answers.push(await submitNewCard({ confirmationToken: confirmationToken() }));
+
+    const tooMany = {
+      error: "Too many attempts in a short time. Please wait a minute, then try again.",
+    };
+    expect(answers).toEqual([...Array(SUBMISSIONS_PER_MINUTE).fill({}), ...Array(5).fill(tooMany)]);
+    expect(vendors.inngest.eventsNamed("app/onboarding.submitted")).toHaveLength(
+      SUBMISSIONS_PER_MINUTE,
+    );
+    expect(
+      vendors.inngest.events.every((event) => (event.data as { userId: string }).userId === userId),
+    ).toBe(true);
+    expect(vendors.clerk.requests).toEqual([]);
+
+    // Someone else is not held back by it.
+    signIn();
+    expect(
+      await submitPlanAndCard({ tier: "pro", confirmationToken: confirmationToken() }),
+    ).toEqual({});
+  });
+
+  it("still passes on a well-formed card, taking the plan chosen at sign-up from Clerk", async () => {
+    const user = vendors.clerk.addUser({ unsafe_metadata: { tier: "enterprise" } });
+    signedIn.userId = user.id;
+    const token = confirmationToken();
+    expect(await submitNewCard({ confirmationToken: token })).toEqual({});
+    expect(vendors.inngest.eventsNamed("app/onboarding.submitted")).toMatchObject([
+      { data: { userId: user.id, tier: "enterprise", confirmationToken: token } },
+    ]);
   });
 });

@@ -80,6 +80,7 @@ describe("in production mode", () => {
     vi.resetModules();
     vi.stubEnv("NODE_ENV", "production");
     vi.stubEnv("INNGEST_DEV", undefined);
+    vi.stubEnv("APP_URL", new URL(serveUrl).origin);
     for (const [name, value] of Object.entries(secrets)) vi.stubEnv(name, value);
     // Unreachable on purpose: nothing here needs the database but the health check.
     vi.stubEnv("DATABASE_URL", `postgres://onramp:${dbPassword}@127.0.0.1:1/onramp`);
@@ -220,8 +221,13 @@ describe("in production mode", () => {
         expect.objectContaining({
           op: "StepFailed",
           displayName: "refetch-and-save-subscription",
+          // Our words; Stripe's own, for the operator in Inngest, in the cause.
           error: expect.objectContaining({
-            message: expect.stringMatching(/No such subscription/),
+            message:
+              "Something our payment provider needs for your account is missing. Please contact support.",
+            cause: expect.objectContaining({
+              message: expect.stringMatching(/No such subscription/),
+            }),
           }),
         }),
       ]);
@@ -358,14 +364,79 @@ describe("in production mode", () => {
       expect(logged(/could not queue webhook event/)).toBe(true);
     });
 
-    it("health: 503 with the driver's reason, and neither the response nor a log line has the password", async () => {
+    it("health: 503 and only a status for the public; the driver's reason goes to the log, without the password", async () => {
       const response = await answer(await app.health.GET());
       expect(response.status).toBe(503);
-      expect(JSON.parse(response.text)).toMatchObject({
-        status: "unavailable",
-        database: { ok: false, reason: expect.stringMatching(/ECONNREFUSED/) },
-      });
+      expect(JSON.parse(response.text)).toEqual({ status: "unavailable" });
+      expect(response.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|onramp/);
+      expect(
+        logLines.some(
+          (line) =>
+            line.includes("health check: the database did not answer") &&
+            line.includes("ECONNREFUSED"),
+        ),
+      ).toBe(true);
     });
+  });
+});
+
+describe("a production server with INNGEST_DEV set", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** The app's /api/inngest as `next start` would load it with this environment. */
+  async function productionServe(vars: Record<string, string>) {
+    vi.resetModules();
+    const production: Record<string, string> = {
+      NODE_ENV: "production",
+      APP_URL: "http://localhost:3000",
+      INNGEST_DEV: "1",
+      INNGEST_SIGNING_KEY: `signkey-prod-${hex(32)}`,
+      INNGEST_EVENT_KEY: hex(32),
+      ...vars,
+    };
+    for (const [name, value] of Object.entries(production)) vi.stubEnv(name, value);
+    return import("@/app/api/inngest/route");
+  }
+
+  /** The unsigned call from the issue: a forged user.created for provisioning. */
+  const forgedCall = (serve: typeof import("@/app/api/inngest/route")) => {
+    const event = {
+      id: randomUUID(),
+      name: "clerk/user.created",
+      data: { id: "user_forged", unsafe_metadata: { tier: "enterprise" } },
+      ts: Date.now(),
+    };
+    return serve.POST(
+      new NextRequest(
+        "http://localhost:3000/api/inngest?fnId=onramp-provision-subscription&stepId=step",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            event,
+            events: [event],
+            steps: {},
+            ctx: { run_id: randomUUID(), attempt: 0, stack: { stack: [], current: 0 } },
+          }),
+        },
+      ),
+      undefined,
+    );
+  };
+
+  it("never starts, so it never runs an unsigned function call", async () => {
+    const error = await productionServe({}).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "InvalidEnvironmentError" });
+    expect((error as Error).message).toMatch(/INNGEST_DEV: must not be set in production/);
+  });
+
+  it("runs one only with the opt-in whose name says it is unsafe", async () => {
+    const serve = await productionServe({ ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1" });
+    // The issue's reproduction: unsigned, and planned all the same (206). Hence the refusal.
+    expect((await forgedCall(serve)).status).toBe(206);
   });
 });
 

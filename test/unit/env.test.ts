@@ -40,6 +40,7 @@ describe("lib/env", () => {
   it("refuses to start in production without the secrets it needs", async () => {
     const error = await loadEnv({
       NODE_ENV: "production",
+      APP_URL: undefined,
       DATABASE_URL: undefined,
       INNGEST_DEV: undefined,
       CLERK_SECRET_KEY: undefined,
@@ -51,6 +52,7 @@ describe("lib/env", () => {
 
     const message = (error as Error).message;
     for (const name of [
+      "APP_URL",
       "DATABASE_URL",
       "CLERK_SECRET_KEY",
       "CLERK_WEBHOOK_SIGNING_SECRET",
@@ -73,17 +75,79 @@ describe("lib/env", () => {
     expect(env.NODE_ENV).toBe("production");
   });
 
-  it("accepts INNGEST_DEV in production in place of Inngest keys", async () => {
-    const { env } = await loadEnv({
-      NODE_ENV: "production",
-      INNGEST_DEV: "http://127.0.0.1:8288",
-      DATABASE_URL: "postgres://u:p@db.example.com/app",
-      CLERK_SECRET_KEY: "sk_test_x",
-      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_x",
-      CLERK_WEBHOOK_SIGNING_SECRET: "whsec_x",
-      RESEND_API_KEY: "re_x",
-      STRIPE_SECRET_KEY: undefined,
-    });
-    expect(env.INNGEST_DEV).toBe("http://127.0.0.1:8288");
+  /** Everything production needs, so a test changes only what it is about. */
+  const production = {
+    NODE_ENV: "production",
+    APP_URL: "https://app.example.com",
+    DATABASE_URL: "postgres://u:p@db.example.com/app",
+    INNGEST_DEV: undefined,
+    INNGEST_SIGNING_KEY: "signkey-prod-0123456789abcdef",
+    INNGEST_EVENT_KEY: "event-key",
+    CLERK_SECRET_KEY: "sk_test_x",
+    NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_x",
+    CLERK_WEBHOOK_SIGNING_SECRET: "whsec_x",
+    RESEND_API_KEY: "re_x",
+    STRIPE_SECRET_KEY: undefined,
+  };
+  const problemsWith = (vars: Record<string, string | undefined>) =>
+    loadEnv({ ...production, ...vars }).then(
+      () => "",
+      (error: Error) => error.message,
+    );
+
+  it("starts in production with the production variables", async () => {
+    const { env } = await loadEnv(production);
+    expect(env.APP_URL).toBe("https://app.example.com");
+  });
+
+  it("refuses INNGEST_DEV in production, naming it and the safe way to use a local Inngest", async () => {
+    for (const value of ["1", "http://127.0.0.1:8288", "true"]) {
+      const message = await problemsWith({ INNGEST_DEV: value });
+      expect(message).toMatch(/INNGEST_DEV: must not be set in production/);
+      expect(message).toMatch(/inngest start --signing-key/);
+      expect(message).toMatch(/ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION=1/);
+    }
+    // "0" and "false" mean cloud mode, as the client reads them.
+    expect(await problemsWith({ INNGEST_DEV: "0" })).toBe("");
+  });
+
+  it("keeps the Inngest keys required in production, INNGEST_DEV or not", async () => {
+    for (const dev of [undefined, "1"]) {
+      const message = await problemsWith({
+        INNGEST_DEV: dev,
+        ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1",
+        INNGEST_SIGNING_KEY: undefined,
+        INNGEST_EVENT_KEY: undefined,
+      });
+      expect(message).toMatch(/INNGEST_SIGNING_KEY: required in production/);
+      expect(message).toMatch(/INNGEST_EVENT_KEY: required in production/);
+    }
+  });
+
+  it("runs in Inngest's dev mode in production only with the unsafe opt-in, and says so at start", async () => {
+    const vars = { ...production, INNGEST_DEV: "1" };
+    const { env } = await loadEnv({ ...vars, ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1" });
+    expect(env.INNGEST_DEV).toBe("1");
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line) => void lines.push(line));
+    try {
+      const { validateEnvironmentOrExit } = await import("@/lib/startup");
+      await validateEnvironmentOrExit();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join("\n")).toMatch(
+      /UNSAFE: INNGEST_DEV with ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION=1/,
+    );
+    expect(
+      await problemsWith({ ...vars, ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "yes" }),
+    ).toMatch(/ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: unset, or "1"/);
+  });
+
+  it("requires APP_URL in production instead of defaulting to localhost", async () => {
+    expect(await problemsWith({ APP_URL: undefined })).toMatch(
+      /APP_URL: required in production: the app's public origin/,
+    );
+    expect(await problemsWith({ APP_URL: "" })).toMatch(/APP_URL: required in production/);
   });
 });

@@ -4,24 +4,15 @@ import { inngest } from "@/inngest/client";
 import { userCreated } from "@/inngest/events";
 import { subjectOf } from "@/inngest/middleware/log-context";
 import { createLogger } from "@/lib/logger";
+import { captureLogs } from "@/test/support/logs";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function captureLines() {
-  const lines: Record<string, unknown>[] = [];
-  const collect = (line: unknown) => {
-    lines.push(JSON.parse(String(line)) as Record<string, unknown>);
-  };
-  vi.spyOn(console, "log").mockImplementation(collect);
-  vi.spyOn(console, "error").mockImplementation(collect);
-  return lines;
-}
-
 describe("structured logs", () => {
   it("put the function, run, user and step on every line a workflow writes", async () => {
-    const lines = captureLines();
+    const lines = captureLogs();
     const greet = inngest.createFunction(
       { id: "log-probe", triggers: [userCreated] },
       async ({ event, step, logger }) => {
@@ -82,6 +73,67 @@ describe("structured logs", () => {
     const line = JSON.parse(lines[0]!);
     expect(line.customer).toBe("cus_1");
     expect(lines[0]).not.toMatch(/sk_live_123|eyJ|v1,abc|ctoken_1/);
+  });
+
+  it("never writes values that look like secrets, in messages, fields or errors", () => {
+    const lines: string[] = [];
+    const log = createLogger({}, (_level, line) => lines.push(line));
+    const secrets = {
+      stripeKey: "sk_live_51HxAbCdEfGh",
+      restrictedKey: "rk_test_51HxAbCdEfGh",
+      clerkKey: "sk_test_ClerkSecret123",
+      webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      signingKey: "signkey-prod-0123456789abcdef",
+      hashedSigningKey: "signkey-test-fedcba9876543210",
+      resendKey: "re_123456789_AbCdEfGhIjKl",
+      bearer: "opaque-token-value-1234",
+      jwt: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJl",
+      clientSecret: "seti_1Nabc_secret_Qxyz123",
+      dbPassword: "s3cr3t-pa55",
+    };
+    log.error(`Invalid API Key provided: ${secrets.stripeKey}`, {
+      detail: `key ${secrets.restrictedKey} and ${secrets.clerkKey}`,
+      nested: { list: [secrets.webhookSecret, `Bearer ${secrets.hashedSigningKey}`] },
+      config: `INNGEST_SIGNING_KEY=${secrets.signingKey} RESEND=${secrets.resendKey}`,
+      request: `GET / with Authorization: Bearer ${secrets.bearer}`,
+      session: secrets.jwt,
+      setup: secrets.clientSecret,
+    });
+    log.error(
+      "query failed",
+      new Error("Failed query: select 1", {
+        cause: new Error(
+          `connect ECONNREFUSED postgres://onramp:${secrets.dbPassword}@db:5432/app`,
+        ),
+      }),
+    );
+
+    const leaked = Object.entries(secrets).filter(([, value]) => lines.join("\n").includes(value));
+    expect(leaked.map(([name]) => name)).toEqual([]);
+    // What is not secret stays, so the line is still useful.
+    const [first, second] = lines.map((line) => JSON.parse(line));
+    expect(first.msg).toBe("Invalid API Key provided: sk_live_[redacted]");
+    expect(first.request).toBe("GET / with Authorization: Bearer [redacted]");
+    // An error's cause is kept (the detail an operator needs), redacted like the rest.
+    expect(second.error).toEqual({
+      name: "Error",
+      message: "Failed query: select 1",
+      cause: {
+        name: "Error",
+        message: "connect ECONNREFUSED postgres://onramp:[redacted]@db:5432/app",
+      },
+    });
+  });
+
+  it("keeps console.* out of app/, lib/ and inngest/ with a lint rule", async () => {
+    const { ESLint } = await import("eslint");
+    const eslint = new ESLint();
+    for (const file of ["lib/probe.ts", "app/api/probe/route.ts", "inngest/functions/probe.ts"]) {
+      const [result] = await eslint.lintText('export const probe = () => console.log("x");\n', {
+        filePath: file,
+      });
+      expect(result!.messages.map((message) => message.ruleId)).toContain("no-console");
+    }
   });
 
   it("finds the subject of every kind of event onramp handles", () => {

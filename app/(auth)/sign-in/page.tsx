@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, PageShell, PageTitle } from "@/app/_components/ui";
+import { env } from "@/lib/env";
 import { clerkConfigured } from "@/lib/vendors/clerk";
 import { paths, safeRedirectPath } from "@/lib/routes";
 import { SignInForm } from "./sign-in-form";
@@ -21,6 +22,7 @@ export default async function SignInPage({
   const redirectTo = safeRedirectPath(
     typeof redirect_url === "string" ? redirect_url : null,
     paths.dashboard,
+    env.APP_URL,
   );
 
   // A pending session (Clerk has a task for it, such as choosing an organization) counts as

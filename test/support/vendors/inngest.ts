@@ -23,11 +23,63 @@ export class InngestStandIn extends StandIn {
   /** request bodies of POST /fn/register */
   readonly registrations: Json[] = [];
   private refused: { matches: (event: ReceivedEvent) => boolean; status: number } | null = null;
+  /** How long an event request takes to be answered: milliseconds, or until `release()`. */
+  private latency: number | "hang" = 0;
+  private hung = new Set<() => void>();
+  private outage: { until: number; status: number } | null = null;
+  /** Event requests being answered now, and the most there were at once. */
+  private open = 0;
+  maxConcurrentRequests = 0;
+  /** Event requests the sender gave up on while they hung: Inngest never took their events. */
+  abandonedRequests = 0;
 
   protected resetState(): void {
     this.events.length = 0;
     this.registrations.length = 0;
     this.refused = null;
+    this.release();
+    this.latency = 0;
+    this.outage = null;
+    this.maxConcurrentRequests = 0;
+    this.abandonedRequests = 0;
+  }
+
+  /**
+   * Answers every event request `ms` late: a slow Inngest. It takes the events when it answers,
+   * also when the sender has given up by then (the request had reached it).
+   */
+  answerAfter(ms: number): void {
+    this.latency = ms;
+  }
+
+  /**
+   * Every event request from now on hangs, and takes nothing, until `release()` or until its
+   * sender gives up (counted in `abandonedRequests`): a hung Inngest.
+   */
+  hang(): void {
+    this.latency = "hang";
+  }
+
+  /** Ends a hang: the requests still hanging are answered as usual, and so are later ones. */
+  release(): void {
+    this.latency = 0;
+    for (const resume of this.hung) resume();
+    this.hung.clear();
+  }
+
+  /** Fails every event request with `status` for the next `ms`: an outage, then recovery. */
+  failFor(ms: number, status = 503): void {
+    this.outage = { until: Date.now() + ms, status };
+  }
+
+  /** Event requests waiting in a hang now. */
+  get hangingRequests(): number {
+    return this.hung.size;
+  }
+
+  /** Event requests not answered yet (hanging, or slow). */
+  get openRequests(): number {
+    return this.open;
   }
 
   /**
@@ -48,8 +100,16 @@ export class InngestStandIn extends StandIn {
     return this.events.filter((e) => e.name === name);
   }
 
-  protected route(req: Incoming): Reply {
-    if (req.method === "POST" && /^\/e\/[^/]+$/.test(req.path)) return this.receive(req.body);
+  protected async route(req: Incoming): Promise<Reply> {
+    if (req.method === "POST" && /^\/e\/[^/]+$/.test(req.path)) {
+      this.open += 1;
+      this.maxConcurrentRequests = Math.max(this.maxConcurrentRequests, this.open);
+      try {
+        return await this.eventRequest(req);
+      } finally {
+        this.open -= 1;
+      }
+    }
     if (req.method === "POST" && req.path === "/fn/register") {
       this.registrations.push(clone(req.body));
       return { status: 200, body: { status: 200, skipped: false, modified: false } };
@@ -59,6 +119,31 @@ export class InngestStandIn extends StandIn {
       status: 404,
       body: { error: `${req.method} ${req.path} is not implemented by the stand-in`, status: 404 },
     };
+  }
+
+  private async eventRequest(req: Incoming): Promise<Reply> {
+    if (this.outage && Date.now() < this.outage.until) {
+      const { status } = this.outage;
+      return { status, body: this.failureBody(status) };
+    }
+    if (this.latency === "hang") {
+      const abandoned = await new Promise<boolean>((resolve) => {
+        if (req.signal.aborted) return resolve(true);
+        const resume = () => resolve(false);
+        this.hung.add(resume);
+        req.signal.addEventListener("abort", () => {
+          this.hung.delete(resume);
+          resolve(true);
+        });
+      });
+      if (abandoned) {
+        this.abandonedRequests += 1;
+        return { status: 499, body: { error: "the sender gave up", status: 499 } };
+      }
+    } else if (this.latency > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.latency as number));
+    }
+    return this.receive(req.body);
   }
 
   private receive(body: Json): Reply {

@@ -35,6 +35,8 @@ export interface Incoming {
   body: Json;
   rawBody: string;
   headers: Record<string, string>;
+  /** aborts when the caller gives up on the request */
+  signal: AbortSignal;
 }
 
 export interface Reply {
@@ -142,6 +144,7 @@ export abstract class StandIn {
       body: this.parseBody(rawBody, headers),
       rawBody,
       headers,
+      signal: request.signal,
     };
     const record: Recorded = {
       method: incoming.method,
