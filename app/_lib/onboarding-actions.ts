@@ -1,12 +1,13 @@
 "use server";
 
-import { auth } from "@clerk/nextjs/server";
+import { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import { isTier } from "@/lib/billing/plans";
 import { logger } from "@/lib/logger";
 import { storeCardConfirmation, storePaymentDetails } from "@/lib/onboarding/submissions";
 import { clerk } from "@/lib/vendors/clerk";
+import { withUser, type ActionResult } from "./actions";
 
 /**
  * What the progress and onboarding pages send to the provisioning run. The user is always the
@@ -16,24 +17,21 @@ import { clerk } from "@/lib/vendors/clerk";
  * double submit of the same card one event.
  */
 
-export interface ActionResult {
-  error?: string;
+export interface SubmissionResult extends ActionResult {
   /** The server does not know which plan to use: the page must ask for it. */
   needsPlan?: boolean;
 }
 
-const confirmationTokenPattern = /^ctoken_[A-Za-z0-9_]+$/;
-const setupIntentPattern = /^seti_[A-Za-z0-9_]+$/;
+const confirmationToken = z
+  .string()
+  .regex(
+    /^ctoken_[A-Za-z0-9_]+$/,
+    "Your card details did not come through. Please enter them again.",
+  );
 
-const signedOut: ActionResult = { error: "Your session has ended. Sign in again to continue." };
-const unreachable: ActionResult = {
+const unreachable: SubmissionResult = {
   error: "We couldn't pass this on to set up your account. Please try again in a moment.",
 };
-
-async function signedInUser(): Promise<string | null> {
-  const { userId } = await auth();
-  return userId;
-}
 
 async function submit(userId: string, tier: string, confirmationToken: string) {
   try {
@@ -52,69 +50,61 @@ async function submit(userId: string, tier: string, confirmationToken: string) {
 }
 
 /** From /onboarding: a user who signed up without payment details picked a plan and a card. */
-export async function submitPlanAndCard(input: {
-  tier: string;
-  confirmationToken: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  if (!isTier(input.tier)) return { error: "Choose one of the plans.", needsPlan: true };
-  if (!confirmationTokenPattern.test(input.confirmationToken)) {
-    return { error: "Your card details did not come through. Please enter them again." };
-  }
-  return submit(userId, input.tier, input.confirmationToken);
-}
+export const submitPlanAndCard = withUser(
+  z.object({ tier: z.string(), confirmationToken }),
+  async (input, { userId }): Promise<SubmissionResult> => {
+    if (!isTier(input.tier)) return { error: "Choose one of the plans.", needsPlan: true };
+    return submit(userId, input.tier, input.confirmationToken);
+  },
+);
 
 /**
  * From the progress page after a declined card: the new card continues the same run. The plan is
  * the one the page names, else the one chosen at sign-up (Clerk's unsafeMetadata).
  */
-export async function submitNewCard(input: {
-  confirmationToken: string;
-  tier?: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  if (!confirmationTokenPattern.test(input.confirmationToken)) {
-    return { error: "Your card details did not come through. Please enter them again." };
-  }
-  let tier = input.tier;
-  if (tier === undefined) {
-    try {
-      tier = String((await clerk.users.getUser(userId)).unsafeMetadata.tier ?? "");
-    } catch (error) {
-      logger.error("Could not read the plan chosen at sign-up", { userId }, error);
-      return unreachable;
+export const submitNewCard = withUser(
+  z.object({ confirmationToken, tier: z.string().optional() }),
+  async (input, { userId }): Promise<SubmissionResult> => {
+    let tier = input.tier;
+    if (tier === undefined) {
+      try {
+        tier = String((await clerk.users.getUser(userId)).unsafeMetadata.tier ?? "");
+      } catch (error) {
+        logger.error("Could not read the plan chosen at sign-up", { userId }, error);
+        return unreachable;
+      }
     }
-  }
-  if (!isTier(tier)) return { error: "Choose a plan for your new card.", needsPlan: true };
-  return submit(userId, tier, input.confirmationToken);
-}
+    if (!isTier(tier)) return { error: "Choose a plan for your new card.", needsPlan: true };
+    return submit(userId, tier, input.confirmationToken);
+  },
+);
 
 /**
  * After 3-D Secure finished in the browser, succeeded or not: the run re-fetches the SetupIntent
  * from Stripe, so this is only a nudge and carries no outcome.
  */
-export async function reportCardConfirmation(input: {
-  setupIntentId: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  const { setupIntentId } = input;
-  if (!setupIntentPattern.test(setupIntentId)) {
-    return { error: "We couldn't tell which card your bank confirmed. Please reload the page." };
-  }
-  try {
-    await storeCardConfirmation(userId, setupIntentId);
-    await inngest.send(
-      onboardingPaymentConfirmed.create(
-        { userId, setupIntentId },
-        { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
+export const reportCardConfirmation = withUser(
+  z.object({
+    setupIntentId: z
+      .string()
+      .regex(
+        /^seti_[A-Za-z0-9_]+$/,
+        "We couldn't tell which card your bank confirmed. Please reload the page.",
       ),
-    );
-    return {};
-  } catch (error) {
-    logger.error("Could not pass on app/onboarding.payment_confirmed", { userId }, error);
-    return unreachable;
-  }
-}
+  }),
+  async ({ setupIntentId }, { userId }): Promise<ActionResult> => {
+    try {
+      await storeCardConfirmation(userId, setupIntentId);
+      await inngest.send(
+        onboardingPaymentConfirmed.create(
+          { userId, setupIntentId },
+          { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
+        ),
+      );
+      return {};
+    } catch (error) {
+      logger.error("Could not pass on app/onboarding.payment_confirmed", { userId }, error);
+      return unreachable;
+    }
+  },
+);
