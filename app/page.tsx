@@ -38,12 +38,12 @@ export default async function HomePage() {
     >
       <section className="max-w-3xl">
         <h1 className="text-4xl font-semibold tracking-tight text-slate-900 sm:text-5xl">
-          From sign-up to a paying customer, in one form
+          Sign up once. Everything else is set up for you.
         </h1>
         <p className="mt-4 text-lg text-slate-600">
           Pick a plan, add a card and confirm your email.{" "}
           {days > 0 ? `Your ${days}-day free trial starts at once` : "Your plan starts at once"},
-          and everything else is set up for you while you watch.
+          and your account, billing and welcome email are set up while you watch.
         </p>
         <div className="mt-8 flex flex-wrap gap-3">
           <ButtonLink href={paths.signUp}>Start your free trial</ButtonLink>

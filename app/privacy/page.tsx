@@ -1,16 +1,12 @@
 import type { Metadata } from "next";
-import { connection } from "next/server";
 import { LegalPage } from "@/app/_components/legal-page";
-import { supportEmail } from "@/app/_lib/support";
 
 export const metadata: Metadata = { title: "Privacy Policy" };
 
 /** Placeholder privacy policy: what onramp as shipped actually keeps, and who processes it. */
-export default async function PrivacyPage() {
-  await connection(); // the address is the server's configuration
-  const email = supportEmail();
+export default function PrivacyPage() {
   return (
-    <LegalPage title="Privacy Policy" source="app/privacy/page.tsx">
+    <LegalPage title="Privacy Policy" source="app/privacy/page.tsx" questionsAbout="your data">
       <section>
         <h2>What we keep</h2>
         <ul>
@@ -38,16 +34,6 @@ export default async function PrivacyPage() {
         <p>
           When you delete your account, your subscriptions are cancelled and your personal details
           are erased from our records; Stripe keeps what the law requires of payments.
-        </p>
-      </section>
-      <section>
-        <h2>Contact</h2>
-        <p>
-          Questions or requests about your data:{" "}
-          <a className="underline" href={`mailto:${email}`}>
-            {email}
-          </a>
-          .
         </p>
       </section>
     </LegalPage>

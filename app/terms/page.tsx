@@ -1,18 +1,16 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { LegalPage } from "@/app/_components/legal-page";
-import { supportEmail } from "@/app/_lib/support";
 import { trialDays } from "@/lib/billing/plans";
 
 export const metadata: Metadata = { title: "Terms of Service" };
 
 /** Placeholder terms: what the service does with a trial and a card, in plain words. */
 export default async function TermsPage() {
-  await connection(); // the trial length and the address are the server's configuration
+  await connection(); // the trial length is the server's configuration, read per request
   const days = trialDays();
-  const email = supportEmail();
   return (
-    <LegalPage title="Terms of Service" source="app/terms/page.tsx">
+    <LegalPage title="Terms of Service" source="app/terms/page.tsx" questionsAbout="these terms">
       <section>
         <h2>The service</h2>
         <p>
@@ -42,18 +40,8 @@ export default async function TermsPage() {
       <section>
         <h2>Your account</h2>
         <p>
-          Keep access to your email address safe: it is how you sign in. You may delete your account
-          at any time; your subscription is then cancelled.
-        </p>
-      </section>
-      <section>
-        <h2>Contact</h2>
-        <p>
-          Questions about these terms:{" "}
-          <a className="underline" href={`mailto:${email}`}>
-            {email}
-          </a>
-          .
+          Keep access to your email address safe: it is how you sign in. If your account is deleted,
+          your subscription is cancelled with it.
         </p>
       </section>
     </LegalPage>

@@ -176,7 +176,10 @@ export function progressTests(suite: () => BrowserSuite) {
       await screenshot(page, "progress-payment-failed-other-plan-mobile");
       await page.getByRole("button", { name: "Save card and continue" }).click();
       await page.getByText("Trying your new card…").waitFor();
-      expect(inngest.eventsNamed("app/onboarding.submitted")).toEqual([
+      const submitted = inngest
+        .eventsNamed("app/onboarding.submitted")
+        .filter((event) => (event.data as { userId?: string }).userId === user.id);
+      expect(submitted).toEqual([
         expect.objectContaining({
           data: { userId: user.id, tier: "enterprise", confirmationToken: stripe.issuedTokens[0] },
         }),
