@@ -17,7 +17,7 @@ import { withUser, type ActionResult } from "./actions";
  * double submit of the same card one event.
  */
 
-export interface SubmissionResult extends ActionResult {
+interface SubmissionResult extends ActionResult {
   /** The server does not know which plan to use: the page must ask for it. */
   needsPlan?: boolean;
 }

@@ -10,7 +10,7 @@ import { onboardingStatus, type OnboardingStatus } from "./status";
  */
 
 /** How often a waiting request reads the status: the most it adds to noticing a change. */
-export const statusLookIntervalMs = 250;
+const statusLookIntervalMs = 250;
 
 /** A strong ETag of a status: the hash of what the endpoint answers, so equal means unchanged. */
 export function statusETag(status: OnboardingStatus): string {
@@ -18,7 +18,7 @@ export function statusETag(status: OnboardingStatus): string {
   return `"${hash.slice(0, 27)}"`;
 }
 
-export interface StatusChange {
+interface StatusChange {
   status: OnboardingStatus;
   etag: string;
   /** False when the status still has one of the tags the request named. */
