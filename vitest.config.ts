@@ -48,6 +48,10 @@ MQIDAQAB
       RESEND_BASE_URL: "http://resend.test",
       EMAIL_FROM: "onramp <hello@onramp.test>",
     },
+    // Failure-path tests log errors on purpose: a test's console output is shown only when that
+    // test fails, next to its failure, so a green run reads as a list of tests
+    // (`npx vitest run --silent=false` shows every line).
+    silent: "passed-only",
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [

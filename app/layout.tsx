@@ -27,7 +27,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       publishableKey={env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY}
       signInUrl={paths.signIn}
       signUpUrl={paths.signUp}
-      afterSignOutUrl="/"
+      afterSignOutUrl={paths.home}
     >
       {page}
     </ClerkProvider>

@@ -1,5 +1,6 @@
 /** The site's pages, in one place: pages, the proxy, emails and Stripe return URLs link through it. */
 export const paths = {
+  home: "/",
   signIn: "/sign-in",
   signUp: "/sign-up",
   afterSignUp: "/after-sign-up",
@@ -8,7 +9,15 @@ export const paths = {
   /** The active organization's pages (seats and licenses): members' pages like the dashboard. */
   organization: "/org",
   licensing: "/org/licensing",
+  terms: "/terms",
+  privacy: "/privacy",
+  /** What the progress page asks (GET /api/onboarding/status). */
+  onboardingStatus: "/api/onboarding/status",
 } as const;
+
+/** The sign-in page, coming back to `path` once signed in. */
+export const signInReturningTo = (path: string) =>
+  `${paths.signIn}?${new URLSearchParams({ redirect_url: path })}`;
 
 /** C0 and C1 controls (browsers drop tab and newlines inside URLs) and backslashes (read as "/"). */
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\\]/;

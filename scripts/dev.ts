@@ -1,7 +1,7 @@
 // `npm run dev`: the app and the Inngest dev server side by side, on the embedded database.
 // The app keeps running when the dev server cannot be had; it says so, why, and how to get it.
 // PORT comes from the shell only; the app itself reads .env.local (Next does).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
 const port = process.env.PORT ?? "3000";
 const appUrl = `http://localhost:${port}`;
@@ -22,18 +22,54 @@ const inngestCommand = [
 const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
 
 const children: ChildProcess[] = [];
-const stop = () => children.forEach((child) => child.kill("SIGTERM"));
-process.on("SIGINT", stop).on("SIGTERM", stop);
 
-const app = spawn("npx", ["next", "dev", "--port", port], {
-  stdio: "inherit",
+/**
+ * Each child leads a process group of its own, so stopping it reaches everything it started
+ * (npx → next dev → its workers), whoever was sent the signal: Ctrl-C at the terminal or a
+ * `kill` of this script alone.
+ */
+function start(command: string, args: string[], options: SpawnOptions) {
+  const child = spawn(command, args, { ...options, detached: true });
+  children.push(child);
+  return child;
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals | 0) {
+  try {
+    process.kill(-child.pid!, signal);
+    return true;
+  } catch {
+    return false; // the group is gone
+  }
+}
+
+let stopping = false;
+/** Passes the signal on to every child's group, waits until they are gone, then exits. */
+async function stop(signal: NodeJS.Signals, exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  const started = children.filter((child) => child.pid !== undefined);
+  const gone = async (withinMs: number) => {
+    for (const until = Date.now() + withinMs; Date.now() < until;) {
+      if (!started.some((child) => signalGroup(child, 0))) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  started.forEach((child) => signalGroup(child, signal));
+  await gone(5000);
+  started.forEach((child) => signalGroup(child, "SIGKILL"));
+  await gone(1000); // a group of unreaped zombies never empties: exit anyway
+  process.exit(exitCode);
+}
+process.on("SIGINT", () => void stop("SIGINT", 130));
+process.on("SIGTERM", () => void stop("SIGTERM", 143));
+
+const app = start("npx", ["next", "dev", "--port", port], {
+  // Not stdin: a process outside the terminal's foreground group must not read from it.
+  stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, INNGEST_DEV: process.env.INNGEST_DEV ?? "1" },
 });
-children.push(app);
-app.on("exit", (code) => {
-  stop();
-  process.exit(code ?? 0);
-});
+app.on("exit", (code) => void stop("SIGTERM", code ?? 0));
 
 // A dev server that is already up (e.g. the Docker image) is used as it is.
 const alreadyRunning = await fetch(inngestUrl, { signal: AbortSignal.timeout(1000) }).then(
@@ -47,8 +83,7 @@ if (alreadyRunning) {
 }
 
 function startInngestDevServer() {
-  const inngest = spawn("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(inngest);
+  const inngest = start("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
   let inngestOutput = "";
   const remember = (chunk: Buffer) =>
     (inngestOutput = (inngestOutput + chunk.toString()).slice(-4000));
@@ -56,7 +91,7 @@ function startInngestDevServer() {
   inngest.stderr?.on("data", remember);
   inngest.on("error", (error) => remember(Buffer.from(error.message)));
   inngest.on("exit", (code) => {
-    if (code === 0 || code === null) return;
+    if (stopping || code === 0 || code === null) return;
     console.warn(
       [
         "",

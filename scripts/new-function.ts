@@ -94,12 +94,11 @@ export const ${functionName} = inngest.createFunction(
   changed.push(functionFile);
 
   const original = readFileSync(indexFile, "utf8");
-  const lastImport = [...original.matchAll(/^import .*;\n/gm)].at(-1);
-  const afterImports = lastImport ? lastImport.index + lastImport[0].length : 0;
+  const at = importPosition(original, name);
   const index = (
-    original.slice(0, afterImports) +
+    original.slice(0, at) +
     `import { ${functionName} } from "./functions/${name}";\n` +
-    original.slice(afterImports)
+    original.slice(at)
   ).replace(
     /(export const functions: InngestFunction\.Any\[\] = \[\n[\s\S]*?)(\];)/,
     `$1  ${functionName},\n$2`,
@@ -131,6 +130,22 @@ describe("${name}", () => {
   );
   changed.push(testFile);
   return changed;
+}
+
+/**
+ * Where the import of ./functions/<name> goes in inngest/index.ts: among the other functions'
+ * imports in alphabetical order, so the list stays sorted; after the last import if there are none.
+ */
+function importPosition(index: string, name: string): number {
+  const imports = [...index.matchAll(/^import .*;\n/gm)];
+  const functionImports = imports.flatMap((line) => {
+    const imported = /from "\.\/functions\/([^"]+)"/.exec(line[0])?.[1];
+    return imported ? [{ line, imported }] : [];
+  });
+  const next = functionImports.find(({ imported }) => imported > name);
+  if (next) return next.line.index;
+  const last = functionImports.at(-1)?.line ?? imports.at(-1);
+  return last ? last.index + last[0].length : 0;
 }
 
 /** A recorded vendor payload for a vendor event (clerk/user.created → its Clerk sample), if any. */

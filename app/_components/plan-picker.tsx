@@ -1,6 +1,7 @@
 "use client";
 
 import type { Tier } from "@/lib/billing/plans";
+import { PlanSummary } from "./plan-summary";
 import { cx } from "./ui";
 
 export interface PlanOption {
@@ -53,31 +54,7 @@ export function PlanPicker({
                 className="sr-only"
                 aria-describedby={`plan-${plan.tier}-details`}
               />
-              <span className="flex items-baseline justify-between gap-2">
-                <span className="font-semibold text-slate-900">{plan.name}</span>
-                <span className="text-sm text-slate-900">
-                  <span className="text-lg font-semibold">{plan.monthlyPrice}</span>
-                  <span className="text-slate-500">/month</span>
-                </span>
-              </span>
-              <span id={`plan-${plan.tier}-details`} className="mt-1 text-sm text-slate-600">
-                {plan.description}
-                {trialDays > 0 && (
-                  <span className="mt-2 block font-medium text-brand-700">
-                    Free for {trialDays} days, then {plan.monthlyPrice}/month
-                  </span>
-                )}
-              </span>
-              <ul className="mt-3 space-y-1 text-sm text-slate-600">
-                {plan.features.map((feature) => (
-                  <li key={feature} className="flex gap-2">
-                    <span aria-hidden="true" className="text-brand-600">
-                      ✓
-                    </span>
-                    {feature}
-                  </li>
-                ))}
-              </ul>
+              <PlanSummary plan={plan} trialDays={trialDays} />
               {checked && (
                 <span
                   aria-hidden="true"

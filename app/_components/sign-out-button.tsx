@@ -2,6 +2,7 @@
 
 import { useClerk } from "@clerk/nextjs";
 import { useState } from "react";
+import { paths } from "@/lib/routes";
 import { Button } from "./ui";
 
 export function SignOutButton({ variant = "ghost" }: { variant?: "ghost" | "secondary" }) {
@@ -13,7 +14,7 @@ export function SignOutButton({ variant = "ghost" }: { variant?: "ghost" | "seco
       busy={busy}
       onClick={async () => {
         setBusy(true);
-        await clerk.signOut({ redirectUrl: "/" });
+        await clerk.signOut({ redirectUrl: paths.home });
       }}
     >
       Sign out

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ComponentProps, ReactNode } from "react";
+import { paths } from "@/lib/routes";
 
 /** Small, accessible building blocks shared by every page; Tailwind only, no client JS. */
 
@@ -136,7 +137,10 @@ export function PageShell({
     <div className="flex min-h-screen flex-col">
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex h-14 max-w-5xl items-center justify-between px-4 sm:px-6">
-          <Link href="/" className="flex items-center gap-2 rounded font-semibold tracking-tight">
+          <Link
+            href={paths.home}
+            className="flex items-center gap-2 rounded font-semibold tracking-tight"
+          >
             <Logo />
             onramp
           </Link>
@@ -146,6 +150,20 @@ export function PageShell({
       <main className={cx("mx-auto w-full flex-1 px-4 py-10 sm:px-6 sm:py-14", widths[width])}>
         {children}
       </main>
+      <footer className="border-t border-slate-200 bg-white">
+        <nav
+          aria-label="Legal"
+          className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-6 text-sm text-slate-600 sm:px-6"
+        >
+          <span>onramp</span>
+          <Link href={paths.terms} className="hover:text-slate-900 hover:underline">
+            Terms of Service
+          </Link>
+          <Link href={paths.privacy} className="hover:text-slate-900 hover:underline">
+            Privacy Policy
+          </Link>
+        </nav>
+      </footer>
     </div>
   );
 }

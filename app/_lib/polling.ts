@@ -1,11 +1,12 @@
 /**
- * How often the progress page asks for the onboarding status. Provisioning normally finishes
- * within seconds, so the page asks often at first (so it notices completion well under a second
- * after the last step), then backs off while nothing changes, and gives up after a while instead
- * of spinning forever. Any change resets it to fast.
+ * How often the progress page may start a request for the onboarding status. Each request is a
+ * long poll the server holds until the status changes, so noticing a change does not depend on
+ * this schedule; the schedule keeps a server that answers at once (an error, or one that does not
+ * hold requests) from being asked in a tight loop: often at first, less while nothing changes,
+ * and not at all after a long while, instead of spinning forever. Any change resets it to fast.
  */
 export const polling = {
-  /** Interval while things are moving. */
+  /** The shortest gap between requests, while things are moving. */
   fastMs: 500,
   /** How long after the last change the fast interval lasts. */
   fastForMs: 10_000,

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { OnboardingStatus } from "@/lib/onboarding/status";
+import { paths } from "@/lib/routes";
 import { nextPollDelay } from "./polling";
 
 export type StatusProblem = "signed-out" | "unreachable";
@@ -37,9 +38,13 @@ const fingerprint = (status: OnboardingStatus) =>
   ]);
 
 /**
- * Polls `GET /api/onboarding/status`: fast at first, backing off while nothing changes, paused
- * while the tab is hidden (and asked again as soon as it is visible), stopped at a final state
- * or after a long time without change, never left spinning.
+ * Follows `GET /api/onboarding/status` with long polls: each request names the status the page
+ * has (its ETag) and the server answers as soon as it changes, or with 304 after a while, so a
+ * change shows within a fraction of a second however long nothing has moved. The polling
+ * schedule (fast at first, backing off while nothing changes) bounds how often requests start,
+ * so a server that answers at once (an error, or one that does not hold requests) is not asked
+ * in a tight loop. Paused while the tab is hidden (and asked again as soon as it is visible),
+ * stopped at a final state or after a long time without change, never left spinning.
  */
 export function useOnboardingStatus({
   stallAfterMs,
@@ -58,11 +63,13 @@ export function useOnboardingStatus({
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let stallTimer: ReturnType<typeof setTimeout> | undefined;
     let inFlight: AbortController | null = null;
     let previousDelay: number | null = null;
     let lastChangeAt = Date.now();
     let lastFingerprint = initialStatus.current && fingerprint(initialStatus.current);
     let latest = initialStatus.current;
+    let etag: string | null = null;
     let finished = false;
 
     const cancel = () => {
@@ -70,12 +77,27 @@ export function useOnboardingStatus({
       inFlight?.abort();
     };
 
+    // Held requests answer only on a change, so the stall is timed here, not by the answers.
+    const watchForStall = () => {
+      clearTimeout(stallTimer);
+      const check = () =>
+        setStalled(
+          !finished && isSystemWorking(latest) && Date.now() - lastChangeAt >= stallAfterMs,
+        );
+      check();
+      if (!finished) stallTimer = setTimeout(check, lastChangeAt + stallAfterMs - Date.now());
+    };
+
     async function poll() {
       cancel();
       const controller = new AbortController();
       inFlight = controller;
+      const startedAt = Date.now();
       try {
-        const response = await fetch("/api/onboarding/status", {
+        const url = etag
+          ? `${paths.onboardingStatus}?${new URLSearchParams({ wait: etag })}`
+          : paths.onboardingStatus;
+        const response = await fetch(url, {
           cache: "no-store",
           headers: { accept: "application/json" },
           signal: controller.signal,
@@ -83,10 +105,13 @@ export function useOnboardingStatus({
         if (response.status === 401) {
           setProblem("signed-out");
           finished = true;
+        } else if (response.status === 304) {
+          setProblem(null);
         } else if (!response.ok) {
           setProblem("unreachable");
         } else {
           const next = (await response.json()) as OnboardingStatus;
+          etag = response.headers.get("etag");
           const print = fingerprint(next);
           if (print !== lastFingerprint) {
             lastFingerprint = print;
@@ -103,16 +128,17 @@ export function useOnboardingStatus({
         setProblem("unreachable");
       }
 
-      const sinceChange = Date.now() - lastChangeAt;
-      setStalled(!finished && isSystemWorking(latest) && sinceChange >= stallAfterMs);
-      const delay = finished ? null : nextPollDelay(previousDelay, sinceChange);
+      watchForStall();
+      const delay = finished ? null : nextPollDelay(previousDelay, Date.now() - lastChangeAt);
       if (delay === null) {
         finished = true;
         setStopped(true);
         return;
       }
       previousDelay = delay;
-      if (!document.hidden) timer = setTimeout(() => void poll(), delay);
+      // The time the server held the request counts towards the wait.
+      const wait = Math.max(0, delay - (Date.now() - startedAt));
+      if (!document.hidden) timer = setTimeout(() => void poll(), wait);
     }
 
     const onVisibility = () => {
@@ -141,6 +167,7 @@ export function useOnboardingStatus({
     return () => {
       document.removeEventListener("visibilitychange", onVisibility);
       cancel();
+      clearTimeout(stallTimer);
       controls.current = null;
     };
   }, [stallAfterMs]);

@@ -1,23 +1,21 @@
 "use server";
 
-import { auth } from "@clerk/nextjs/server";
 import { redirect } from "next/navigation";
+import { z } from "zod";
+import { withUser } from "@/app/_lib/actions";
 import { billingAccount } from "@/lib/billing/account";
 import { billingPortalUrl } from "@/lib/billing/portal";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { paths } from "@/lib/routes";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingEnabled } from "@/lib/vendors/stripe";
 
-export interface PortalState {
-  error?: string;
-}
-
-/** "Manage billing": a Stripe Customer Portal session for the signed-in user's own customer. */
-export async function openBillingPortal(): Promise<PortalState> {
-  const { userId } = await auth();
-  if (!userId) redirect(paths.signIn);
-  if (!stripe) return { error: "Billing is not set up on this server." };
+/**
+ * "Manage billing": a Stripe Customer Portal session for the signed-in user's own customer.
+ * useActionState hands it the previous state, which it does not read.
+ */
+export const openBillingPortal = withUser(z.unknown(), async (_, { userId }) => {
+  if (!billingEnabled) return { error: "Billing is not set up on this server." };
   const customerId = (await billingAccount(userId))?.stripeCustomerId;
   if (!customerId) {
     return { error: "Your billing account is still being set up. Try again in a minute." };
@@ -30,4 +28,4 @@ export async function openBillingPortal(): Promise<PortalState> {
     return { error: "Stripe's billing portal isn't available right now. Try again in a minute." };
   }
   redirect(url);
-}
+});

@@ -2,10 +2,11 @@
 
 import { useActionState } from "react";
 import { Alert, Button } from "@/app/_components/ui";
-import { openBillingPortal, type PortalState } from "./actions";
+import type { ActionResult } from "@/app/_lib/actions";
+import { openBillingPortal } from "./actions";
 
 export function ManageBillingButton({ disabled }: { disabled?: boolean }) {
-  const [state, action, pending] = useActionState<PortalState>(openBillingPortal, {});
+  const [state, action, pending] = useActionState<ActionResult>(openBillingPortal, {});
   return (
     <form action={action} className="space-y-3">
       <Button type="submit" busy={pending} disabled={disabled}>

@@ -1,16 +1,12 @@
-import { auth } from "@clerk/nextjs/server";
 import type { Metadata } from "next";
-import { connection } from "next/server";
-import { redirect } from "next/navigation";
-import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { OrgSwitcher } from "@/app/_components/org-switcher";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, ButtonLink, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
+import { signedInPage, type SignedInSession } from "@/app/_lib/pages";
 import { billingAccount } from "@/lib/billing/account";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/vendors/clerk";
 import { paths } from "@/lib/routes";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingEnabled } from "@/lib/vendors/stripe";
 import { ManageBillingButton } from "./manage-billing";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -39,12 +35,9 @@ function claimedTier(claims: unknown): string | null {
   return typeof metadata?.tier === "string" ? metadata.tier : null;
 }
 
-export default async function DashboardPage() {
-  await connection(); // server configuration is read per request, never baked in at build
-  if (!clerkConfigured) return <ClerkNotConfigured page="The dashboard" />;
-  const { userId, orgId, sessionClaims } = await auth();
-  if (!userId) redirect(paths.signIn);
+export default signedInPage("The dashboard", paths.dashboard, dashboard);
 
+async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
   const account = await billingAccount(userId);
   const tier = account?.tier ?? claimedTier(sessionClaims);
   const plan = isTier(tier) ? plans[tier] : null;
@@ -127,12 +120,12 @@ export default async function DashboardPage() {
             </div>
           )}
 
-          {!status && stripe && (
+          {!status && billingEnabled && (
             <Alert tone="info" className="mt-6" title="Your subscription details are on their way">
               Stripe is confirming your subscription. Refresh this page in a moment.
             </Alert>
           )}
-          {!stripe && (
+          {!billingEnabled && (
             <Alert tone="info" className="mt-6">
               Billing is not enabled on this server, so your account has full access without a
               subscription.
@@ -146,7 +139,7 @@ export default async function DashboardPage() {
             Change your plan, update your card, download invoices or cancel, on Stripe&apos;s secure
             billing portal.
           </p>
-          <ManageBillingButton disabled={!stripe || !account?.stripeCustomerId} />
+          <ManageBillingButton disabled={!billingEnabled || !account?.stripeCustomerId} />
         </Card>
 
         <Card className="lg:col-span-3">

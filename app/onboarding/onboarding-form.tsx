@@ -1,12 +1,14 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
-import { CardField, PaymentDetailsProvider, useCollectCard } from "@/app/_components/card-field";
+import { useState } from "react";
+import { CardField, PaymentDetailsProvider } from "@/app/_components/card-field";
 import { PlanPicker, type PlanOption } from "@/app/_components/plan-picker";
 import { OnboardingProgress } from "@/app/_components/progress/onboarding-progress";
+import { TermsConsent } from "@/app/_components/terms-consent";
 import { Alert, Button, Card, PageTitle } from "@/app/_components/ui";
+import { useCardSubmission } from "@/app/_components/use-card-submission";
+import { submitPlanAndCard } from "@/app/_lib/onboarding-actions";
 import type { Tier } from "@/lib/billing/plans";
-import { submitPlanAndCard } from "./actions";
 
 interface Props {
   plans: PlanOption[];
@@ -18,7 +20,14 @@ interface Props {
 }
 
 /** Plan and card for a user who has an account but no payment details; then the same progress. */
-export function OnboardingForm(props: Props) {
+export function OnboardingForm({
+  plans,
+  trialDays,
+  initialTier,
+  stripePublishableKey,
+  stallAfterMs,
+  supportEmail,
+}: Props) {
   const [submitted, setSubmitted] = useState<Tier | null>(null);
   if (submitted) {
     return (
@@ -26,11 +35,11 @@ export function OnboardingForm(props: Props) {
         initialStatus={null}
         justSubmitted
         tier={submitted}
-        stallAfterMs={props.stallAfterMs}
-        stripePublishableKey={props.stripePublishableKey}
-        plans={props.plans}
-        trialDays={props.trialDays}
-        supportEmail={props.supportEmail}
+        stallAfterMs={stallAfterMs}
+        stripePublishableKey={stripePublishableKey}
+        plans={plans}
+        trialDays={trialDays}
+        supportEmail={supportEmail}
       />
     );
   }
@@ -40,8 +49,13 @@ export function OnboardingForm(props: Props) {
         title="Choose your plan"
         lead="Your account is ready. Pick a plan and add a card to start your free trial."
       />
-      <PaymentDetailsProvider publishableKey={props.stripePublishableKey}>
-        <PlanAndCardForm {...props} onSubmitted={setSubmitted} />
+      <PaymentDetailsProvider publishableKey={stripePublishableKey}>
+        <PlanAndCardForm
+          plans={plans}
+          trialDays={trialDays}
+          initialTier={initialTier}
+          onSubmitted={setSubmitted}
+        />
       </PaymentDetailsProvider>
     </>
   );
@@ -52,35 +66,17 @@ function PlanAndCardForm({
   trialDays,
   initialTier,
   onSubmitted,
-}: Props & { onSubmitted: (tier: Tier) => void }) {
-  const collectCard = useCollectCard();
+}: {
+  plans: PlanOption[];
+  trialDays: number;
+  initialTier: Tier;
+  onSubmitted: (tier: Tier) => void;
+}) {
   const [tier, setTier] = useState<Tier>(initialTier);
-  const [busy, setBusy] = useState(false);
-  const [cardError, setCardError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setCardError(null);
-    setError(null);
-    try {
-      const card = await collectCard(null);
-      if ("error" in card) {
-        setCardError(card.error);
-        return;
-      }
-      const result = await submitPlanAndCard({ tier, confirmationToken: card.confirmationToken });
-      if (result.error) {
-        setError(result.error);
-        return;
-      }
-      onSubmitted(tier);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { submit, busy, cardError, error } = useCardSubmission(
+    (confirmationToken) => submitPlanAndCard({ tier, confirmationToken }),
+    () => onSubmitted(tier),
+  );
 
   return (
     <Card>
@@ -94,6 +90,7 @@ function PlanAndCardForm({
           disabled={busy}
         />
         <CardField error={cardError} />
+        <TermsConsent plan={plans.find((plan) => plan.tier === tier)} trialDays={trialDays} />
         <Button type="submit" busy={busy} className="w-full">
           {busy ? "Starting your trial…" : "Start free trial"}
         </Button>

@@ -1,4 +1,4 @@
-import { paths } from "@/lib/routes";
+import { paths, signInReturningTo } from "@/lib/routes";
 
 /**
  * Where a page request goes, given who is asking. proxy.ts asks this for every page it sees;
@@ -32,7 +32,7 @@ export function redirectFor(pathname: string, search: string, visitor: Visitor):
 
   if (visitor.kind !== "signed-in") {
     if (!isOnboardingPage && !isMemberPage) return null;
-    return `${paths.signIn}?${new URLSearchParams({ redirect_url: pathname + search })}`;
+    return signInReturningTo(pathname + search);
   }
   if (visitor.onboardingComplete) {
     return isAuthPage || isOnboardingPage ? paths.dashboard : null;

@@ -58,7 +58,7 @@ const tierKey = (tier: unknown, message = "Choose one of the plans.") =>
  */
 export async function storePaymentDetails(
   userId: string,
-  details: { tier?: unknown; confirmationToken: unknown },
+  details: { tier?: unknown; confirmationToken?: unknown },
 ): Promise<PaymentDetails> {
   const named = details.tier === undefined ? undefined : tierKey(details.tier);
   const confirmationToken = parse(

@@ -2,6 +2,7 @@ import { dashboardTests } from "./dashboard";
 import { gateTests } from "./gate";
 import { journeyTests } from "./journey";
 import { licensingTests } from "./licensing";
+import { pageTests } from "./pages";
 import { progressTests } from "./progress";
 import { signUpTests } from "./sign-up";
 import { setupBrowserSuite } from "./support/suite";
@@ -10,6 +11,7 @@ import { setupBrowserSuite } from "./support/suite";
 // lives in its own module. Screenshots go to test-results/screenshots.
 const suite = setupBrowserSuite();
 
+pageTests(suite);
 signUpTests(suite);
 progressTests(suite);
 gateTests(suite);

@@ -16,7 +16,7 @@ const stepStatus = (page: Page, step: string) =>
 function countPolls(page: Page) {
   let count = 0;
   page.on("request", (request) => {
-    if (request.url().endsWith("/api/onboarding/status")) count++;
+    if (new URL(request.url()).pathname === "/api/onboarding/status") count++;
   });
   return () => count;
 }
@@ -63,6 +63,7 @@ export function progressTests(suite: () => BrowserSuite) {
       await page.getByRole("heading", { name: "We couldn't save your card" }).waitFor();
       expect(await page.getByText("This is taking longer than usual").count()).toBe(0);
       await page.getByLabel("Card number").waitFor();
+      expect(await page.getByText("Your card was declined.").count()).toBe(1);
       await screenshot(page, "progress-payment-failed");
       await fillCard(page, { number: "5555 5555 5555 4444" });
       await page.getByRole("button", { name: "Save card and continue" }).click();
@@ -112,6 +113,9 @@ export function progressTests(suite: () => BrowserSuite) {
       expect(
         await page.getByText("The pro plan is not available right now.").count(),
       ).toBeGreaterThan(0);
+      // Stated once (the failed step does not repeat it), and one way to sign out: the header's.
+      expect(await page.getByText("The pro plan is not available right now.").count()).toBe(1);
+      expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
       // The run's reference, for support and for the operator who opens the run.
       expect(await page.getByText(`Reference: ${runId}`).count()).toBe(1);
       const mailtos = await page
@@ -123,6 +127,99 @@ export function progressTests(suite: () => BrowserSuite) {
       const polls = countPolls(page);
       await page.waitForTimeout(2_000);
       expect(polls()).toBe(0);
+      await context.close();
+    });
+
+    it("after a decline offers another plan and another card before support, in the same run", async () => {
+      const { appUrl, clerkApi, browser, addUser, tokenFor, inngest } = suite();
+      const user = addUser({ unsafe_metadata: { tier: "pro", confirmationToken: "ctoken_used" } });
+      const runId = "01JDQ7ZK3V9H8X2M4N6P0R5T8X";
+      await claimOnboarding(user.id, runId);
+      await recordSteps(user.id, ["plan", "customer"], "done");
+      await recordSteps(user.id, "payment-method", "failed", "Your card was declined.");
+      await recordState(user.id, "payment_failed", {
+        reason: "Your card was declined.",
+        action: { type: "update_payment_method" },
+      });
+      const { page, stripe, context } = await visit(browser, {
+        appUrl,
+        clerkApi,
+        token: tokenFor(user.id),
+        viewport: { width: 390, height: 844 },
+      });
+      await page.goto("/after-sign-up");
+      await page.getByLabel("Card number").waitFor();
+
+      // What the user can fix comes first; support (with the run's reference) after it.
+      const order = await page.evaluate(() => {
+        const at = (element: Element | null) =>
+          element ? [...document.querySelectorAll("*")].indexOf(element) : -1;
+        return {
+          plan: at(
+            [...document.querySelectorAll("button")].find(
+              (b) => b.textContent === "Choose another plan",
+            ) ?? null,
+          ),
+          card: at(document.querySelector('form[aria-label="Use another card"]')),
+          support: at(document.querySelector('a[href^="mailto:"]')),
+        };
+      });
+      expect(order.plan).toBeGreaterThan(-1);
+      expect(order.card).toBeGreaterThan(-1);
+      expect(order.support).toBeGreaterThan(Math.max(order.plan, order.card));
+      expect(await page.getByText(`Reference: ${runId}`).count()).toBe(1);
+      expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(1);
+
+      await page.getByRole("button", { name: "Choose another plan" }).click();
+      await page.getByText("Enterprise", { exact: true }).click();
+      await fillCard(page, { number: "5555 5555 5555 4444" });
+      await screenshot(page, "progress-payment-failed-other-plan-mobile");
+      await page.getByRole("button", { name: "Save card and continue" }).click();
+      await page.getByText("Trying your new card…").waitFor();
+      const submitted = inngest
+        .eventsNamed("app/onboarding.submitted")
+        .filter((event) => (event.data as { userId?: string }).userId === user.id);
+      expect(submitted).toEqual([
+        expect.objectContaining({
+          data: { userId: user.id, tier: "enterprise", confirmationToken: stripe.issuedTokens[0] },
+        }),
+      ]);
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth),
+      ).toBe(false);
+      await context.close();
+    });
+
+    it("notices a change at once after a long quiet spell: the server holds its request until then", async () => {
+      const { appUrl, clerkApi, browser, addUser, tokenFor } = suite();
+      const user = addUser({ unsafe_metadata: { tier: "pro" } });
+      await recordState(user.id, "running");
+      await recordSteps(user.id, "plan", "done");
+      const { page, context } = await visit(browser, {
+        appUrl,
+        clerkApi,
+        token: tokenFor(user.id),
+      });
+      const polls = countPolls(page);
+      await page.goto("/after-sign-up");
+      // Quiet past the fast schedule (10 s): a polling page would now ask every few seconds.
+      await page.waitForTimeout(12_000);
+      const asked = polls();
+      expect(asked).toBeLessThanOrEqual(3);
+
+      const answered = page.waitForResponse(
+        (response) =>
+          new URL(response.url()).pathname === "/api/onboarding/status" &&
+          response.status() === 200,
+      );
+      await recordSteps(user.id, "customer", "running");
+      const changedAt = Date.now();
+      // The change came on the request that was already waiting (bench:progress measures how
+      // soon; tests never time it).
+      const response = await answered;
+      expect(response.request().timing().startTime).toBeLessThan(changedAt);
+      expect(new URL(response.url()).searchParams.get("wait")).toMatch(/^"/);
+      await expect.poll(() => stepStatus(page, "customer")).toBe("running");
       await context.close();
     });
 

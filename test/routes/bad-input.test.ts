@@ -4,7 +4,7 @@ import path from "node:path";
 import { eq, or } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { reportCardConfirmation, submitNewCard, submitPlanAndCard } from "@/app/onboarding/actions";
+import { reportCardConfirmation, submitNewCard, submitPlanAndCard } from "@/app/_lib/onboarding-actions";
 import { POST as clerkRoute } from "@/app/api/webhooks/clerk/route";
 import { POST as stripeRoute } from "@/app/api/webhooks/stripe/route";
 import { functions } from "@/inngest";

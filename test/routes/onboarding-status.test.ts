@@ -14,6 +14,7 @@ import {
   sessionHeaders,
   sessionPublicKeyPem,
 } from "@/test/support/session";
+import { statusChange } from "@/lib/onboarding/status-changes";
 import { setupVendors } from "@/test/support/vendors";
 
 // Any request leaving the process fails the test; Clerk's requests are also checked per call.
@@ -70,6 +71,7 @@ describe("GET /api/onboarding/status", () => {
     const token = mintSessionToken({ userId: newUserId() });
     const { status: code, body, response } = await status(sessionHeaders(token));
     expect(code).toBe(200);
+    expect(response.headers.get("etag")).toMatch(/^"[A-Za-z0-9_-]+"$/);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(body).toEqual({
       state: "pending",
@@ -124,6 +126,86 @@ describe("GET /api/onboarding/status", () => {
     expect(code).toBe(200);
     expect(body.state).toBe("pending");
     expect(JSON.stringify(body)).not.toContain("seti_other");
+  });
+
+  describe("conditional requests and long polls", () => {
+    /** A signed-in user part-way through, and the ETag of what the endpoint says now. */
+    async function userMidway() {
+      const userId = newUserId();
+      await recordState(userId, "running");
+      await recordSteps(userId, "plan", "done");
+      const headers = sessionHeaders(mintSessionToken({ userId }));
+      const first = await status(headers);
+      return { userId, headers, etag: first.response.headers.get("etag")! };
+    }
+
+    const bare = (headers: HeadersInit, query: string, signal?: AbortSignal) =>
+      GET(new Request(`http://localhost:3000/api/onboarding/status${query}`, { headers, signal }));
+
+    it("answers 304 to If-None-Match while the status is unchanged, and 200 with a new ETag once it changes", async () => {
+      const { userId, headers, etag } = await userMidway();
+      const unchanged = await bare({ ...headers, "if-none-match": etag }, "");
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers.get("etag")).toBe(etag);
+      expect(unchanged.headers.get("cache-control")).toBe("no-store");
+      expect(await unchanged.text()).toBe("");
+
+      await recordSteps(userId, "customer", "running");
+      const changed = await bare({ ...headers, "if-none-match": `W/${etag}, "other"` }, "");
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get("etag")).not.toBe(etag);
+      expect((await changed.json()).steps[1]).toMatchObject({ id: "customer", status: "running" });
+    });
+
+    it("holds ?wait=<etag> until the status changes, then answers with it", async () => {
+      const { userId, headers, etag } = await userMidway();
+      let settled = false;
+      const held = bare(headers, `?wait=${encodeURIComponent(etag)}`).finally(
+        () => (settled = true),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(settled).toBe(false);
+
+      await recordSteps(userId, "customer", "done");
+      const response = await held;
+      expect(response.status).toBe(200);
+      expect(response.headers.get("etag")).not.toBe(etag);
+      const body = await response.json();
+      expect(body.steps[1]).toMatchObject({ id: "customer", status: "done" });
+    });
+
+    it("answers ?wait= at once when the status already differs, or the ETag is unquoted or unknown", async () => {
+      const { userId, headers, etag } = await userMidway();
+      await recordState(userId, "payment_failed", { reason: "Your card was declined." });
+      for (const wait of [etag, etag.replaceAll('"', ""), "", "nonsense"]) {
+        const response = await bare(headers, `?wait=${encodeURIComponent(wait)}`);
+        expect(response.status, wait).toBe(200);
+        expect((await response.json()).state).toBe("payment_failed");
+      }
+    });
+
+    it("ends a held request with 304 when the client goes away", async () => {
+      const { headers, etag } = await userMidway();
+      const client = new AbortController();
+      setTimeout(() => client.abort(), 300);
+      const response = await bare(headers, `?wait=${encodeURIComponent(etag)}`, client.signal);
+      expect(response.status).toBe(304);
+      expect(response.headers.get("etag")).toBe(etag);
+    });
+
+    it("answers a held request with 304 after its wait, when nothing changed", async () => {
+      const { userId, etag } = await userMidway();
+      const before = Date.now();
+      const outcome = await statusChange(userId, { seen: [etag], waitMs: 700 });
+      expect(outcome).toMatchObject({ changed: false, etag });
+      expect(Date.now() - before).toBeGreaterThanOrEqual(700);
+    });
+
+    it("answers ?wait= with 401 at once when signed out", async () => {
+      const response = await bare({}, `?wait=${encodeURIComponent('"abc"')}`);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: "signed_out" });
+    });
   });
 
   it("answers 401, not an error, while Clerk is not configured (zero-account dev)", async () => {

@@ -43,6 +43,10 @@ describe("npm run new:function", () => {
     );
     const index = readFileSync(path.join(copy, "inngest/index.ts"), "utf8");
     expect(index).toContain('import { notifySales } from "./functions/notify-sales";');
+    // In its place among the other functions' imports, which stay sorted.
+    const imported = [...index.matchAll(/from "\.\/functions\/([^"]+)"/g)].map((m) => m[1]);
+    expect(imported).toContain("notify-sales");
+    expect(imported).toEqual([...imported].sort());
     expect(index).toMatch(/export const functions[\s\S]*\bnotifySales,\n\];/);
 
     // Typecheck what was generated (and everything it imports) with the project's own settings.

@@ -1,23 +1,21 @@
 import { auth } from "@clerk/nextjs/server";
 import type { Metadata } from "next";
-import { connection } from "next/server";
-import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, PageShell, PageTitle } from "@/app/_components/ui";
+import { clerkPage } from "@/app/_lib/pages";
 import { env } from "@/lib/env";
-import { clerkConfigured } from "@/lib/vendors/clerk";
 import { paths, safeRedirectPath } from "@/lib/routes";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function SignInPage({
+export default clerkPage("Sign-in", signInPage);
+
+async function signInPage({
   searchParams,
 }: {
   searchParams: Promise<{ redirect_url?: string | string[] }>;
 }) {
-  await connection(); // server configuration is read per request, never baked in at build
-  if (!clerkConfigured) return <ClerkNotConfigured page="Sign-in" />;
   const { redirect_url } = await searchParams;
   const redirectTo = safeRedirectPath(
     typeof redirect_url === "string" ? redirect_url : null,

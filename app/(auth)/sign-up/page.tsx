@@ -1,22 +1,20 @@
 import type { Metadata } from "next";
-import { connection } from "next/server";
-import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { PageShell, PageTitle } from "@/app/_components/ui";
+import { clerkPage } from "@/app/_lib/pages";
 import { planOptions } from "@/app/_lib/plan-options";
 import { isTier, trialDays } from "@/lib/billing/plans";
-import { clerkConfigured } from "@/lib/vendors/clerk";
-import { cardFieldKey } from "@/app/_lib/billing-config";
+import { cardFieldPublishableKey } from "@/lib/vendors/stripe";
 import { SignUpForm } from "./sign-up-form";
 
 export const metadata: Metadata = { title: "Start your free trial" };
 
-export default async function SignUpPage({
+export default clerkPage("Sign-up", signUpPage);
+
+async function signUpPage({
   searchParams,
 }: {
   searchParams: Promise<{ plan?: string | string[] }>;
 }) {
-  await connection(); // server configuration is read per request, never baked in at build
-  if (!clerkConfigured) return <ClerkNotConfigured page="Sign-up" />;
   const { plan } = await searchParams;
   const days = trialDays();
   return (
@@ -33,7 +31,7 @@ export default async function SignUpPage({
         plans={planOptions()}
         trialDays={days}
         initialTier={isTier(plan) ? plan : "pro"}
-        stripePublishableKey={cardFieldKey()}
+        stripePublishableKey={cardFieldPublishableKey()}
       />
     </PageShell>
   );

@@ -12,6 +12,7 @@ import {
 } from "@/app/_components/card-field";
 import { EmailCodeForm, codeRejected, type CodeResult } from "@/app/_components/email-code-form";
 import { PlanPicker, type PlanOption } from "@/app/_components/plan-picker";
+import { TermsConsent } from "@/app/_components/terms-consent";
 import { Alert, Button, Card, FieldError, inputClass } from "@/app/_components/ui";
 import { clerkErrorCode, isFieldError, plainClerkError } from "@/app/_lib/clerk-errors";
 import { navigateAfterFinalize } from "@/app/_lib/clerk-navigation";
@@ -198,6 +199,11 @@ function SignUpFlow({
             Billing is not configured on this server, so your plan starts without payment details.
           </Alert>
         )}
+        <TermsConsent
+          plan={plans.find((plan) => plan.tier === tier)}
+          trialDays={trialDays}
+          card={Boolean(collectCard)}
+        />
         <div className="space-y-3">
           <Button type="submit" busy={busy} className="w-full">
             {busy ? "Creating your account…" : "Start free trial"}

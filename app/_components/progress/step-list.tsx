@@ -29,8 +29,17 @@ function StepIcon({ status }: { status: OnboardingStepStatus["status"] }) {
   }
 }
 
-/** The workflow's steps in order, each with its state; screen readers hear the state in words. */
-export function StepList({ steps }: { steps: OnboardingStepStatus[] }) {
+/**
+ * The workflow's steps in order, each with its state; screen readers hear the state in words. A
+ * step's reason is left out when the page already states it (`statedReason`).
+ */
+export function StepList({
+  steps,
+  statedReason,
+}: {
+  steps: OnboardingStepStatus[];
+  statedReason?: string;
+}) {
   return (
     <ol className="space-y-1" aria-label="Setup steps">
       {steps.map((step, index) => (
@@ -66,7 +75,7 @@ export function StepList({ steps }: { steps: OnboardingStepStatus[] }) {
               {step.label}
               <span className="sr-only">: {spoken[step.status]}</span>
             </p>
-            {step.reason && (
+            {step.reason && step.reason !== statedReason && (
               <p
                 className={cx(
                   "mt-0.5 text-sm",

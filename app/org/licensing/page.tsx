@@ -1,13 +1,9 @@
-import { auth } from "@clerk/nextjs/server";
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { connection } from "next/server";
 import type { ReactNode } from "react";
-import { ClerkNotConfigured } from "@/app/_components/clerk-not-configured";
 import { OrgSwitcher } from "@/app/_components/org-switcher";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
-import { clerkConfigured } from "@/lib/vendors/clerk";
+import { signedInPage, type SignedInSession } from "@/app/_lib/pages";
 import { orgAdminRole } from "@/lib/orgs/access";
 import { maxSeatsPerPurchase } from "@/lib/orgs/checkout";
 import { LicensingError } from "@/lib/orgs/errors";
@@ -23,17 +19,12 @@ export const metadata: Metadata = { title: "Seats and licenses" };
  * signed-out visitors go to sign-in, a user without an active organization picks one, members
  * see the seats and their own license, and only admins get the forms, whose actions check again.
  */
-export default async function LicensingPage({
-  searchParams,
-}: {
-  searchParams: Promise<{ checkout?: string | string[] }>;
-}) {
-  await connection(); // server configuration is read per request, never baked in at build
-  if (!clerkConfigured) return <ClerkNotConfigured page="Organization licensing" />;
-  const session = await auth();
-  if (!session.userId) {
-    redirect(`${paths.signIn}?${new URLSearchParams({ redirect_url: paths.licensing })}`);
-  }
+export default signedInPage("Organization licensing", paths.licensing, licensingPage);
+
+async function licensingPage(
+  session: SignedInSession,
+  { searchParams }: { searchParams: Promise<{ checkout?: string | string[] }> },
+) {
   const { checkout } = await searchParams;
   const header = (
     <>

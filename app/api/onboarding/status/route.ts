@@ -1,16 +1,39 @@
 import { signedInUserId } from "@/lib/auth";
-import { onboardingStatus } from "@/lib/onboarding/status";
+import { statusChange } from "@/lib/onboarding/status-changes";
 
-/** The signed-in user's onboarding progress; the after-sign-up page polls it. */
+/** How long `?wait=` holds a request when nothing changes: below common proxy idle timeouts. */
+const holdMs = 25_000;
+/** Where the platform limits a request's duration (Vercel), enough for one held request. */
+export const maxDuration = 30;
+
+const noStore = { "cache-control": "no-store" };
+
+/**
+ * The signed-in user's onboarding progress, with an ETag. `If-None-Match` makes it conditional
+ * (304 while unchanged); `?wait=<etag>` is a long poll: answered as soon as the status differs
+ * from that ETag, or with 304 after `holdMs`. A plain GET answers at once.
+ */
 export async function GET(request: Request) {
   const userId = await signedInUserId(request);
-  if (!userId) {
-    return Response.json(
-      { error: "signed_out" },
-      { status: 401, headers: { "cache-control": "no-store" } },
-    );
-  }
-  return Response.json(await onboardingStatus(userId), {
-    headers: { "cache-control": "no-store" },
+  if (!userId) return Response.json({ error: "signed_out" }, { status: 401, headers: noStore });
+
+  const wait = new URL(request.url).searchParams.get("wait");
+  const { status, etag, changed } = await statusChange(userId, {
+    seen: wait === null ? entityTags(request.headers.get("if-none-match")) : entityTags(wait),
+    waitMs: wait === null ? 0 : holdMs,
+    signal: request.signal,
   });
+  const headers = { ...noStore, etag };
+  if (!changed) return new Response(null, { status: 304, headers });
+  return Response.json(status, { headers });
+}
+
+/** The tags of an If-None-Match list (weak ones compare equal too: this is a GET), quoted. */
+function entityTags(header: string | null): string[] {
+  if (!header) return [];
+  return header
+    .split(",")
+    .map((tag) => tag.trim().replace(/^W\//, ""))
+    .filter(Boolean)
+    .map((tag) => (tag.startsWith('"') ? tag : `"${tag}"`));
 }

@@ -1,6 +1,6 @@
 "use server";
 
-import { auth } from "@clerk/nextjs/server";
+import { z } from "zod";
 import { inngest } from "@/inngest/client";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import { logger } from "@/lib/logger";
@@ -9,6 +9,7 @@ import {
   storeCardConfirmation,
   storePaymentDetails,
 } from "@/lib/onboarding/submissions";
+import { withUser, type ActionResult } from "./actions";
 
 /**
  * What the progress and onboarding pages send to the provisioning run. The user is always the
@@ -19,24 +20,21 @@ import {
  * same card one event.
  */
 
-export interface ActionResult {
-  error?: string;
+interface SubmissionResult extends ActionResult {
   /** The server does not know which plan to use: the page must ask for it. */
   needsPlan?: boolean;
 }
 
-const signedOut: ActionResult = { error: "Your session has ended. Sign in again to continue." };
-const unreachable: ActionResult = {
+const unreachable: SubmissionResult = {
   error: "We couldn't pass this on to set up your account. Please try again in a moment.",
 };
 
-async function signedInUser(): Promise<string | null> {
-  const { userId } = await auth();
-  return userId;
-}
-
 /** Runs `pass` (store, then send); a refusal's message is shown, anything else is logged. */
-async function passOn(userId: string, event: string, pass: () => Promise<unknown>) {
+async function passOn(
+  userId: string,
+  event: string,
+  pass: () => Promise<unknown>,
+): Promise<SubmissionResult> {
   try {
     await pass();
     return {};
@@ -49,9 +47,9 @@ async function passOn(userId: string, event: string, pass: () => Promise<unknown
   }
 }
 
-async function submit(userId: string, input: { tier?: unknown; confirmationToken: unknown }) {
+function submit(userId: string, details: { tier?: unknown; confirmationToken?: unknown }) {
   return passOn(userId, "app/onboarding.submitted", async () => {
-    const { tier, confirmationToken } = await storePaymentDetails(userId, input);
+    const { tier, confirmationToken } = await storePaymentDetails(userId, details);
     await inngest.send(
       onboardingSubmitted.create(
         { userId, tier, confirmationToken },
@@ -61,46 +59,36 @@ async function submit(userId: string, input: { tier?: unknown; confirmationToken
   });
 }
 
+// Whatever the browser sent, even nothing: the shapes are checked in lib, where the rules live.
+const paymentDetails = z
+  .object({ tier: z.unknown().optional(), confirmationToken: z.unknown().optional() })
+  .catch({});
+
 /** From /onboarding: a user who signed up without payment details picked a plan and a card. */
-export async function submitPlanAndCard(input: {
-  tier: string;
-  confirmationToken: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  // Whatever the browser sent: the shapes are checked in lib.
-  return submit(userId, { tier: input?.tier ?? null, confirmationToken: input?.confirmationToken });
-}
+export const submitPlanAndCard = withUser(paymentDetails, (input, { userId }) =>
+  submit(userId, { tier: input.tier ?? null, confirmationToken: input.confirmationToken }),
+);
 
 /**
  * From the progress page after a declined card: the new card continues the same run. The plan is
  * the one the page names, else the one chosen at sign-up (Clerk's unsafeMetadata).
  */
-export async function submitNewCard(input: {
-  confirmationToken: string;
-  tier?: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  return submit(userId, { tier: input?.tier, confirmationToken: input?.confirmationToken });
-}
+export const submitNewCard = withUser(paymentDetails, (input, { userId }) => submit(userId, input));
 
 /**
  * After 3-D Secure finished in the browser, succeeded or not: the run re-fetches the SetupIntent
  * from Stripe, so this is only a nudge and carries no outcome.
  */
-export async function reportCardConfirmation(input: {
-  setupIntentId: string;
-}): Promise<ActionResult> {
-  const userId = await signedInUser();
-  if (!userId) return signedOut;
-  return passOn(userId, "app/onboarding.payment_confirmed", async () => {
-    const setupIntentId = await storeCardConfirmation(userId, input?.setupIntentId);
-    await inngest.send(
-      onboardingPaymentConfirmed.create(
-        { userId, setupIntentId },
-        { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
-      ),
-    );
-  });
-}
+export const reportCardConfirmation = withUser(
+  z.object({ setupIntentId: z.unknown().optional() }).catch({}),
+  (input, { userId }) =>
+    passOn(userId, "app/onboarding.payment_confirmed", async () => {
+      const setupIntentId = await storeCardConfirmation(userId, input.setupIntentId);
+      await inngest.send(
+        onboardingPaymentConfirmed.create(
+          { userId, setupIntentId },
+          { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
+        ),
+      );
+    }),
+);

@@ -1,0 +1,82 @@
+"use client";
+
+import { useState } from "react";
+import { submitNewCard } from "@/app/_lib/onboarding-actions";
+import type { Tier } from "@/lib/billing/plans";
+import { CardField } from "../card-field";
+import { PlanPicker, type PlanOption } from "../plan-picker";
+import { Alert, Button, Card, Spinner } from "../ui";
+import { useCardSubmission } from "../use-card-submission";
+
+/**
+ * After a decline: another card, and another plan if the user wants one, continue the same run;
+ * no need to start over. Without a plan named here the run keeps the one chosen at sign-up.
+ */
+export function NewCardForm({
+  plans,
+  trialDays,
+  tier: chosenTier,
+  onSubmitted,
+}: {
+  plans: PlanOption[];
+  trialDays: number;
+  /** The plan the user chose on this page, if any. */
+  tier?: Tier;
+  onSubmitted: () => void;
+}) {
+  const [tier, setTier] = useState<Tier | undefined>(chosenTier);
+  const [askPlan, setAskPlan] = useState(false);
+  const [sent, setSent] = useState(false);
+  const choosePlan = () => {
+    setAskPlan(true);
+    setTier((current) => current ?? plans[0]?.tier);
+  };
+  const { submit, busy, cardError, error } = useCardSubmission(
+    async (confirmationToken) => {
+      const result = await submitNewCard({ confirmationToken, tier });
+      if (result.needsPlan) choosePlan();
+      return result;
+    },
+    () => {
+      setSent(true);
+      onSubmitted();
+    },
+  );
+
+  if (sent) {
+    return (
+      <Alert tone="info">
+        <span className="flex items-center gap-2">
+          <Spinner className="size-4" /> Trying your new card…
+        </span>
+      </Alert>
+    );
+  }
+
+  return (
+    <Card>
+      <form onSubmit={submit} noValidate className="space-y-5" aria-label="Use another card">
+        <h2 className="text-base font-semibold text-slate-900">Use another card</h2>
+        {error && <Alert tone="error">{error}</Alert>}
+        {askPlan && tier ? (
+          <PlanPicker plans={plans} trialDays={trialDays} value={tier} onChange={setTier} />
+        ) : (
+          <p className="text-sm text-slate-600">
+            Your plan stays the same.{" "}
+            <button
+              type="button"
+              onClick={choosePlan}
+              className="font-medium text-brand-700 underline hover:text-brand-600"
+            >
+              Choose another plan
+            </button>
+          </p>
+        )}
+        <CardField error={cardError} label="New card" />
+        <Button type="submit" busy={busy}>
+          {busy ? "Saving…" : "Save card and continue"}
+        </Button>
+      </form>
+    </Card>
+  );
+}
