@@ -23,7 +23,8 @@ export interface ActionResult {
 }
 
 const confirmationTokenPattern = /^ctoken_[A-Za-z0-9_]+$/;
-const setupIntentPattern = /^seti_[A-Za-z0-9_]+$/;
+/** A SetupIntent (saving the card) or a PaymentIntent (paying the first invoice without a trial). */
+const intentPattern = /^(seti|pi)_[A-Za-z0-9_]+$/;
 
 const signedOut: ActionResult = { error: "Your session has ended. Sign in again to continue." };
 const unreachable: ActionResult = {
@@ -92,24 +93,26 @@ export async function submitNewCard(input: {
 }
 
 /**
- * After 3-D Secure finished in the browser, succeeded or not: the run re-fetches the SetupIntent
- * from Stripe, so this is only a nudge and carries no outcome.
+ * After 3-D Secure finished in the browser, succeeded or not, for the intent the page's client
+ * secret belongs to: the run re-fetches it from Stripe, so this is only a nudge and carries no
+ * outcome.
  */
-export async function reportCardConfirmation(input: {
-  setupIntentId: string;
-}): Promise<ActionResult> {
+export async function reportCardConfirmation(input: { intentId: string }): Promise<ActionResult> {
   const userId = await signedInUser();
   if (!userId) return signedOut;
-  const { setupIntentId } = input;
-  if (!setupIntentPattern.test(setupIntentId)) {
+  const { intentId } = input;
+  if (!intentPattern.test(intentId)) {
     return { error: "We couldn't tell which card your bank confirmed. Please reload the page." };
   }
+  const intent = intentId.startsWith("pi_")
+    ? { paymentIntentId: intentId }
+    : { setupIntentId: intentId };
   try {
-    await storeCardConfirmation(userId, setupIntentId);
+    await storeCardConfirmation(userId, intentId);
     await inngest.send(
       onboardingPaymentConfirmed.create(
-        { userId, setupIntentId },
-        { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
+        { userId, ...intent },
+        { id: `onboarding-payment-confirmed-${userId}-${intentId}` },
       ),
     );
     return {};

@@ -26,12 +26,15 @@ export async function storePaymentDetails(userId: string, details: PaymentDetail
     .onConflictDoNothing();
 }
 
-/** Stores the browser's word that 3-D Secure of this SetupIntent is over. */
-export async function storeCardConfirmation(userId: string, setupIntentId: string) {
+/**
+ * Stores the browser's word that 3-D Secure of this SetupIntent (saving the card) or PaymentIntent
+ * (paying the first invoice) is over.
+ */
+export async function storeCardConfirmation(userId: string, intentId: string) {
   const db = await getDb();
   await db
     .insert(onboardingSubmissions)
-    .values({ clerkUserId: userId, kind: "card_confirmation", reference: setupIntentId })
+    .values({ clerkUserId: userId, kind: "card_confirmation", reference: intentId })
     .onConflictDoNothing();
 }
 
@@ -61,8 +64,8 @@ export async function untriedPaymentDetails(
   return row ? { tier: row.tier ?? "", confirmationToken: row.confirmationToken } : null;
 }
 
-/** Whether the browser said 3-D Secure of this SetupIntent is over. */
-export async function cardConfirmationStored(userId: string, setupIntentId: string) {
+/** Whether the browser said 3-D Secure of this SetupIntent or PaymentIntent is over. */
+export async function cardConfirmationStored(userId: string, intentId: string) {
   const db = await getDb();
   const rows = await db
     .select({ id: onboardingSubmissions.id })
@@ -71,7 +74,7 @@ export async function cardConfirmationStored(userId: string, setupIntentId: stri
       and(
         eq(onboardingSubmissions.clerkUserId, userId),
         eq(onboardingSubmissions.kind, "card_confirmation"),
-        eq(onboardingSubmissions.reference, setupIntentId),
+        eq(onboardingSubmissions.reference, intentId),
       ),
     );
   return rows.length > 0;

@@ -1213,26 +1213,35 @@ describe("provision-subscription: Stripe's harder answers", () => {
     });
 
     describe("paying the first invoice with a new card, exactly once", () => {
+      type Meanwhile = (context: {
+        sim: InngestSim;
+        fn: typeof provisionSubscription;
+        userId: string;
+        event: { name: string; data: unknown };
+      }) => unknown;
+
       /** A declined first charge; `meanwhile` runs once the run waits for a new card, which then comes. */
-      async function payWithNewCard(
-        meanwhile: (sim: InngestSim, userId: string) => unknown = () => {},
-      ) {
+      async function payWithNewCard(meanwhile: Meanwhile = () => {}) {
         const { userId, event } = signUp({ tier: "pro", confirmationToken: token("unchargeable") });
-        const { sim, run, onboardingStatus } = await deliverWithoutTrial(event);
+        const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event);
         await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
-        await meanwhile(sim, userId);
+        await meanwhile({ sim, fn, userId, event });
         sim.send(submitted(userId, "pro", token()));
         await sim.settle();
-        return { userId, event, sim, run, status: await onboardingStatus(userId) };
+        return { userId, sim, run, status: await onboardingStatus(userId) };
       }
 
-      it("a payment failing once (5xx), and user.created delivered again, still pays once", async () => {
-        const { userId, event, sim, run, status } = await payWithNewCard((sim) => {
+      it("a payment failing once (5xx), and user.created delivered again (a replay Inngest let through), still pays once", async () => {
+        let redelivery: ReturnType<InngestSim["start"]> | undefined;
+        const { userId, run, status } = await payWithNewCard(({ sim, fn, event }) => {
           vendors.stripe.failNext("POST", payPath, { status: 500 });
+          redelivery = sim.start(fn, event);
         });
-        sim.send(event);
-        await sim.settle();
 
+        expect(redelivery!.result).toEqual({
+          userId,
+          outcome: "skipped: another run provisions this user",
+        });
         expect(run.error).toBeUndefined();
         expect(run.failures).toHaveLength(1);
         expect(vendors.stripe.count("POST", payPath, { status: 500 })).toBe(1);
@@ -1303,7 +1312,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
       });
 
       it("a user deleted before the payment (the tombstone there, its cancellation not yet arrived) is charged nothing; the run ends for good", async () => {
-        const { userId, run, status } = await payWithNewCard((sim, userId) => {
+        const { userId, run, status } = await payWithNewCard(({ userId }) => {
           // The deletion lands while the new card is being saved.
           vendors.server.use(
             http.post(
@@ -1326,7 +1335,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
       });
 
       it("a user.deleted arriving while the payment is made lets that step finish; nothing after it runs, and onFailure is not called", async () => {
-        const { run, sim } = await payWithNewCard((sim, userId) => {
+        const { run, sim } = await payWithNewCard(({ sim, userId }) => {
           vendors.server.use(
             http.post(
               payUrl,

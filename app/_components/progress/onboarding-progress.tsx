@@ -201,7 +201,8 @@ function ActionPanel({
     );
   }
   if (!props.stripePublishableKey) return null;
-  if (status.state === "action_required" && action?.type === "confirm_setup") {
+  const confirming = action?.type === "confirm_setup" || action?.type === "confirm_payment";
+  if (status.state === "action_required" && confirming) {
     return <ConfirmCard clientSecret={action.clientSecret} onDone={onSubmitted} />;
   }
   if (status.state === "payment_failed") {
@@ -212,7 +213,10 @@ function ActionPanel({
   return null;
 }
 
-/** 3-D Secure: Stripe.js shows the bank's check, then the run is told to look at the SetupIntent. */
+/**
+ * 3-D Secure of the card (a SetupIntent) or of the first payment (a PaymentIntent): Stripe.js
+ * shows the bank's check, then the run is told to look at the intent.
+ */
 function ConfirmCard({ clientSecret, onDone }: { clientSecret: string; onDone: () => void }) {
   const stripe = useStripe();
   const [busy, setBusy] = useState(false);
@@ -235,9 +239,9 @@ function ConfirmCard({ clientSecret, onDone }: { clientSecret: string; onDone: (
     setError(null);
     const result = await stripe.handleNextAction({ clientSecret });
     // Told either way: on a failed check the run finds the card refused and asks for another.
-    // The client secret is "<SetupIntent id>_secret_…": the run waits on that SetupIntent.
+    // The client secret is "<SetupIntent or PaymentIntent id>_secret_…": the run waits on it.
     const reported = await reportCardConfirmation({
-      setupIntentId: clientSecret.split("_secret_")[0]!,
+      intentId: clientSecret.split("_secret_")[0]!,
     });
     setBusy(false);
     if (reported.error) {

@@ -154,7 +154,9 @@ type ChargeOutcome = "succeeds" | "declines" | "requires_action";
  * Modelled: idempotency on POST (replay, idempotency_error, a 5xx that happened while executing
  * is saved and replayed too, keys pruned after 24 h), ConfirmationTokens (outcome by token id,
  * single use, expiring 12 h after creation), trial subscriptions and, without a trial, a first
- * invoice that can fail (`incomplete`), default payment methods that must be the customer's,
+ * invoice collected by a PaymentIntent (linked through the invoice's payments, as since
+ * 2025-03-31) that can be declined or need 3-D Secure (`incomplete`), paid later with
+ * `invoices.pay`, default payment methods that must be the customer's, SetupIntent lists,
  * metadata search on customers, 404/400 resource_missing errors. Its clock (`now`,
  * `advanceClock`) is the test's to move.
  */
