@@ -839,9 +839,7 @@ export class StripeStandIn extends StandIn {
     id: string,
     outcome: "succeeded" | "failed" = "succeeded",
   ): Stripe.SetupIntent {
-    const si: Json = this.setupIntents.get(id);
-    if (!si || si.status !== "requires_action")
-      throw new Error(`StripeStandIn: ${id} is not awaiting action`);
+    const si = this.awaitingAction(this.setupIntents, id);
     Object.assign(
       si,
       outcome === "succeeded"
@@ -869,9 +867,7 @@ export class StripeStandIn extends StandIn {
     id: string,
     outcome: "succeeded" | "failed" = "succeeded",
   ): Stripe.PaymentIntent {
-    const paymentIntent: Json = this.paymentIntents.get(id);
-    if (!paymentIntent || paymentIntent.status !== "requires_action")
-      throw new Error(`StripeStandIn: ${id} is not awaiting action`);
+    const paymentIntent = this.awaitingAction(this.paymentIntents, id);
     const payment: Json = [...this.invoicePayments.values()].find(
       (p) => p.payment.payment_intent === id,
     );
@@ -881,20 +877,21 @@ export class StripeStandIn extends StandIn {
       this.settleInvoice(invoice, paymentMethod);
       this.subscriptionPaid(invoice, paymentMethod);
     } else {
-      Object.assign(paymentIntent, {
-        status: "requires_payment_method",
-        payment_method: null,
-        next_action: null,
-        last_payment_error: {
-          type: "card_error",
-          code: "payment_intent_authentication_failure",
-          message:
-            "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-          payment_method: clone(this.paymentMethods.get(paymentMethod)),
-        },
+      this.refusePayment(paymentIntent, paymentMethod, {
+        code: "payment_intent_authentication_failure",
+        message:
+          "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
       });
     }
     return clone(paymentIntent);
+  }
+
+  /** The SetupIntent or PaymentIntent, which must be waiting for the customer to authenticate. */
+  private awaitingAction(intents: Map<string, { status: string }>, id: string): Json {
+    const intent = intents.get(id);
+    if (intent?.status !== "requires_action")
+      throw new Error(`StripeStandIn: ${id} is not awaiting action`);
+    return intent;
   }
 
   /** A token's record; one the stand-in never issued was made by Stripe.js just now. */
@@ -1086,17 +1083,10 @@ export class StripeStandIn extends StandIn {
     if (outcome === "succeeds") {
       this.settleInvoice(invoice, paymentMethod);
     } else if (outcome === "declines") {
-      Object.assign(paymentIntent, {
-        status: "requires_payment_method",
-        payment_method: null,
-        next_action: null,
-        last_payment_error: {
-          type: "card_error",
-          code: "card_declined",
-          decline_code: "generic_decline",
-          message: "Your card was declined.",
-          payment_method: clone(this.paymentMethods.get(paymentMethod)),
-        },
+      this.refusePayment(paymentIntent, paymentMethod, {
+        code: "card_declined",
+        decline_code: "generic_decline",
+        message: "Your card was declined.",
       });
     } else {
       Object.assign(paymentIntent, {
@@ -1114,6 +1104,24 @@ export class StripeStandIn extends StandIn {
       });
     }
     return outcome;
+  }
+
+  /** The card did not pay: the PaymentIntent needs another payment method, and says why. */
+  private refusePayment(
+    paymentIntent: Json,
+    paymentMethod: string,
+    error: { code: string; decline_code?: string; message: string },
+  ): void {
+    Object.assign(paymentIntent, {
+      status: "requires_payment_method",
+      payment_method: null,
+      next_action: null,
+      last_payment_error: {
+        type: "card_error",
+        ...error,
+        payment_method: clone(this.paymentMethods.get(paymentMethod)),
+      },
+    });
   }
 
   /** The invoice is paid with the card: its PaymentIntent succeeded. */
