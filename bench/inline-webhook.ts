@@ -35,12 +35,14 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
     const customerId = await ensureUserCustomer(
       stripe,
       { id: user.id, email: primaryEmailAddress(user), name: fullName(user) },
-      { rerun: false },
+      { lookInStripe: false },
     );
     const card = await saveCard(stripe, {
       userId: user.id,
       customerId,
       confirmationToken: payment.confirmationToken,
+      lookInStripe: false,
+      lastTry: false,
     });
     // A refused card or a 3-D Secure challenge is the user's to act on; a redelivery cannot help.
     if (card.status !== "succeeded") return new Response(card.status, { status: 422 });
@@ -49,7 +51,7 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
       customerId,
       priceId,
       paymentMethodId: card.paymentMethodId,
-      rerun: false,
+      lookInStripe: false,
     });
     await completeClerkOnboarding(user.id, {
       onboardingComplete: true,

@@ -46,13 +46,13 @@ export const onboardingSubmitted = eventType("app/onboarding.submitted", {
 });
 
 /**
- * Sent once the browser has finished (or given up on) the 3-D Secure step of a SetupIntent; the
- * provisioning run waiting on that SetupIntent then re-fetches it from Stripe rather than
- * trusting the event.
+ * Sent once the browser has finished (or given up on) a 3-D Secure step: saving the card (its
+ * SetupIntent) or, without a trial, paying the first invoice (its PaymentIntent). The provisioning
+ * run waiting on that intent then re-fetches it from Stripe rather than trusting the event.
  */
 export const onboardingPaymentConfirmed = eventType("app/onboarding.payment_confirmed", {
-  schema: z.object({
-    userId: z.string(),
-    setupIntentId: z.string(),
-  }),
+  schema: z.union([
+    z.object({ userId: z.string(), setupIntentId: z.string() }),
+    z.object({ userId: z.string(), paymentIntentId: z.string() }),
+  ]),
 });

@@ -76,18 +76,22 @@ export const submitPlanAndCard = withUser(paymentDetails, (input, { userId }) =>
 export const submitNewCard = withUser(paymentDetails, (input, { userId }) => submit(userId, input));
 
 /**
- * After 3-D Secure finished in the browser, succeeded or not: the run re-fetches the SetupIntent
- * from Stripe, so this is only a nudge and carries no outcome.
+ * After 3-D Secure finished in the browser, succeeded or not, for saving the card (a SetupIntent)
+ * or paying the first invoice (a PaymentIntent): the run re-fetches the intent from Stripe, so
+ * this is only a nudge and carries no outcome.
  */
 export const reportCardConfirmation = withUser(
-  z.object({ setupIntentId: z.unknown().optional() }).catch({}),
+  z.object({ intentId: z.unknown().optional() }).catch({}),
   (input, { userId }) =>
     passOn(userId, "app/onboarding.payment_confirmed", async () => {
-      const setupIntentId = await storeCardConfirmation(userId, input.setupIntentId);
+      const intentId = await storeCardConfirmation(userId, input.intentId);
+      const intent = intentId.startsWith("pi_")
+        ? { paymentIntentId: intentId }
+        : { setupIntentId: intentId };
       await inngest.send(
         onboardingPaymentConfirmed.create(
-          { userId, setupIntentId },
-          { id: `onboarding-payment-confirmed-${userId}-${setupIntentId}` },
+          { userId, ...intent },
+          { id: `onboarding-payment-confirmed-${userId}-${intentId}` },
         ),
       );
     }),

@@ -14,6 +14,11 @@ import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
 import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
 import {
+  firstInvoiceOutcome,
+  payFirstInvoice,
+  type PaymentOutcome,
+} from "@/lib/onboarding/first-invoice";
+import {
   claimOnboarding,
   markRunFailed,
   recordAwaitingPaymentDetails,
@@ -21,15 +26,19 @@ import {
   recordCardOutcome,
   recordFailure,
   recordOnboardingComplete,
+  recordPaymentAttempt,
+  recordPaymentOutcome,
   recordSteps,
+  recordSubscriptionStarted,
   type ProgressStepId,
 } from "@/lib/onboarding/progress";
 import {
   saveCard,
-  settledSetupOutcome,
+  settledOutcome,
   setupIntentOutcome,
   startTrialSubscription,
   type SetupOutcome,
+  type StepTry,
 } from "@/lib/onboarding/provisioning";
 import {
   cardConfirmationStored,
@@ -63,16 +72,22 @@ const progress: ProgressPlan = {
     record: recordCardOutcome,
   },
   "check-setup-intent": { step: "payment-method", record: recordCardOutcome },
-  "create-trial-subscription": { step: "subscription" },
+  "create-trial-subscription": { step: "subscription", record: recordSubscriptionStarted },
+  "pay-invoice": {
+    step: "subscription",
+    begin: recordPaymentAttempt,
+    record: recordPaymentOutcome,
+  },
+  "check-payment": { step: "subscription", record: recordPaymentOutcome },
   "update-clerk-metadata": { step: "account", record: recordOnboardingComplete },
 };
 
 type Steps = GetStepTools<typeof inngest>;
 
 /**
- * Turns a new Clerk user into a trialing Stripe customer: collect a card (from the sign-up form,
- * else waited for), confirm it, subscribe, tell Clerk. Each vendor call is its own step with its
- * own idempotency key, and none is made for a user deleted in Clerk.
+ * Turns a new Clerk user into a trialing (or, without a trial, paying) Stripe customer: collect a
+ * card (from the sign-up form, else waited for), confirm it, subscribe, tell Clerk. Each vendor
+ * call is its own step with its own idempotency key, and none is made for a user deleted in Clerk.
  */
 export const provisionSubscription = inngest.createFunction(
   {
@@ -98,40 +113,35 @@ export const provisionSubscription = inngest.createFunction(
       await markRunFailed(event.data.event.data.id, runId, reason);
     },
   },
-  async ({ event, step: steps, runId }) => {
+  async ({ event, step: steps, runId, attempt, maxAttempts }) => {
     const user = event.data;
     const userId = user.id;
     const step = { ...steps, run: runWithProgress(steps, userId, progress) };
 
     const claim = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
     if (!claim) return { userId, outcome: "skipped: another run provisions this user" };
-    // Only a rerun can find a customer or a subscription an earlier run made in Stripe.
-    const rerun = claim === "rerun";
+    // `attempt` is that of the step this request runs. Stripe may already hold what it creates
+    // when an earlier attempt made it (a lost answer, or a 500 Stripe replays for the key) or an
+    // earlier run did (a rerun after a failure): it is looked for there before creating.
+    const stepTry: StepTry = {
+      lookInStripe: claim === "rerun" || attempt > 0,
+      lastTry: maxAttempts !== undefined && attempt + 1 >= maxAttempts,
+    };
     // Svix keeps no order: the user's deletion may have been processed first.
     await step.run("check-user-not-deleted", () => ensureUserNotDeleted(userId));
 
     if (!stripe) return onboardWithoutBilling(step, user);
-    const billing = stripe;
 
-    const card = await collectCard(step, billing, user, rerun);
-    const subscription = await step.run("create-trial-subscription", () =>
-      startTrialSubscription(billing, { userId, ...card, rerun }),
-    );
+    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, stepTry);
     await step.run("update-clerk-metadata", () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
-        tier: card.tier,
-        stripeCustomerId: card.customerId,
-        stripeSubscriptionId: subscription.id,
+        tier: plan.tier,
+        stripeCustomerId: customerId,
+        stripeSubscriptionId: subscriptionId,
       }),
     );
-    return {
-      userId,
-      outcome: "complete",
-      tier: card.tier,
-      customerId: card.customerId,
-      subscriptionId: subscription.id,
-    };
+    return { userId, outcome: "complete", tier: plan.tier, customerId, subscriptionId };
   },
 );
 
@@ -153,57 +163,80 @@ async function onboardWithoutBilling(step: Steps, user: ClerkUser) {
   return { userId, outcome: "complete", billing: "skipped" };
 }
 
-interface SavedCard {
+interface Plan {
   tier: Tier;
   priceId: string;
-  customerId: string;
-  paymentMethodId: string;
 }
 
 /**
- * Until a card is saved: take the plan and card (from sign-up, else waited for), check the plan,
- * confirm the card, and after a refusal wait for the next one, all in this run. The customer is
- * created once a valid plan is chosen, so a refused plan leaves nothing behind in Stripe.
+ * Until the subscription runs (trialing, or active once its first invoice is paid): take the plan
+ * and card (from sign-up, else waited for), check the plan, save the card, subscribe; after a
+ * refusal, of the card or of the first charge, wait for the next card, all in this run. The
+ * customer is created once a valid plan is chosen, so a refused plan leaves nothing in Stripe. Once
+ * subscribed, the plan is settled and a new card pays the same first invoice.
  */
-async function collectCard(
+async function subscribe(
   step: Steps,
   stripe: Stripe,
   user: ClerkUser,
-  rerun: boolean,
-): Promise<SavedCard> {
+  stepTry: StepTry,
+): Promise<{ plan: Plan; customerId: string; subscriptionId: string }> {
   const userId = user.id;
   const tried: string[] = [];
   let customerId: string | undefined;
+  // A subscription started in this run whose first invoice is still to be paid.
+  let unpaid: { plan: Plan; subscriptionId: string; invoiceId: string } | undefined;
   for (let attempt = 1; attempt <= MAX_CARD_ATTEMPTS; attempt++) {
     const submission =
       (attempt === 1 ? submittedPayment(user) : null) ??
-      (await awaitPaymentDetails(step, userId, attempt, tried));
-    const plan = planFor(submission.tier);
+      (await awaitPaymentDetails(step, userId, attempt, tried, unpaid ? "subscription" : "plan"));
+    const plan = unpaid?.plan ?? planFor(submission.tier);
     if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
 
     customerId ??= await step.run("create-stripe-customer", () =>
       ensureUserCustomer(
         stripe,
         { id: userId, email: primaryEmailAddress(user), name: fullName(user) },
-        { rerun },
+        stepTry,
       ),
     );
     tried.push(submission.confirmationToken);
-    const outcome = await confirmCard(step, stripe, {
-      userId,
-      customerId,
-      confirmationToken: submission.confirmationToken,
-      attempt,
-    });
-    if (outcome.status === "succeeded") {
-      return { ...plan, customerId, paymentMethodId: outcome.paymentMethodId };
+    const card = await confirmCard(
+      step,
+      stripe,
+      { userId, customerId, confirmationToken: submission.confirmationToken, attempt },
+      stepTry,
+    );
+    if (card.status !== "succeeded") continue;
+    const paymentMethodId = card.paymentMethodId;
+
+    if (!unpaid) {
+      const subscribing = { userId, customerId, priceId: plan.priceId, paymentMethodId };
+      const subscription = await step.run("create-trial-subscription", () =>
+        startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
+      );
+      if (!subscription.unpaidInvoiceId) {
+        return { plan, customerId, subscriptionId: subscription.id };
+      }
+      unpaid = { plan, subscriptionId: subscription.id, invoiceId: subscription.unpaidInvoiceId };
+    }
+    // The card's charge when the subscription was just made with it, else a payment with it.
+    const { invoiceId } = unpaid;
+    const payment = await step.run(numbered("pay-invoice", attempt), () =>
+      payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+    );
+    const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
+    if (paid.status === "succeeded") {
+      return { plan, customerId, subscriptionId: unpaid.subscriptionId };
     }
   }
   throw await failOnboarding(
     step,
     userId,
-    "payment-method",
-    `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+    unpaid ? "subscription" : "payment-method",
+    unpaid
+      ? `No card paid the first invoice after ${MAX_CARD_ATTEMPTS} attempts.`
+      : `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
   );
 }
 
@@ -219,6 +252,7 @@ async function awaitPaymentDetails(
   userId: string,
   attempt: number,
   tried: string[],
+  stuckAt: ProgressStepId,
 ): Promise<PaymentDetails> {
   const id = (name: string) => numbered(name, attempt);
   if (attempt === 1) {
@@ -241,8 +275,10 @@ async function awaitPaymentDetails(
     throw await failOnboarding(
       step,
       userId,
-      "plan",
-      "No plan and card were submitted within 7 days.",
+      stuckAt,
+      stuckAt === "plan"
+        ? "No plan and card were submitted within 7 days."
+        : "No new card was submitted within 7 days.",
     );
   }
   return submitted;
@@ -250,44 +286,96 @@ async function awaitPaymentDetails(
 
 /**
  * Saves the card. When the bank asks for 3-D Secure, the browser finishes it with the client
- * secret and says so, naming the SetupIntent; that word is only a hint (it may never come, or
- * come before the wait began), so without it Stripe is asked after a minute, and the run waits
- * out the hour only while Stripe still waits for the bank.
+ * secret (awaitBank).
  */
 async function confirmCard(
   step: Steps,
   stripe: Stripe,
   input: { userId: string; customerId: string; confirmationToken: string; attempt: number },
+  stepTry: StepTry,
 ): Promise<SetupOutcome> {
-  const { userId, attempt } = input;
-  const id = (name: string) => numbered(name, attempt);
-  const outcome = await step.run(id("confirm-setup-intent"), () => saveCard(stripe, input));
+  const outcome = await step.run(numbered("confirm-setup-intent", input.attempt), () =>
+    saveCard(stripe, { ...input, ...stepTry }),
+  );
   if (outcome.status !== "requires_action") return outcome;
-
   const { setupIntentId } = outcome;
-  const waitForConfirmation = (name: string, timeout: string) =>
-    step.waitForEvent(id(name), {
+  return awaitBank(step, {
+    userId: input.userId,
+    attempt: input.attempt,
+    subject: "card",
+    intent: { field: "setupIntentId", id: setupIntentId },
+    look: () => setupIntentOutcome(stripe, setupIntentId),
+    settle: (looked) => settledOutcome(looked, "Your bank did not confirm the card."),
+  });
+}
+
+/**
+ * Without a trial, the first invoice's payment; a 3-D Secure challenge is finished in the
+ * browser (awaitBank).
+ */
+async function confirmPayment(
+  step: Steps,
+  stripe: Stripe,
+  input: { userId: string; attempt: number; invoiceId: string },
+  outcome: PaymentOutcome,
+): Promise<PaymentOutcome> {
+  if (outcome.status !== "requires_action") return outcome;
+  return awaitBank(step, {
+    userId: input.userId,
+    attempt: input.attempt,
+    subject: "payment",
+    intent: { field: "paymentIntentId", id: outcome.paymentIntentId },
+    look: () => firstInvoiceOutcome(stripe, input.invoiceId),
+    settle: (looked) => settledOutcome(looked, "Your bank did not confirm the payment."),
+  });
+}
+
+/** The steps waiting for the bank's word on saving the card, and on paying the first invoice. */
+const bankSteps = {
+  card: { look: "look-at-setup-intent", check: "check-setup-intent" },
+  payment: { look: "look-at-payment", check: "check-payment" },
+} as const;
+
+/**
+ * Waits for the user to pass their bank's 3-D Secure check. The browser finishes it with the
+ * client secret and says so, naming the intent; that word is only a hint (it may never come, or
+ * come before the wait began), so without it Stripe is asked after a minute, and the run waits
+ * out the hour only while Stripe still waits for the bank. The outcome is Stripe's, settled.
+ */
+async function awaitBank<Outcome extends { status: string }>(
+  step: Steps,
+  check: {
+    userId: string;
+    attempt: number;
+    subject: keyof typeof bankSteps;
+    intent: { field: "setupIntentId" | "paymentIntentId"; id: string };
+    /** The intent's outcome as Stripe has it now. */
+    look: () => Promise<Outcome>;
+    /** The outcome once the wait is over. */
+    settle: (outcome: Outcome) => Outcome;
+  },
+): Promise<Outcome> {
+  const { userId, subject, intent } = check;
+  const id = (name: string) => numbered(name, check.attempt);
+  const waitForConfirmation = (late: string, timeout: string) =>
+    step.waitForEvent(id(`wait-for-${subject}-confirmation${late}`), {
       event: onboardingPaymentConfirmed,
       timeout,
-      // SetupIntent ids are [A-Za-z0-9_] (Stripe's format), so quoting them is safe.
-      if: `async.data.userId == event.data.id && async.data.setupIntentId == '${setupIntentId}'`,
+      // Intent ids are [A-Za-z0-9_] (Stripe's format), so quoting them is safe.
+      if: `async.data.userId == event.data.id && async.data.${intent.field} == '${intent.id}'`,
     });
   const confirmed =
-    (await step.run(id("look-for-card-confirmation"), () =>
-      cardConfirmationStored(userId, setupIntentId),
-    )) || (await waitForConfirmation("wait-for-card-confirmation", CONFIRMATION_TIMEOUTS.first));
+    (await step.run(id(`look-for-${subject}-confirmation`), () =>
+      cardConfirmationStored(userId, intent.id),
+    )) || (await waitForConfirmation("", CONFIRMATION_TIMEOUTS.first));
   const looked = confirmed
     ? null
-    : await step.run(id("look-at-setup-intent"), () => setupIntentOutcome(stripe, setupIntentId));
+    : ((await step.run(id(bankSteps[subject].look), check.look)) as Outcome);
   const bankStillDeciding = looked?.status === "requires_action";
-  if (bankStillDeciding) {
-    await waitForConfirmation("wait-for-card-confirmation-late", CONFIRMATION_TIMEOUTS.rest);
-  }
-  return step.run(id("check-setup-intent"), async () =>
-    settledSetupOutcome(
-      looked && !bankStillDeciding ? looked : await setupIntentOutcome(stripe, setupIntentId),
-    ),
-  );
+  if (bankStillDeciding) await waitForConfirmation("-late", CONFIRMATION_TIMEOUTS.rest);
+  return (await step.run(id(bankSteps[subject].check), async () =>
+    check.settle(looked && !bankStillDeciding ? looked : await check.look()),
+  )) as Outcome;
 }
 
 /** The price behind a tier the browser named, or why there is none. Never a price from the browser. */

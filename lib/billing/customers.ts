@@ -9,20 +9,21 @@ export const userCustomerIdempotencyKey = (userId: string) => `onboarding:${user
 
 /**
  * The user's Stripe customer, at most one per Clerk user whenever this runs: the one their row
- * records, else, on a rerun, the one Stripe holds for their Clerk id (an earlier run made it and
- * its row write was lost, perhaps longer ago than Stripe keeps idempotency keys), else one
- * created under the per-user key. Linked to the row either way. A deleted user gets none.
+ * records, else, when an earlier attempt or run may have made one (`lookInStripe`), the one
+ * Stripe holds for their Clerk id (its answer may have been lost, or be a 500 Stripe replays for
+ * its key, or its row write lost longer ago than Stripe keeps keys), else one created under the
+ * per-user key. Linked to the row either way. A deleted user gets none.
  */
 export async function ensureUserCustomer(
   stripe: Stripe,
   user: { id: string; email: string | null; name: string | null },
-  { rerun }: { rerun: boolean },
+  { lookInStripe }: { lookInStripe: boolean },
 ): Promise<string> {
   const recorded = await findUserStripeCustomerId(user.id);
   if (recorded) return recorded;
   await ensureUserNotDeleted(user.id);
   const customerId =
-    (rerun ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
+    (lookInStripe ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
     (
       await stripe.customers.create(
         {
@@ -39,8 +40,9 @@ export async function ensureUserCustomer(
 
 /**
  * The customer Stripe holds for a Clerk user or org id (its metadata), oldest first when an
- * earlier bug made several. Stripe's search sees new customers within about a minute: enough for
- * a rerun, which comes long after the run that created the customer.
+ * earlier bug made several. Stripe's search sees new customers within about a minute: a rerun
+ * comes long after, and a retried step that does not find it yet creates again under its key,
+ * whose replayed answer fails the step once more while the backoff gives search the time.
  */
 export async function findCustomerOf(
   stripe: Stripe,

@@ -82,6 +82,7 @@ export type StepStatus = (typeof stepStatuses)[number];
 /** What the browser needs to finish a step the user must act on (e.g. 3-D Secure). */
 export type OnboardingAction =
   | { type: "confirm_setup"; clientSecret: string }
+  | { type: "confirm_payment"; clientSecret: string }
   | { type: "update_payment_method" }
   | { type: "choose_plan" };
 

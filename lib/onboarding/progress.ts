@@ -162,39 +162,77 @@ export async function recordWelcomeEmailFailed(userId: string, reason: string) {
     });
 }
 
-/** A card is being saved: the run is working again (after a refusal, on the new card). */
-export async function recordCardAttempt(userId: string) {
-  await recordSteps(userId, "payment-method", "running");
+/**
+ * Where the user's bank or card decides: saving the card, and, without a trial, paying the first
+ * invoice. Each has its step, and its words and browser action for a 3-D Secure challenge.
+ */
+const decidedByTheBank = {
+  card: {
+    step: "payment-method",
+    waiting: "Waiting for your bank to confirm",
+    reason: "Your bank needs you to confirm the card.",
+    action: "confirm_setup",
+  },
+  payment: {
+    step: "subscription",
+    waiting: "Waiting for your bank to confirm the payment",
+    reason: "Your bank needs you to confirm the payment.",
+    action: "confirm_payment",
+  },
+} as const;
+
+type BankOutcome =
+  | { status: "succeeded" }
+  | { status: "requires_action"; clientSecret: string }
+  | { status: "failed"; reason: string };
+
+/** A card is being saved, or a payment made: the run is working again (after a refusal, on the new card). */
+async function recordAttempt(userId: string, subject: keyof typeof decidedByTheBank) {
+  await recordSteps(userId, decidedByTheBank[subject].step, "running");
   await recordState(userId, "running");
 }
 
-/** What the user sees after an attempt to save their card: done, their bank's challenge, or why not. */
-export async function recordCardOutcome(
+/** What the user sees after an attempt: done, their bank's challenge, or why not. */
+async function recordOutcome(
   userId: string,
-  outcome:
-    | { status: "succeeded" }
-    | { status: "requires_action"; clientSecret: string }
-    | { status: "failed"; reason: string },
+  subject: keyof typeof decidedByTheBank,
+  outcome: BankOutcome,
 ) {
+  const { step, waiting, reason, action } = decidedByTheBank[subject];
   switch (outcome.status) {
     case "succeeded":
-      await recordSteps(userId, "payment-method", "done");
+      await recordSteps(userId, step, "done");
       await recordState(userId, "running");
       return;
     case "requires_action":
-      await recordSteps(userId, "payment-method", "running", "Waiting for your bank to confirm");
+      await recordSteps(userId, step, "running", waiting);
       await recordState(userId, "action_required", {
-        reason: "Your bank needs you to confirm the card.",
-        action: { type: "confirm_setup", clientSecret: outcome.clientSecret },
+        reason,
+        action: { type: action, clientSecret: outcome.clientSecret },
       });
       return;
     case "failed":
-      await recordSteps(userId, "payment-method", "failed", outcome.reason);
+      await recordSteps(userId, step, "failed", outcome.reason);
       await recordState(userId, "payment_failed", {
         reason: outcome.reason,
         action: { type: "update_payment_method" },
       });
   }
+}
+
+export const recordCardAttempt = (userId: string) => recordAttempt(userId, "card");
+export const recordCardOutcome = (userId: string, outcome: BankOutcome) =>
+  recordOutcome(userId, "card", outcome);
+export const recordPaymentAttempt = (userId: string) => recordAttempt(userId, "payment");
+export const recordPaymentOutcome = (userId: string, outcome: BankOutcome) =>
+  recordOutcome(userId, "payment", outcome);
+
+/** The subscription started, or, while its first invoice is unpaid, is still being started. */
+export async function recordSubscriptionStarted(
+  userId: string,
+  subscription: { unpaidInvoiceId: string | null },
+) {
+  await recordSteps(userId, "subscription", subscription.unpaidInvoiceId ? "running" : "done");
 }
 
 /** The run waits for the user to choose a plan and a card (they signed up without them). */

@@ -11,7 +11,18 @@ import { classifyStripeError } from "@/lib/vendors/stripe";
  * tombstone first and carries an idempotency key derived from the user and the step, with
  * parameters fixed by the step's inputs, so a retried step replays Stripe's first answer. Stripe's
  * own network retries are off (lib/vendors/stripe): the workflow step is the retry loop.
+ *
+ * Stripe also replays a 500 that came after the object was made, for 24 hours. So when an earlier
+ * attempt or run may have made it (`lookInStripe`), the object is looked for in Stripe first.
  */
+
+/** How a step is being run: whether Stripe may hold its object already, and whether it is the last try. */
+export interface StepTry {
+  /** An earlier attempt of the step, or an earlier run, may have made the object. */
+  lookInStripe: boolean;
+  /** No retry follows this one. */
+  lastTry: boolean;
+}
 
 /** What confirming a SetupIntent came to: a saved card, a 3-D Secure challenge, or a refusal. */
 export type SetupOutcome =
@@ -24,6 +35,9 @@ export const idempotencyKeys = {
   setupIntent: (userId: string, confirmationToken: string) =>
     `onboarding:${userId}:setup-intent:${confirmationToken}`,
   subscription: (userId: string) => `onboarding:${userId}:subscription`,
+  /** Per invoice and card: a new card is a new payment, a retry of the same one the same. */
+  invoicePayment: (userId: string, invoiceId: string, paymentMethodId: string) =>
+    `onboarding:${userId}:invoice:${invoiceId}:${paymentMethodId}`,
 };
 
 /**
@@ -33,9 +47,11 @@ export const idempotencyKeys = {
  */
 export async function saveCard(
   stripe: Stripe,
-  input: { userId: string; customerId: string; confirmationToken: string },
+  input: { userId: string; customerId: string; confirmationToken: string } & StepTry,
 ): Promise<SetupOutcome> {
   await ensureUserNotDeleted(input.userId);
+  const earlier = input.lookInStripe ? await setupIntentFor(stripe, input) : null;
+  if (earlier) return outcomeOf(earlier);
   try {
     const setupIntent = await stripe.setupIntents.create(
       {
@@ -45,7 +61,8 @@ export async function saveCard(
         usage: "off_session",
         // Where a redirect-based authentication brings the browser back.
         return_url: new URL(paths.afterSignUp, env.APP_URL).href,
-        metadata: { clerk_user_id: input.userId },
+        // The token names the SetupIntent an earlier attempt made (setupIntentFor).
+        metadata: { clerk_user_id: input.userId, confirmation_token: input.confirmationToken },
       },
       { idempotencyKey: idempotencyKeys.setupIntent(input.userId, input.confirmationToken) },
     );
@@ -61,8 +78,33 @@ export async function saveCard(
     if (failure?.kind === "permanent" && ["token_refused", "not_found"].includes(failure.code)) {
       return { status: "failed", reason: "Your card details expired. Please enter them again." };
     }
+    // Nothing was made (the list said so) and Stripe failed on every try, perhaps with a 500 it
+    // replays for this token's key: the user enters the card again, a new token and a new key.
+    if (failedOnEveryTry(error, input)) {
+      return {
+        status: "failed",
+        reason: "We could not save your card just now. Please enter it again.",
+      };
+    }
     throw error;
   }
+}
+
+/**
+ * The SetupIntent an earlier attempt made with this token, if any. Lists, unlike search, see a
+ * new object at once, so not finding it means the earlier attempt made none.
+ */
+async function setupIntentFor(
+  stripe: Stripe,
+  input: { customerId: string; confirmationToken: string },
+): Promise<Stripe.SetupIntent | null> {
+  for await (const setupIntent of stripe.setupIntents.list({
+    customer: input.customerId,
+    limit: 100,
+  })) {
+    if (setupIntent.metadata?.confirmation_token === input.confirmationToken) return setupIntent;
+  }
+  return null;
 }
 
 /** The SetupIntent as Stripe has it now: 3-D Secure may be finished, abandoned or still going. */
@@ -70,18 +112,40 @@ export async function setupIntentOutcome(stripe: Stripe, setupIntentId: string) 
   return outcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
 }
 
-/** The outcome once the wait for 3-D Secure is over: still unconfirmed means it failed. */
-export function settledSetupOutcome(outcome: SetupOutcome): SetupOutcome {
-  return outcome.status === "requires_action"
-    ? { status: "failed", reason: "Your bank did not confirm the card." }
-    : outcome;
+/**
+ * The outcome once the wait for 3-D Secure (of a card or of a payment) is over: still waiting
+ * for the bank means it did not confirm.
+ */
+export function settledOutcome<Outcome extends { status: string }>(
+  outcome: Outcome,
+  reason: string,
+): Outcome | { status: "failed"; reason: string } {
+  return outcome.status === "requires_action" ? { status: "failed", reason } : outcome;
 }
 
 /**
- * The user's subscription. On a rerun (an operator's retry, perhaps after Stripe's 24-hour key
- * window) a live one already on the customer for a catalogue price is adopted; otherwise the
- * trial starts under the per-user key, which also covers retries within this run. So a customer
- * has at most one, however often provisioning runs.
+ * Whether this was the step's last try and Stripe failed on every one (an outage, or a 500 it
+ * replays for the step's key): an error the user can get past with another card.
+ */
+export function failedOnEveryTry(error: unknown, { lastTry }: Pick<StepTry, "lastTry">) {
+  const failure = classifyStripeError(error);
+  return lastTry && failure !== null && failure.kind !== "permanent";
+}
+
+/** A started (or adopted) subscription; `unpaidInvoiceId`: the first invoice, while it is unpaid. */
+export interface StartedSubscription {
+  id: string;
+  status: string;
+  adopted: boolean;
+  unpaidInvoiceId: string | null;
+}
+
+/**
+ * The user's subscription. When an earlier attempt or run may have made it (a lost answer, a 500
+ * Stripe replays for the key, an operator's rerun after the key's 24 hours), a live one already
+ * on the customer for a catalogue price is adopted; otherwise it starts under the per-user key.
+ * So a customer has at most one, however often provisioning runs. Without a trial the first
+ * invoice is charged at once, and a refused charge leaves it `incomplete` with that invoice open.
  */
 export async function startTrialSubscription(
   stripe: Stripe,
@@ -90,16 +154,16 @@ export async function startTrialSubscription(
     customerId: string;
     priceId: string;
     paymentMethodId: string;
-    rerun: boolean;
+    lookInStripe: boolean;
   },
-): Promise<{ id: string; status: string; adopted: boolean }> {
+): Promise<StartedSubscription> {
   await ensureUserNotDeleted(input.userId);
-  const existing = input.rerun
+  const existing = input.lookInStripe
     ? (await liveSubscriptionsOf(stripe, input.customerId)).find((subscription) =>
         subscription.items.data.some((item) => tierOfPrice(item.price.id)),
       )
     : undefined;
-  if (existing) return { id: existing.id, status: existing.status, adopted: true };
+  if (existing) return started(existing, true);
   const days = env.TRIAL_DAYS;
   const subscription = await stripe.subscriptions.create(
     {
@@ -108,11 +172,28 @@ export async function startTrialSubscription(
       default_payment_method: input.paymentMethodId,
       // Stripe refuses a zero-day trial; TRIAL_DAYS=0 means none.
       ...(days > 0 ? { trial_period_days: days } : {}),
+      // A card that later pays an invoice (a new one, after a refused first charge) becomes the
+      // one renewals charge.
+      payment_settings: { save_default_payment_method: "on_subscription" },
       metadata: { clerk_user_id: input.userId },
     },
     { idempotencyKey: idempotencyKeys.subscription(input.userId) },
   );
-  return { id: subscription.id, status: subscription.status, adopted: false };
+  return started(subscription, false);
+}
+
+function started(subscription: Stripe.Subscription, adopted: boolean): StartedSubscription {
+  const invoice = subscription.latest_invoice;
+  const invoiceId = typeof invoice === "string" ? invoice : (invoice?.id ?? null);
+  if (subscription.status === "incomplete" && !invoiceId) {
+    throw new Error(`Stripe shows no first invoice for incomplete ${subscription.id}`);
+  }
+  return {
+    id: subscription.id,
+    status: subscription.status,
+    adopted,
+    unpaidInvoiceId: subscription.status === "incomplete" ? invoiceId : null,
+  };
 }
 
 function outcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {

@@ -79,13 +79,13 @@ export async function storePaymentDetails(
 }
 
 /**
- * Stores the browser's word that 3-D Secure of this SetupIntent is over, and returns the id as
- * checked. Throws SubmissionRefusedError for a malformed id, or past the limit.
+ * Stores the browser's word that 3-D Secure of this SetupIntent (saving the card) or PaymentIntent
+ * (paying the first invoice) is over, and returns the id as checked. Throws SubmissionRefusedError for a malformed id, or past the limit.
  */
-export async function storeCardConfirmation(userId: string, setupIntentId: unknown) {
+export async function storeCardConfirmation(userId: string, intentId: unknown) {
   const reference = parse(
-    stripeId("seti"),
-    setupIntentId,
+    z.union([stripeId("seti"), stripeId("pi")]),
+    intentId,
     "invalid_confirmation",
     "We couldn't tell which card your bank confirmed. Please reload the page.",
   );
@@ -153,8 +153,8 @@ export async function untriedPaymentDetails(
   return row ? { tier: row.tier ?? "", confirmationToken: row.confirmationToken } : null;
 }
 
-/** Whether the browser said 3-D Secure of this SetupIntent is over. */
-export async function cardConfirmationStored(userId: string, setupIntentId: string) {
+/** Whether the browser said 3-D Secure of this SetupIntent or PaymentIntent is over. */
+export async function cardConfirmationStored(userId: string, intentId: string) {
   const db = await getDb();
   const rows = await db
     .select({ id: onboardingSubmissions.id })
@@ -163,7 +163,7 @@ export async function cardConfirmationStored(userId: string, setupIntentId: stri
       and(
         eq(onboardingSubmissions.clerkUserId, userId),
         eq(onboardingSubmissions.kind, "card_confirmation"),
-        eq(onboardingSubmissions.reference, setupIntentId),
+        eq(onboardingSubmissions.reference, intentId),
       ),
     );
   return rows.length > 0;

@@ -249,6 +249,44 @@ export function progressTests(suite: () => BrowserSuite) {
       await context.close();
     });
 
+    it("confirms the first payment (no trial) with the PaymentIntent's client secret and tells the run to look at that PaymentIntent", async () => {
+      const { appUrl, clerkApi, browser, addUser, tokenFor, inngest } = suite();
+      const user = addUser({ unsafe_metadata: { tier: "pro" } });
+      await recordSteps(
+        user.id,
+        "subscription",
+        "running",
+        "Waiting for your bank to confirm the payment",
+      );
+      await recordState(user.id, "action_required", {
+        reason: "Your bank needs you to confirm the payment.",
+        action: { type: "confirm_payment", clientSecret: "pi_3DS123_secret_abc" },
+      });
+      const { page, stripe, context } = await visit(browser, {
+        appUrl,
+        clerkApi,
+        token: tokenFor(user.id),
+      });
+      await page.goto("/after-sign-up");
+      await page.getByRole("button", { name: "Confirm with my bank" }).click();
+      await page
+        .getByRole("dialog", { name: "3D Secure 2 Test Page" })
+        .getByRole("button", { name: "Complete" })
+        .click();
+      await page.getByText("Thanks. Checking with your bank…").waitFor();
+      expect(stripe.named("handleNextAction")[0]?.payload).toEqual({
+        clientSecret: "pi_3DS123_secret_abc",
+        outcome: "complete",
+      });
+      expect(inngest.eventsNamed("app/onboarding.payment_confirmed")).toContainEqual(
+        expect.objectContaining({
+          id: `onboarding-payment-confirmed-${user.id}-pi_3DS123`,
+          data: { userId: user.id, paymentIntentId: "pi_3DS123" },
+        }),
+      );
+      await context.close();
+    });
+
     it("on completion refreshes the session for the new claims, then opens the dashboard, with no loop", async () => {
       const { appUrl, clerkApi, browser, addUser, tokenFor } = suite();
       const user = addUser({ unsafe_metadata: { tier: "pro" } });

@@ -4,7 +4,11 @@ import path from "node:path";
 import { eq, or } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { reportCardConfirmation, submitNewCard, submitPlanAndCard } from "@/app/_lib/onboarding-actions";
+import {
+  reportCardConfirmation,
+  submitNewCard,
+  submitPlanAndCard,
+} from "@/app/_lib/onboarding-actions";
 import { POST as clerkRoute } from "@/app/api/webhooks/clerk/route";
 import { POST as stripeRoute } from "@/app/api/webhooks/stripe/route";
 import { functions } from "@/inngest";
@@ -659,13 +663,13 @@ describe("bad-input corpus: the onboarding server actions", () => {
       { error: card },
     ],
     [
-      "a PaymentIntent for a SetupIntent",
-      () => reportCardConfirmation({ setupIntentId: "pi_123" }),
+      "a PaymentMethod for an intent",
+      () => reportCardConfirmation({ intentId: "pm_123" }),
       { error: confirmation },
     ],
     [
       "a SetupIntent id with a quote (it goes into a wait's expression)",
-      () => reportCardConfirmation({ setupIntentId: "seti_1' || true || '" }),
+      () => reportCardConfirmation({ intentId: "seti_1' || true || '" }),
       { error: confirmation },
     ],
   ];
@@ -692,7 +696,7 @@ describe("bad-input corpus: the onboarding server actions", () => {
         await submitPlanAndCard({ tier: "pro", confirmationToken: confirmationToken() }),
       );
     }
-    answers.push(await reportCardConfirmation({ setupIntentId: "seti_123" }));
+    answers.push(await reportCardConfirmation({ intentId: "seti_123" }));
     // A new card without a tier would ask Clerk for the plan: refused before that.
     answers.push(await submitNewCard({ confirmationToken: confirmationToken() }));
 

@@ -57,7 +57,8 @@ export function ActionPanel({
     );
   }
   if (!billing) return null;
-  if (status.state === "action_required" && action?.type === "confirm_setup") {
+  const confirming = action?.type === "confirm_setup" || action?.type === "confirm_payment";
+  if (status.state === "action_required" && confirming) {
     return <ConfirmCard clientSecret={action.clientSecret} onDone={onSubmitted} />;
   }
   if (status.state === "payment_failed") {

@@ -5,7 +5,10 @@ import { useState } from "react";
 import { reportCardConfirmation } from "@/app/_lib/onboarding-actions";
 import { Alert, Button, Card, Spinner } from "../ui";
 
-/** 3-D Secure: Stripe.js shows the bank's check, then the run is told to look at the SetupIntent. */
+/**
+ * 3-D Secure: Stripe.js shows the bank's check, then the run is told to look at the intent (the
+ * SetupIntent saving the card, or the PaymentIntent paying the first invoice).
+ */
 export function ConfirmCard({
   clientSecret,
   onDone,
@@ -34,9 +37,9 @@ export function ConfirmCard({
     setError(null);
     const result = await stripe.handleNextAction({ clientSecret });
     // Told either way: on a failed check the run finds the card refused and asks for another.
-    // The client secret is "<SetupIntent id>_secret_…": the run waits on that SetupIntent.
+    // The client secret is "<intent id>_secret_…": the run waits on that intent.
     const reported = await reportCardConfirmation({
-      setupIntentId: clientSecret.split("_secret_")[0]!,
+      intentId: clientSecret.split("_secret_")[0]!,
     });
     setBusy(false);
     if (reported.error) {

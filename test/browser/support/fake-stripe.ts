@@ -64,22 +64,33 @@ export class FakeStripeJs {
         };
       }
       case "handleNextAction": {
+        // Stripe.js answers for the intent the client secret belongs to: a SetupIntent (saving
+        // the card) or a PaymentIntent (paying the first invoice).
         const clientSecret = String(payload.clientSecret);
         const id = clientSecret.split("_secret_")[0]!;
-        if (this.stripeApi?.setupIntents.get(id)?.status === "requires_action") {
-          const passed = payload.outcome === "complete";
+        const passed = payload.outcome === "complete";
+        const payment = id.startsWith("pi_");
+        if (payment && this.stripeApi?.paymentIntents.get(id)?.status === "requires_action") {
+          this.stripeApi.completePaymentIntentAction(id, passed ? "succeeded" : "failed");
+        }
+        if (!payment && this.stripeApi?.setupIntents.get(id)?.status === "requires_action") {
           this.stripeApi.completeSetupIntentAction(id, passed ? "succeeded" : "failed");
         }
-        if (payload.outcome === "complete") {
-          return { setupIntent: { id, object: "setup_intent", status: "succeeded" } };
+        const intent = payment
+          ? { key: "payment_intent", object: { id, object: "payment_intent" } }
+          : { key: "setup_intent", object: { id, object: "setup_intent" } };
+        if (passed) {
+          return {
+            [payment ? "paymentIntent" : "setupIntent"]: { ...intent.object, status: "succeeded" },
+          };
         }
         return {
           error: {
             type: "card_error",
-            code: "setup_intent_authentication_failure",
+            code: `${intent.key}_authentication_failure`,
             message:
               "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-            setup_intent: { id, object: "setup_intent", status: "requires_payment_method" },
+            [intent.key]: { ...intent.object, status: "requires_payment_method" },
           },
         };
       }

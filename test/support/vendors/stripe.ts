@@ -37,6 +37,7 @@ type StripeError = {
   param?: string;
   message: string;
   setup_intent?: Json;
+  payment_intent?: Json;
 };
 
 /**
@@ -51,6 +52,7 @@ const PARAM_TYPES: Record<string, [file: string, iface: string]> = {
   "GET /customers/search": ["Customers", "CustomerSearchParams"],
   "POST /customers/:id": ["Customers", "CustomerUpdateParams"],
   "POST /setup_intents": ["SetupIntents", "SetupIntentCreateParams"],
+  "GET /setup_intents": ["SetupIntents", "SetupIntentListParams"],
   "GET /setup_intents/:id": ["SetupIntents", "SetupIntentRetrieveParams"],
   "POST /setup_intents/:id/confirm": ["SetupIntents", "SetupIntentConfirmParams"],
   "POST /subscriptions": ["Subscriptions", "SubscriptionCreateParams"],
@@ -59,6 +61,10 @@ const PARAM_TYPES: Record<string, [file: string, iface: string]> = {
   "POST /subscriptions/:id": ["Subscriptions", "SubscriptionUpdateParams"],
   "DELETE /subscriptions/:id": ["Subscriptions", "SubscriptionCancelParams"],
   "GET /payment_methods/:id": ["PaymentMethods", "PaymentMethodRetrieveParams"],
+  "GET /invoices/:id": ["Invoices", "InvoiceRetrieveParams"],
+  "POST /invoices/:id/pay": ["Invoices", "InvoicePayParams"],
+  "GET /invoice_payments": ["InvoicePayments", "InvoicePaymentListParams"],
+  "GET /payment_intents/:id": ["PaymentIntents", "PaymentIntentRetrieveParams"],
   "POST /checkout/sessions": ["Checkout/Sessions", "SessionCreateParams"],
   "POST /billing_portal/sessions": ["BillingPortal/Sessions", "SessionCreateParams"],
 };
@@ -148,7 +154,9 @@ type ChargeOutcome = "succeeds" | "declines" | "requires_action";
  * Modelled: idempotency on POST (replay, idempotency_error, a 5xx that happened while executing
  * is saved and replayed too, keys pruned after 24 h), ConfirmationTokens (outcome by token id,
  * single use, expiring 12 h after creation), trial subscriptions and, without a trial, a first
- * invoice that can fail (`incomplete`), default payment methods that must be the customer's,
+ * invoice collected by a PaymentIntent (linked through the invoice's payments, as since
+ * 2025-03-31) that can be declined or need 3-D Secure (`incomplete`), paid later with
+ * `invoices.pay`, default payment methods that must be the customer's, SetupIntent lists,
  * metadata search on customers, 404/400 resource_missing errors. Its clock (`now`,
  * `advanceClock`) is the test's to move.
  */
@@ -167,6 +175,8 @@ export class StripeStandIn extends StandIn {
   eventualSearch = false;
   private searchable = new Set<string>();
   readonly invoices = new Map<string, Stripe.Invoice>();
+  readonly invoicePayments = new Map<string, Stripe.InvoicePayment>();
+  readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   private idempotency = new Map<
     string,
     { fingerprint: string; reply: Reply; requestId: string; at: number }
@@ -212,6 +222,8 @@ export class StripeStandIn extends StandIn {
       this.checkoutSessions,
       this.portalSessions,
       this.invoices,
+      this.invoicePayments,
+      this.paymentIntents,
       this.idempotency,
       this.confirmationTokens,
       this.chargeOutcomes,
@@ -546,6 +558,16 @@ export class StripeStandIn extends StandIn {
         return ok({ id, object: "customer", deleted: true });
       case "POST /setup_intents":
         return this.createSetupIntent(body);
+      case "GET /setup_intents":
+        return ok(
+          this.list(
+            "/v1/setup_intents",
+            [...this.setupIntents.values()]
+              .filter((si) => !query.customer || si.customer === query.customer)
+              .reverse(),
+            query,
+          ),
+        );
       case "GET /setup_intents/:id":
         return this.setupIntents.has(id!)
           ? ok(this.setupIntents.get(id!))
@@ -588,6 +610,16 @@ export class StripeStandIn extends StandIn {
         return this.paymentMethods.has(id!)
           ? ok(this.paymentMethods.get(id!))
           : missing("payment_method", id!);
+      case "GET /invoices/:id":
+        return this.invoices.has(id!) ? ok(this.invoices.get(id!)) : missing("invoice", id!);
+      case "POST /invoices/:id/pay":
+        return this.payInvoice(id!, body);
+      case "GET /invoice_payments":
+        return ok(this.listInvoicePayments(query));
+      case "GET /payment_intents/:id":
+        return this.paymentIntents.has(id!)
+          ? ok(this.paymentIntents.get(id!))
+          : missing("payment_intent", id!);
       case "POST /checkout/sessions":
         return this.createCheckoutSession(body);
       case "POST /billing_portal/sessions":
@@ -606,6 +638,26 @@ export class StripeStandIn extends StandIn {
       this.onEvent(this.webhookEvent(`customer.subscription.${change}`, reply.body as Json));
     }
     return reply;
+  }
+
+  /** An invoice's payments, newest first; `expand[]=data.payment.payment_intent` inlines the intent. */
+  private listInvoicePayments(query: Json) {
+    const expand: string[] = [query.expand ?? []].flat();
+    const data = [...this.invoicePayments.values()]
+      .filter((p) => !query.invoice || p.invoice === query.invoice)
+      .reverse()
+      .map((p: Json) =>
+        expand.includes("data.payment.payment_intent")
+          ? {
+              ...p,
+              payment: {
+                ...p.payment,
+                payment_intent: this.paymentIntents.get(p.payment.payment_intent),
+              },
+            }
+          : p,
+      );
+    return this.list("/v1/invoice_payments", data, query);
   }
 
   private list<T>(url: string, data: T[], query: Json) {
@@ -787,9 +839,7 @@ export class StripeStandIn extends StandIn {
     id: string,
     outcome: "succeeded" | "failed" = "succeeded",
   ): Stripe.SetupIntent {
-    const si: Json = this.setupIntents.get(id);
-    if (!si || si.status !== "requires_action")
-      throw new Error(`StripeStandIn: ${id} is not awaiting action`);
+    const si = this.awaitingAction(this.setupIntents, id);
     Object.assign(
       si,
       outcome === "succeeded"
@@ -806,6 +856,42 @@ export class StripeStandIn extends StandIn {
           },
     );
     return clone(si);
+  }
+
+  /**
+   * Finish a `requires_action` PaymentIntent as if the customer passed 3-D Secure in the browser
+   * (Stripe.js handleNextAction): its invoice is paid and the subscription starts, or the
+   * PaymentIntent needs another payment method.
+   */
+  completePaymentIntentAction(
+    id: string,
+    outcome: "succeeded" | "failed" = "succeeded",
+  ): Stripe.PaymentIntent {
+    const paymentIntent = this.awaitingAction(this.paymentIntents, id);
+    const payment: Json = [...this.invoicePayments.values()].find(
+      (p) => p.payment.payment_intent === id,
+    );
+    const invoice: Json = this.invoices.get(payment.invoice);
+    const paymentMethod: string = paymentIntent.payment_method;
+    if (outcome === "succeeded") {
+      this.settleInvoice(invoice, paymentMethod);
+      this.subscriptionPaid(invoice, paymentMethod);
+    } else {
+      this.refusePayment(paymentIntent, paymentMethod, {
+        code: "payment_intent_authentication_failure",
+        message:
+          "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
+      });
+    }
+    return clone(paymentIntent);
+  }
+
+  /** The SetupIntent or PaymentIntent, which must be waiting for the customer to authenticate. */
+  private awaitingAction(intents: Map<string, { status: string }>, id: string): Json {
+    const intent = intents.get(id);
+    if (intent?.status !== "requires_action")
+      throw new Error(`StripeStandIn: ${id} is not awaiting action`);
+    return intent;
   }
 
   /** A token's record; one the stand-in never issued was made by Stripe.js just now. */
@@ -860,26 +946,21 @@ export class StripeStandIn extends StandIn {
         code: "resource_missing",
         message: "This customer has no attached payment source or default payment method.",
       });
-    // Without a trial the first invoice is charged at once; a failed charge leaves the
-    // subscription `incomplete` (Stripe's default payment_behavior, allow_incomplete).
-    const charge: ChargeOutcome =
-      trialing || !paymentMethod
-        ? "succeeds"
-        : (this.chargeOutcomes.get(paymentMethod) ?? "succeeds");
+    // Without a trial the first invoice is charged at once (unless `default_incomplete`); a
+    // failed charge leaves the subscription `incomplete` (Stripe's default, allow_incomplete).
     const sub: Json = this.createSubscription({
       customer: customer.id,
       price,
       quantity: int(items[0].quantity) ?? 1,
       trialDays,
-      status: trialing
-        ? "trialing"
-        : body.payment_behavior === "default_incomplete" || charge !== "succeeds"
-          ? "incomplete"
-          : "active",
+      status: trialing ? "trialing" : "incomplete",
       metadata: mergeMetadata({}, body.metadata),
       default_payment_method: body.default_payment_method ?? null,
     });
-    sub.latest_invoice = this.firstInvoice(sub, trialing, charge).id;
+    const charged = body.payment_behavior !== "default_incomplete" ? paymentMethod : undefined;
+    const invoice = this.firstInvoice(sub, trialing, charged);
+    sub.latest_invoice = invoice.id;
+    if (!trialing && invoice.status === "paid") sub.status = "active";
     if (trialEnd)
       Object.assign(sub, {
         trial_start: sub.created,
@@ -911,11 +992,13 @@ export class StripeStandIn extends StandIn {
     return null;
   }
 
-  /** The subscription's first invoice: nothing due in a trial, else charged now, paid or open. */
-  private firstInvoice(sub: Json, trialing: boolean, charge: ChargeOutcome): Stripe.Invoice {
+  /**
+   * The subscription's first invoice: nothing due in a trial; else a PaymentIntent collects it,
+   * charged now when there is a card to charge.
+   */
+  private firstInvoice(sub: Json, trialing: boolean, paymentMethod?: string): Stripe.Invoice {
     const item = sub.items.data[0];
     const amount = trialing ? 0 : (item.price.unit_amount ?? 0) * item.quantity;
-    const paid = trialing || charge === "succeeds";
     const invoice: Json = {
       ...fixture("invoice"),
       id: newId("in_"),
@@ -924,14 +1007,199 @@ export class StripeStandIn extends StandIn {
       subscription: sub.id,
       billing_reason: "subscription_create",
       amount_due: amount,
-      amount_paid: paid ? amount : 0,
-      amount_remaining: paid ? 0 : amount,
-      attempted: !trialing,
-      attempt_count: trialing ? 0 : 1,
-      status: paid ? "paid" : "open",
+      amount_paid: 0,
+      amount_remaining: amount,
+      attempted: false,
+      attempt_count: 0,
+      status: amount > 0 ? "open" : "paid",
     };
     this.invoices.set(invoice.id, invoice);
+    if (amount > 0) {
+      this.openInvoicePayment(invoice);
+      if (paymentMethod) this.chargeInvoice(invoice, paymentMethod);
+    }
     return invoice;
+  }
+
+  /**
+   * The PaymentIntent that collects an invoice, and the invoice's default InvoicePayment naming
+   * it (how the API, since 2025-03-31, links the two).
+   */
+  private openInvoicePayment(invoice: Json): void {
+    const id = newId("pi_");
+    const paymentIntent: Json = {
+      ...fixture("payment_intent"),
+      id,
+      client_secret: `${id}_secret_${newId("", 24)}`,
+      created: this.now(),
+      amount: invoice.amount_due,
+      amount_received: 0,
+      currency: invoice.currency,
+      customer: invoice.customer,
+      description: "Subscription creation",
+      metadata: {},
+      payment_method: null,
+      last_payment_error: null,
+      next_action: null,
+      latest_charge: null,
+      status: "requires_payment_method",
+    };
+    this.paymentIntents.set(id, paymentIntent);
+    const payment: Json = {
+      ...fixture("invoice_payment"),
+      id: newId("inpay_"),
+      created: this.now(),
+      currency: invoice.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      amount_requested: invoice.amount_due,
+      amount_paid: null,
+      payment: { type: "payment_intent", payment_intent: id },
+      status: "open",
+      status_transitions: { canceled_at: null, paid_at: null },
+    };
+    this.invoicePayments.set(payment.id, payment);
+  }
+
+  /** The invoice's default InvoicePayment and its PaymentIntent. */
+  private paymentOf(invoiceId: string): { payment: Json; paymentIntent: Json } {
+    const payment: Json = [...this.invoicePayments.values()].find(
+      (p) => p.invoice === invoiceId && p.is_default,
+    );
+    return { payment, paymentIntent: this.paymentIntents.get(payment.payment.payment_intent) };
+  }
+
+  /**
+   * Charges an open invoice with a card of the customer, as the card allows (see
+   * issueConfirmationToken): paid, declined (the PaymentIntent needs another payment method) or
+   * awaiting the customer's authentication.
+   */
+  private chargeInvoice(invoice: Json, paymentMethod: string): ChargeOutcome {
+    const outcome = this.chargeOutcomes.get(paymentMethod) ?? "succeeds";
+    const { paymentIntent } = this.paymentOf(invoice.id);
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    if (outcome === "succeeds") {
+      this.settleInvoice(invoice, paymentMethod);
+    } else if (outcome === "declines") {
+      this.refusePayment(paymentIntent, paymentMethod, {
+        code: "card_declined",
+        decline_code: "generic_decline",
+        message: "Your card was declined.",
+      });
+    } else {
+      Object.assign(paymentIntent, {
+        status: "requires_action",
+        payment_method: paymentMethod,
+        last_payment_error: null,
+        next_action: {
+          type: "use_stripe_sdk",
+          use_stripe_sdk: {
+            type: "three_d_secure_redirect",
+            stripe_js: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${paymentIntent.id}`,
+            source: newId("src_"),
+          },
+        },
+      });
+    }
+    return outcome;
+  }
+
+  /** The card did not pay: the PaymentIntent needs another payment method, and says why. */
+  private refusePayment(
+    paymentIntent: Json,
+    paymentMethod: string,
+    error: { code: string; decline_code?: string; message: string },
+  ): void {
+    Object.assign(paymentIntent, {
+      status: "requires_payment_method",
+      payment_method: null,
+      next_action: null,
+      last_payment_error: {
+        type: "card_error",
+        ...error,
+        payment_method: clone(this.paymentMethods.get(paymentMethod)),
+      },
+    });
+  }
+
+  /** The invoice is paid with the card: its PaymentIntent succeeded. */
+  private settleInvoice(invoice: Json, paymentMethod: string): void {
+    const { payment, paymentIntent } = this.paymentOf(invoice.id);
+    Object.assign(paymentIntent, {
+      status: "succeeded",
+      amount_received: paymentIntent.amount,
+      payment_method: paymentMethod,
+      next_action: null,
+      last_payment_error: null,
+    });
+    Object.assign(invoice, {
+      status: "paid",
+      amount_paid: invoice.amount_due,
+      amount_remaining: 0,
+      status_transitions: { ...invoice.status_transitions, paid_at: this.now() },
+    });
+    Object.assign(payment, {
+      status: "paid",
+      amount_paid: invoice.amount_due,
+      status_transitions: { ...payment.status_transitions, paid_at: this.now() },
+    });
+  }
+
+  /**
+   * What paying a subscription's invoice does to it later on: an incomplete subscription becomes
+   * active, and with `save_default_payment_method: on_subscription` the card that paid becomes its
+   * default. Stripe then sends customer.subscription.updated.
+   */
+  private subscriptionPaid(invoice: Json, paymentMethod: string): void {
+    const sub: Json = this.subscriptions.get(invoice.subscription);
+    if (!sub) return;
+    if (sub.status === "incomplete") sub.status = "active";
+    if (sub.payment_settings?.save_default_payment_method === "on_subscription")
+      sub.default_payment_method = paymentMethod;
+    this.announce("updated", { status: 200, body: sub });
+  }
+
+  /** POST /v1/invoices/:id/pay: charges an open invoice now, with the card given or the default. */
+  private payInvoice(id: string, body: Json): Reply {
+    const invoice: Json = this.invoices.get(id);
+    if (!invoice) return missing("invoice", id);
+    if (invoice.status !== "open")
+      return fail(400, {
+        type: "invalid_request_error",
+        code: "invoice_not_open",
+        message: `Invoice is ${invoice.status === "paid" ? "already paid" : invoice.status}.`,
+      });
+    const refused = this.refusedPaymentMethod(invoice.customer, body.payment_method);
+    if (refused) return refused;
+    const sub: Json = this.subscriptions.get(invoice.subscription);
+    const paymentMethod: string | undefined =
+      body.payment_method ?? sub?.default_payment_method ?? undefined;
+    if (!paymentMethod)
+      return fail(400, {
+        type: "invalid_request_error",
+        code: "invoice_no_payment_method_types",
+        message: "This invoice has no payment method to charge.",
+      });
+    const outcome = this.chargeInvoice(invoice, paymentMethod);
+    const { paymentIntent } = this.paymentOf(id);
+    if (outcome === "succeeds") {
+      this.subscriptionPaid(invoice, paymentMethod);
+      return { status: 200, body: invoice };
+    }
+    return fail(
+      402,
+      outcome === "declines"
+        ? { ...paymentIntent.last_payment_error, payment_intent: clone(paymentIntent) }
+        : {
+            type: "card_error",
+            code: "invoice_payment_intent_requires_action",
+            message:
+              "This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice.",
+            payment_intent: clone(paymentIntent),
+          },
+    );
   }
 
   private updateSubscriptionFromApi(id: string, body: Json): Reply {

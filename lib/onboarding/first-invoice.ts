@@ -1,0 +1,120 @@
+import type Stripe from "stripe";
+import { PermanentError } from "@/lib/errors";
+import { ensureUserNotDeleted } from "@/lib/users";
+import { classifyStripeError } from "@/lib/vendors/stripe";
+import { failedOnEveryTry, idempotencyKeys, type StepTry } from "./provisioning";
+
+/**
+ * The first invoice of a subscription without a trial, when charging the saved card at once did
+ * not pay it: the bank wants the customer to authenticate (3-D Secure), or the card was refused
+ * and another card pays the same invoice (never a second subscription). Read from the invoice's
+ * default payment and its PaymentIntent: since API version 2025-03-31 an invoice names no
+ * PaymentIntent itself.
+ */
+
+/** How the payment stands: made, waiting for the customer's bank, or refused and why. */
+export type PaymentOutcome =
+  | { status: "succeeded" }
+  | { status: "requires_action"; paymentIntentId: string; clientSecret: string }
+  | { status: "failed"; reason: string };
+
+/** The invoice's payment as Stripe has it now. */
+export async function firstInvoiceOutcome(
+  stripe: Stripe,
+  invoiceId: string,
+): Promise<PaymentOutcome> {
+  const { payment, intent } = await paymentOf(stripe, invoiceId);
+  return payment.status === "paid" ? { status: "succeeded" } : outcomeOf(intent);
+}
+
+/**
+ * Pays the open invoice with the card, on session (the user is on the progress page, so the bank
+ * may ask them to authenticate). The invoice is read first: when it is paid, or its payment's
+ * state comes from this card (the charge when the subscription was made with it, or an earlier
+ * try whose answer was lost or is a 500 Stripe replays for the key), that is the answer, with no
+ * second charge. A subscription adopted from an earlier run is paid with the new card.
+ */
+export async function payFirstInvoice(
+  stripe: Stripe,
+  input: { userId: string; invoiceId: string; paymentMethodId: string } & Pick<StepTry, "lastTry">,
+): Promise<PaymentOutcome> {
+  await ensureUserNotDeleted(input.userId);
+  const before = await paymentOf(stripe, input.invoiceId);
+  if (before.payment.status === "paid") return { status: "succeeded" };
+  if (triedWith(before.intent, input.paymentMethodId)) return outcomeOf(before.intent);
+  try {
+    const invoice = await stripe.invoices.pay(
+      input.invoiceId,
+      { payment_method: input.paymentMethodId, off_session: false },
+      {
+        idempotencyKey: idempotencyKeys.invoicePayment(
+          input.userId,
+          input.invoiceId,
+          input.paymentMethodId,
+        ),
+      },
+    );
+    if (invoice.status === "paid") return { status: "succeeded" };
+  } catch (error) {
+    const failure = classifyStripeError(error);
+    const refusedOrChallenged = failure?.kind === "permanent" && failure.code === "card_refused";
+    if (!refusedOrChallenged) {
+      if (failedOnEveryTry(error, input)) {
+        return {
+          status: "failed",
+          reason: "We could not take the payment just now. Please enter your card again.",
+        };
+      }
+      throw error;
+    }
+  }
+  // Refused, or waiting for the bank: the PaymentIntent says which, and why.
+  return firstInvoiceOutcome(stripe, input.invoiceId);
+}
+
+async function paymentOf(stripe: Stripe, invoiceId: string) {
+  const payments = await stripe.invoicePayments.list({
+    invoice: invoiceId,
+    expand: ["data.payment.payment_intent"],
+  });
+  const payment = payments.data.find((candidate) => candidate.is_default);
+  const intent = payment?.payment.payment_intent;
+  if (!payment || !intent || typeof intent === "string") {
+    throw new Error(`Stripe shows no payment for invoice ${invoiceId}`);
+  }
+  if (payment.status === "canceled") {
+    // Stripe voids the first invoice when an incomplete subscription expires (after 23 hours).
+    throw new PermanentError(
+      "The first payment was not made within 23 hours, so the subscription was cancelled.",
+    );
+  }
+  return { payment, intent };
+}
+
+const idOf = (object: string | { id: string } | null | undefined) =>
+  typeof object === "string" ? object : object?.id;
+
+/** Whether the PaymentIntent's current state comes from charging this card. */
+function triedWith(intent: Stripe.PaymentIntent, paymentMethodId: string) {
+  return (
+    idOf(intent.payment_method) === paymentMethodId ||
+    idOf(intent.last_payment_error?.payment_method) === paymentMethodId
+  );
+}
+
+function outcomeOf(intent: Stripe.PaymentIntent): PaymentOutcome {
+  if (intent.status === "succeeded") return { status: "succeeded" };
+  if (intent.status === "requires_action" && intent.client_secret) {
+    return {
+      status: "requires_action",
+      paymentIntentId: intent.id,
+      clientSecret: intent.client_secret,
+    };
+  }
+  // A card charge settles within seconds: the step is retried until it has.
+  if (intent.status === "processing") throw new Error(`Stripe is still processing ${intent.id}`);
+  return {
+    status: "failed",
+    reason: intent.last_payment_error?.message ?? "Your card was declined.",
+  };
+}
