@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import Stripe from "stripe";
-import { readContractJson } from "./openapi";
-import { StandIn, canonical, clone, newId, type Incoming, type Json, type Reply } from "./standin";
+import { readContractJson } from "../openapi";
+import { StandIn, canonical, clone, newId, type Incoming, type Json, type Reply } from "../standin";
 
 /** Stripe's own response fixtures (stripe/openapi fixtures3.json): every object starts from one. */
 const fixtures: Record<string, Json> = readContractJson(

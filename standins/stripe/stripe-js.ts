@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { StripeStandIn } from "@/test/support/vendors";
+import type { StripeStandIn } from "./api";
 
 type Json = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ const testCardOutcomes: Record<string, "decline" | "3ds"> = {
 };
 
 /**
- * The test's side of the fake Stripe.js (test/browser/fakes/stripe-js.ts): records every call
+ * The other side of the simulated Stripe.js (standins/browser/stripe-js.ts): records every call
  * the page made and answers as Stripe would. ConfirmationTokens are minted here, so a test can
  * check that exactly the token the browser got is what the app sent on to Clerk or Inngest.
  * With the Stripe API stand-in, the test cards behave as in test mode (declined, 3-D Secure),

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getResponse } from "msw";
-import type { StandIn } from "@/test/support/vendors/standin";
+import type { StandIn } from "./standin";
 
 export interface ServedStandIn<T extends StandIn> {
   standIn: T;

@@ -1,12 +1,35 @@
+import { randomBytes, randomUUID } from "node:crypto";
 import type Stripe from "stripe";
-import { clerkDelivery } from "@/test/support/webhooks";
-import type { StripeStandIn } from "@/test/support/vendors";
+import { Webhook } from "svix";
+import type { StripeStandIn } from "./stripe/api";
 
-/** The signing secrets the suite's app is configured with. */
-export const webhookSecrets = {
-  clerk: "whsec_b25yYW1wLWJyb3dzZXItdGVzdA==",
-  stripe: "whsec_onramp_browser",
-};
+/** The endpoints' signing secrets, as the app is configured with them. */
+export interface WebhookSecrets {
+  /** Svix's: `whsec_` and base64 */
+  clerk: string;
+  stripe: string;
+}
+
+/** Fresh secrets, as new webhook endpoints get. */
+export function newWebhookSecrets(): WebhookSecrets {
+  return {
+    clerk: `whsec_${randomBytes(24).toString("base64")}`,
+    stripe: `whsec_${randomBytes(24).toString("hex")}`,
+  };
+}
+
+/** The headers Svix signs a Clerk delivery with, over exactly `signed`. */
+export function svixHeaders(
+  secret: string,
+  signed: string,
+  { msgId = `msg_${randomUUID()}`, at = new Date() }: { msgId?: string; at?: Date } = {},
+): Record<string, string> {
+  return {
+    "svix-id": msgId,
+    "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "svix-signature": new Webhook(secret).sign(msgId, at, signed),
+  };
+}
 
 export interface Delivery {
   vendor: "clerk" | "stripe";
@@ -26,6 +49,7 @@ export class VendorWebhooks {
   constructor(
     private readonly appUrl: string,
     private readonly stripeApi: StripeStandIn,
+    private readonly secrets: WebhookSecrets,
   ) {}
 
   /** A Clerk event as Svix posts it. */
@@ -37,12 +61,15 @@ export class VendorWebhooks {
       timestamp: Date.now(),
       instance_id: "ins_onrampbrowsertest",
     });
-    const { headers } = clerkDelivery(body, { secret: webhookSecrets.clerk });
+    const headers = new Headers({
+      "content-type": "application/json",
+      ...svixHeaders(this.secrets.clerk, body),
+    });
     this.deliver("clerk", type, "/api/webhooks/clerk", body, headers);
   }
 
   stripe(event: Stripe.Event) {
-    const { body, headers } = this.stripeApi.signWebhook(event, webhookSecrets.stripe);
+    const { body, headers } = this.stripeApi.signWebhook(event, this.secrets.stripe);
     this.deliver("stripe", event.type, "/api/webhooks/stripe", body, new Headers(headers));
   }
 

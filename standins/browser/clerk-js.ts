@@ -14,12 +14,16 @@
 // `afterCreateOrganizationUrl`), and the Core 3 signal state `__internal_state`
 // (`signUpSignal`, `signInSignal`, `waitlistSignal`, `__internal_effect`, `__internal_computed`)
 // behind useSignUp/useSignIn, with the SignUpFuture/SignInFuture methods the forms call. The
-// Frontend API is the test: every call goes through the `__onrampClerk` binding, which records it
+// Frontend API is standins/clerk/frontend-api.ts: every call goes through `__onrampClerk` (a
+// Playwright binding in the browser suite, a fetch to the stand-in in demo mode), which records it
 // and answers as Clerk would. Session state lives in Clerk's own cookies (`__session`,
 // `__client_uat`, `__clerk_db_jwt`), written the way clerk-js writes them, so the server-side
 // proxy sees exactly what it would see with the real SDK.
 //
 // A browser script, not a module (see stripe-js.ts).
+//
+// When the Frontend API says what an email code held (`codeSent`, demo mode: there is no inbox),
+// a notice on the page shows it.
 
 (() => {
   type Json = Record<string, unknown>;
@@ -134,6 +138,34 @@
   const resources = () => ({ client: client(), session, user, organization });
   function emit() {
     for (const listener of listeners) listener(resources());
+  }
+
+  // ---------- the simulated inbox ----------
+  function showCode({ to, code }: { to: string; code: string }) {
+    document.querySelector("[data-simulated-email]")?.remove();
+    const notice = document.createElement("div");
+    notice.dataset.simulatedEmail = "";
+    notice.setAttribute("role", "status");
+    notice.style.cssText =
+      "position:fixed;right:16px;bottom:16px;left:16px;margin-left:auto;max-width:360px;z-index:2147483646;background:#0f172a;color:#f8fafc;border-radius:12px;padding:14px 16px;font:14px/1.45 system-ui;box-shadow:0 12px 32px rgba(15,23,42,.35)";
+    const title = document.createElement("p");
+    title.style.cssText = "margin:0;font-weight:600";
+    title.textContent = "Simulated email (demo mode)";
+    const text = document.createElement("p");
+    text.style.cssText = "margin:4px 0 0;overflow-wrap:anywhere";
+    text.append(`To ${to}: your verification code is `);
+    const digits = document.createElement("strong");
+    digits.style.cssText = "font-size:16px;letter-spacing:.12em";
+    digits.textContent = code;
+    text.append(digits);
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Dismiss";
+    close.style.cssText =
+      "margin-top:8px;background:none;border:0;padding:0;color:#93c5fd;font:600 13px system-ui;cursor:pointer";
+    close.addEventListener("click", () => notice.remove());
+    notice.append(title, text, close);
+    document.body.append(notice);
   }
 
   // ---------- <OrganizationSwitcher> ----------
@@ -253,6 +285,7 @@
         return { error };
       }
       resource = result.resource as Json;
+      if (result.codeSent) showCode(result.codeSent as { to: string; code: string });
       publish(noErrors(), "idle");
       return { error: null };
     }
@@ -390,6 +423,13 @@
       // Then once the page is idle: React has hydrated and run its effects, among them
       // ClerkProvider's status listener, which would miss a `loaded` that came before it.
       await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 5000 }));
+      // As clerk-js asks the Frontend API for the client: a session it does not know (another
+      // instance's, or one it has forgotten) is dropped, as Clerk drops it.
+      if (token && !(await fapi("client", { token })).signedIn) {
+        writeCookie("__session", "", 0);
+        writeCookie("__client_uat", "0");
+        restore();
+      }
       loaded = true;
     },
   };
