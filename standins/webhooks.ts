@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import { Webhook } from "svix";
-import type { StripeStandIn } from "./stripe/api";
 
 /** The endpoints' signing secrets, as the app is configured with them. */
 export interface WebhookSecrets {
@@ -38,6 +37,13 @@ export interface Delivery {
   status: number | string;
 }
 
+export interface DeliveryOptions {
+  /** Waits before each further attempt after a failed one (none by default), as Svix and Stripe retry. */
+  retryDelaysMs?: number[];
+  /** Told about each delivery that failed for good. */
+  onFailure?: (delivery: Delivery) => void;
+}
+
 /**
  * Clerk (through Svix) and Stripe delivering their webhooks to the app, signed as they sign
  * them, each after the vendor call that caused it has been answered.
@@ -48,8 +54,8 @@ export class VendorWebhooks {
 
   constructor(
     private readonly appUrl: string,
-    private readonly stripeApi: StripeStandIn,
     private readonly secrets: WebhookSecrets,
+    private readonly options: DeliveryOptions = {},
   ) {}
 
   /** A Clerk event as Svix posts it. */
@@ -59,7 +65,7 @@ export class VendorWebhooks {
       object: "event",
       type,
       timestamp: Date.now(),
-      instance_id: "ins_onrampbrowsertest",
+      instance_id: "ins_onrampstandin",
     });
     const headers = new Headers({
       "content-type": "application/json",
@@ -69,8 +75,15 @@ export class VendorWebhooks {
   }
 
   stripe(event: Stripe.Event) {
-    const { body, headers } = this.stripeApi.signWebhook(event, this.secrets.stripe);
-    this.deliver("stripe", event.type, "/api/webhooks/stripe", body, new Headers(headers));
+    const body = JSON.stringify(event);
+    const headers = new Headers({
+      "content-type": "application/json",
+      "stripe-signature": Stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: this.secrets.stripe,
+      }),
+    });
+    this.deliver("stripe", event.type, "/api/webhooks/stripe", body, headers);
   }
 
   /** Resolves once every delivery so far has been answered. */
@@ -88,13 +101,21 @@ export class VendorWebhooks {
     const delivery: Delivery = { vendor, type, status: "pending" };
     this.deliveries.push(delivery);
     const sent = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      try {
-        const response = await fetch(new URL(path, this.appUrl), { method: "POST", headers, body });
-        delivery.status = response.status;
-      } catch (error) {
-        delivery.status = error instanceof Error ? error.message : String(error);
+      for (const delayMs of [0, ...(this.options.retryDelaysMs ?? [])]) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        try {
+          const response = await fetch(new URL(path, this.appUrl), {
+            method: "POST",
+            headers,
+            body,
+          });
+          delivery.status = response.status;
+          if (response.ok) return;
+        } catch (error) {
+          delivery.status = error instanceof Error ? error.message : String(error);
+        }
       }
+      this.options.onFailure?.(delivery);
     })();
     this.inFlight.add(sent);
     void sent.finally(() => this.inFlight.delete(sent));

@@ -18,7 +18,7 @@ export interface StripeJsError {
  * Stripe's test cards that do not simply succeed (https://docs.stripe.com/testing), by the
  * outcome the Stripe stand-in gives a ConfirmationToken whose id names it.
  */
-const testCardOutcomes: Record<string, "decline" | "3ds"> = {
+export const testCardOutcomes: Record<string, "decline" | "3ds"> = {
   "4000000000000002": "decline",
   "4000000000009995": "decline",
   "4000002500003155": "3ds",

@@ -76,7 +76,7 @@ export async function startSuite(database: {
       writeFileSync(path.join(root, "test-results/inngest-driver.log"), runLog.join("\n"));
     },
   });
-  const webhooks = new VendorWebhooks(appUrl, stripe.standIn, webhookSecrets);
+  const webhooks = new VendorWebhooks(appUrl, webhookSecrets);
   stripe.standIn.onEvent = (event) => webhooks.stripe(event);
   const app = await startApp(port, {
     APP_URL: appUrl,
