@@ -30,9 +30,14 @@ export interface BrowserSide {
  */
 export function browserSideHandler(side: BrowserSide) {
   const cors = { "access-control-allow-origin": side.appOrigin, vary: "origin" };
+  // @clerk/nextjs asks for its script tag with crossorigin="anonymous": CORS applies.
   const script = (body: string) =>
     new Response(body, {
-      headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" },
+      headers: {
+        "content-type": "text/javascript; charset=utf-8",
+        "cache-control": "no-store",
+        ...cors,
+      },
     });
 
   return async (request: Request, origin: string): Promise<Response> => {
@@ -46,7 +51,9 @@ export function browserSideHandler(side: BrowserSide) {
       );
     }
     if (request.method === "GET" && url.pathname === "/clerk-js/loaded.js") {
-      return script("// clerk-js is simulated: /browser.js installed it before the app's scripts.\n");
+      return script(
+        "// clerk-js is simulated: /browser.js installed it before the app's scripts.\n",
+      );
     }
 
     const vendor = /^\/frontend\/(clerk|stripe)$/.exec(url.pathname)?.[1];
@@ -57,7 +64,10 @@ export function browserSideHandler(side: BrowserSide) {
       }
       const handler = vendor === "clerk" ? side.clerk : side.stripe;
       if (!handler) {
-        return Response.json({ error: `${vendor} is not simulated` }, { status: 404, headers: cors });
+        return Response.json(
+          { error: `${vendor} is not simulated` },
+          { status: 404, headers: cors },
+        );
       }
       const { op, payload } = (await request.json()) as { op: string; payload?: Json };
       return Response.json(handler.handle(op, payload ?? {}), { headers: cors });

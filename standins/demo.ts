@@ -83,7 +83,11 @@ export async function startDemoStandIns(options: DemoOptions): Promise<DemoStand
       frontend.onOrganizationCreated = (organization) =>
         welcomeOrganization(clerk.standIn, webhooks, organization);
       Object.assign(env, {
-        NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_test_${Buffer.from(`${browser.url}$`).toString("base64").replace(/=+$/, "")}`,
+        // The key names the Frontend API's host (tokens' `iss` must match it); the app's Clerk
+        // middleware reaches it over plain http as its proxy URL, ONRAMP_DEMO_URL (lib/auth.ts).
+        NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: `pk_test_${Buffer.from(`${new URL(browser.url).host}$`)
+          .toString("base64")
+          .replace(/=+$/, "")}`,
         CLERK_SECRET_KEY: "sk_test_onramp_demo",
         CLERK_JWT_KEY: keys.publicKeyPem,
         CLERK_API_URL: clerk.url,

@@ -189,10 +189,15 @@
     form.style.cssText = "display:flex;gap:4px";
     const name = document.createElement("input");
     name.setAttribute("aria-label", "Organization name");
+    name.placeholder = "Organization name";
     name.required = true;
+    name.style.cssText =
+      "min-width:0;width:11rem;padding:6px 10px;border:1px solid #cbd5e1;border-radius:8px;font:14px system-ui";
     const create = document.createElement("button");
     create.type = "submit";
     create.textContent = "Create organization";
+    create.style.cssText =
+      "padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;font:600 14px system-ui;cursor:pointer";
     form.append(name, create);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -179,11 +179,17 @@ export class FakeClerkFrontend {
     const directives = [cookie("__clerk_db_jwt", devBrowser)];
     if (this.knows(expired)) {
       const token = this.sessionToken(String(claimsOf(expired).sub));
-      directives.push(cookie("__session", token), cookie("__client_uat", String(claimsOf(token).iat)));
+      directives.push(
+        cookie("__session", token),
+        cookie("__client_uat", String(claimsOf(token).iat)),
+      );
     } else {
       directives.push(cookie("__session", "", 0), cookie("__client_uat", "0"));
     }
-    back.searchParams.set("__clerk_handshake", signJwt(this.keys.privateKey, { handshake: directives }));
+    back.searchParams.set(
+      "__clerk_handshake",
+      signJwt(this.keys.privateKey, { handshake: directives }),
+    );
     return back.href;
   }
 

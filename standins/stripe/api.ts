@@ -359,7 +359,8 @@ export class StripeStandIn extends StandIn {
     const session: Json = this.checkoutSessions.get(sessionId);
     const order = this.checkoutOrders.get(sessionId);
     if (!session || !order) throw new Error(`StripeStandIn: no checkout session ${sessionId}`);
-    if (session.status !== "open") throw new Error(`StripeStandIn: ${sessionId} is ${session.status}`);
+    if (session.status !== "open")
+      throw new Error(`StripeStandIn: ${sessionId} is ${session.status}`);
     const sub = this.createSubscription({
       customer: session.customer,
       price: order.price,
