@@ -10,9 +10,9 @@
 // one answers on :8288, else on the local Inngest driver, started here. Nothing leaves the
 // machine, and everything simulated starts afresh each run.
 //
-// PORT comes from the shell only. Ctrl-C (or a SIGTERM to this script) stops everything it
-// started.
-import { spawn, type ChildProcess } from "node:child_process";
+// PORT comes from the shell only. Ctrl-C (or a SIGTERM to this script alone) stops everything
+// it started.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 // A CommonJS bundle: Node's ESM loader sees only its default export.
@@ -24,46 +24,52 @@ const appUrl = `http://localhost:${port}`;
 const inngestUrl = "http://localhost:8288";
 const serveUrl = `${appUrl}/api/inngest`;
 const root = path.resolve(import.meta.dirname, "..");
-const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 
-// Each child runs in its own process group, so stopping it stops what it started too (next dev's
-// workers, npx's inngest-cli); closers release what runs in this process.
 const children: ChildProcess[] = [];
+/** What runs in this process (demo mode's stand-ins and Inngest driver), closed on the way out. */
 const closers: (() => Promise<void>)[] = [];
-let stopping = false;
-function stop(code: number) {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children) signalGroup(child, "SIGTERM");
-  const forced = setTimeout(() => children.forEach((child) => signalGroup(child, "SIGKILL")), 5000);
-  forced.unref();
-  void Promise.all([
-    ...children.map(
-      (child) =>
-        new Promise((resolve) =>
-          child.exitCode !== null ? resolve(null) : child.on("exit", resolve),
-        ),
-    ),
-    ...closers.map((close) => close().catch(() => {})),
-  ]).then(() => process.exit(code));
-}
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-process.on("SIGINT", () => stop(0)).on("SIGTERM", () => stop(0));
-// Last resort if this script dies otherwise: no child outlives it.
-process.on("exit", () => children.forEach((child) => signalGroup(child, "SIGKILL")));
 
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, stdio: "inherit" | "pipe") {
-  const child = spawn(command, args, { stdio: ["ignore", stdio, stdio], env, detached: true });
+/**
+ * Each child leads a process group of its own, so stopping it reaches everything it started
+ * (next dev → its workers, npx → inngest-cli), whoever was sent the signal: Ctrl-C at the
+ * terminal or a `kill` of this script alone.
+ */
+function start(command: string, args: string[], options: SpawnOptions) {
+  const child = spawn(command, args, { ...options, detached: true });
   children.push(child);
   return child;
 }
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals | 0) {
+  try {
+    process.kill(-child.pid!, signal);
+    return true;
+  } catch {
+    return false; // the group is gone
+  }
+}
+
+let stopping = false;
+/** Passes the signal on to every child's group, waits until they are gone, then exits. */
+async function stop(signal: NodeJS.Signals, exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  const started = children.filter((child) => child.pid !== undefined);
+  const gone = async (withinMs: number) => {
+    for (const until = Date.now() + withinMs; Date.now() < until;) {
+      if (!started.some((child) => signalGroup(child, 0))) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  started.forEach((child) => signalGroup(child, signal));
+  await gone(5000);
+  started.forEach((child) => signalGroup(child, "SIGKILL"));
+  await gone(1000); // a group of unreaped zombies never empties: exit anyway
+  await Promise.all(closers.map((close) => close().catch(() => {})));
+  process.exit(exitCode);
+}
+process.on("SIGINT", () => void stop("SIGINT", 130));
+process.on("SIGTERM", () => void stop("SIGTERM", 143));
 
 // What the app will see: the shell, then the .env files as Next reads them. The app is handed the
 // shell alone (plus what demo mode adds), so Next still reads the .env files itself.
@@ -99,8 +105,12 @@ if (simulated.length > 0) {
 }
 
 function startApp(env: NodeJS.ProcessEnv) {
-  const app = start(process.execPath, [nextBin, "dev", "--port", port], env, "inherit");
-  app.on("exit", (code) => stop(code ?? 0));
+  const app = start("npx", ["next", "dev", "--port", port], {
+    // Not stdin: a process outside the terminal's foreground group must not read from it.
+    stdio: ["ignore", "inherit", "inherit"],
+    env,
+  });
+  app.on("exit", (code) => void stop("SIGTERM", code ?? 0));
 }
 
 async function startDemo(vendors: DemoVendor[]) {
@@ -187,7 +197,7 @@ function startInngestDevServer() {
     serveUrl,
   ];
   const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
-  const inngest = start("npx", inngestCommand, shell, "pipe");
+  const inngest = start("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"], env: shell });
   let inngestOutput = "";
   const remember = (chunk: Buffer) =>
     (inngestOutput = (inngestOutput + chunk.toString()).slice(-4000));

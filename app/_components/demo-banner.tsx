@@ -35,11 +35,12 @@ export function DemoBanner() {
           <strong className="font-semibold">Demo mode:</strong> {names(simulated)}{" "}
           {simulated.length === 1 ? "is" : "are"} simulated on this machine
           {real.length > 0 && <> ({names(real)} real)</>}.
-          {simulated.includes("stripe") && " No card is charged."}
+          {simulated.includes("stripe") && " No card is charged."} To use the real services, put
+          their keys in <code>.env.local</code> and restart <code>npm run dev</code>.
         </p>
         <details className="mt-1">
           <summary className="cursor-pointer font-medium text-amber-900 underline">
-            How to try it, and how to switch to real keys
+            What to try, and which keys
           </summary>
           <ul className="mt-2 list-disc space-y-1 pl-5 break-words">
             {simulated.includes("clerk") && (
@@ -61,14 +62,12 @@ export function DemoBanner() {
                 .
               </li>
             )}
-            <li>
-              To use the real services, put their keys in <code>.env.local</code> and restart{" "}
-              <code>npm run dev</code>:{" "}
-              {simulated
-                .map((vendor) => `${demoVendorNames[vendor]}: ${realKeys[vendor]}`)
-                .join("; ")}
-              . README.md has the steps.
-            </li>
+            {simulated.map((vendor) => (
+              <li key={vendor}>
+                Real {demoVendorNames[vendor]}: {realKeys[vendor]}.
+              </li>
+            ))}
+            <li>README.md, Demo mode, has the steps.</li>
           </ul>
         </details>
       </div>

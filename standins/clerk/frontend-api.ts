@@ -265,8 +265,11 @@ export class FakeClerkFrontend {
     if (code !== this.code) {
       return { error: apiError(422, "form_code_incorrect", "Incorrect code", "code") };
     }
+    // The form asks for no name, so the user has none (the seed's example user has one).
     const user = this.backend.addUser({
       email: String(signUp.emailAddress),
+      first_name: null,
+      last_name: null,
       unsafe_metadata: signUp.unsafeMetadata as Json,
     });
     Object.assign(signUp, {
