@@ -10,7 +10,7 @@
 // It implements exactly what @clerk/react and onramp use: `loaded`, `addListener`, `session`
 // (getToken), `user`, `organization` (the active one, from the token's `o` claim), `client`,
 // `signOut`, a plain <OrganizationSwitcher> (`mountOrganizationSwitcher`: it shows the active
-// organization and creates one the way Clerk's does: create, make it active, go to
+// organization and, once opened, creates one the way Clerk's does: create, make it active, go to
 // `afterCreateOrganizationUrl`), and the Core 3 signal state `__internal_state`
 // (`signUpSignal`, `signInSignal`, `waitlistSignal`, `__internal_effect`, `__internal_computed`)
 // behind useSignUp/useSignIn, with the SignUpFuture/SignInFuture methods the forms call. The
@@ -180,24 +180,37 @@
     root.dataset.hidePersonal = String(props.hidePersonal === true);
     root.dataset.afterCreateOrganizationUrl = props.afterCreateOrganizationUrl ?? "";
     root.dataset.afterSelectOrganizationUrl = props.afterSelectOrganizationUrl ?? "";
-    root.style.cssText = "display:flex;gap:8px;align-items:center;font-size:14px";
-    const active = document.createElement("span");
-    active.textContent = organization
-      ? `Organization: ${String(organization.slug ?? organization.id)}`
-      : "No organization";
+    // Like Clerk's: a button naming the active organization that opens a panel to create one.
+    root.style.cssText = "position:relative;font-size:14px";
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.textContent = `${
+      organization
+        ? `Organization: ${String(organization.slug ?? organization.id)}`
+        : "No organization"
+    } ▾`;
+    toggle.style.cssText =
+      "max-width:14rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;font:500 14px system-ui;cursor:pointer";
     const form = document.createElement("form");
-    form.style.cssText = "display:flex;gap:4px";
+    form.hidden = true;
+    form.style.cssText =
+      "position:absolute;right:0;top:calc(100% + 6px);z-index:50;display:grid;gap:8px;width:min(16rem,calc(100vw - 32px));padding:12px;background:#fff;border:1px solid #e2e8f0;border-radius:12px;box-shadow:0 10px 30px rgba(15,23,42,.15)";
+    toggle.addEventListener("click", () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+    });
     const name = document.createElement("input");
     name.setAttribute("aria-label", "Organization name");
     name.placeholder = "Organization name";
     name.required = true;
     name.style.cssText =
-      "min-width:0;width:11rem;padding:6px 10px;border:1px solid #cbd5e1;border-radius:8px;font:14px system-ui";
+      "min-width:0;padding:6px 10px;border:1px solid #cbd5e1;border-radius:8px;font:14px system-ui";
     const create = document.createElement("button");
     create.type = "submit";
     create.textContent = "Create organization";
     create.style.cssText =
-      "padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;font:600 14px system-ui;cursor:pointer";
+      "padding:6px 10px;border-radius:8px;border:0;background:#2c55db;color:#fff;font:600 14px system-ui;cursor:pointer";
     form.append(name, create);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -210,7 +223,7 @@
       emit();
       window.location.assign(props.afterCreateOrganizationUrl ?? "/");
     });
-    root.append(active, form);
+    root.append(toggle, form);
     node.replaceChildren(root);
   }
 
@@ -291,6 +304,8 @@
       }
       resource = result.resource as Json;
       if (result.codeSent) showCode(result.codeSent as { to: string; code: string });
+      // The code did its work: the simulated email goes away.
+      if (op.startsWith("verify")) document.querySelector("[data-simulated-email]")?.remove();
       publish(noErrors(), "idle");
       return { error: null };
     }

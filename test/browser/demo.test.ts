@@ -134,7 +134,7 @@ describe("demo mode: npm run dev without keys", () => {
 
     // Stripe's Customer Portal, simulated: the trial is there; back to the app.
     await page.getByRole("button", { name: "Manage billing" }).click();
-    await page.getByRole("heading", { name: "Billing" }).waitFor({ timeout: 30_000 });
+    await page.waitForURL((url) => url.pathname.startsWith("/portal/"), { timeout: 30_000 });
     expect(await page.getByText("trialing").count()).toBe(1);
     await screenshot(page, "demo-1280-5-portal");
     await page.getByRole("link", { name: "← Return to onramp" }).click();
@@ -168,12 +168,13 @@ describe("demo mode: npm run dev without keys", () => {
   it("creates an organization, buys seats on the simulated Checkout and licenses members up to them", async () => {
     const { page } = await visitor(wide);
     const email = await signUp(page, {
-      shots: "demo-org",
+      shots: "demo-1280-org",
       plan: "Enterprise",
       card: "4242 4242 4242 4242",
     });
     await expectDashboard(page, "Enterprise", email);
 
+    await page.getByTestId("org-switcher").getByRole("button", { expanded: false }).click();
     await page.getByLabel("Organization name").fill("Acme");
     await page.getByRole("button", { name: "Create organization" }).click();
     await page.waitForURL((url) => url.pathname === "/org/licensing");
