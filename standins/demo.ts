@@ -70,8 +70,8 @@ export async function startDemoStandIns(options: DemoOptions): Promise<DemoStand
     });
 
     // The browser side needs its own origin first: the Clerk publishable key names it.
-    let browserSide: ReturnType<typeof browserSideHandler> | undefined;
-    const browser = await serveHandler((request, origin) => browserSide!(request, origin));
+    const browserSide: { handle?: ReturnType<typeof browserSideHandler> } = {};
+    const browser = await serveHandler((request, origin) => browserSide.handle!(request, origin));
     servers.push(browser);
 
     let frontend: FakeClerkFrontend | undefined;
@@ -122,7 +122,7 @@ export async function startDemoStandIns(options: DemoOptions): Promise<DemoStand
       Object.assign(env, { RESEND_API_KEY: "re_onramp_demo", RESEND_BASE_URL: resend.url });
     }
 
-    browserSide = browserSideHandler({
+    browserSide.handle = browserSideHandler({
       appOrigin,
       clerk: frontend,
       stripe: stripe && new FakeStripeJs(stripe.standIn),

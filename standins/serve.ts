@@ -73,12 +73,12 @@ export async function serveHandler(
 export async function serveStandIn<T extends StandIn>(
   create: (baseUrl: string) => T,
 ): Promise<ServedStandIn<T>> {
-  let standIn: T | undefined;
+  // Requests arrive only once the server listens, by when the stand-in exists.
+  const created: { standIn?: T } = {};
   const served = await serveHandler(async (request) => {
-    // Requests arrive only once the server listens, by when the stand-in exists.
-    const response = await getResponse([standIn!.handler()], request);
+    const response = await getResponse([created.standIn!.handler()], request);
     return response ?? new Response("no stand-in route", { status: 404 });
   });
-  standIn = create(served.url);
+  const standIn = (created.standIn = create(served.url));
   return { ...served, standIn };
 }
