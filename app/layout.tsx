@@ -1,6 +1,8 @@
 import { ClerkProvider } from "@clerk/nextjs";
 import type { Metadata, Viewport } from "next";
+import Script from "next/script";
 import type { ReactNode } from "react";
+import { DemoBanner } from "@/app/_components/demo-banner";
 import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
 import "./globals.css";
@@ -15,7 +17,15 @@ export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 export default function RootLayout({ children }: { children: ReactNode }) {
   const page = (
     <html lang="en">
-      <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">{children}</body>
+      <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
+        {/* Demo mode: the simulated clerk-js and Stripe.js, as window.Clerk and window.Stripe
+            before the SDKs look for them (lib/demo.ts, standins/browser-server.ts). */}
+        {env.ONRAMP_DEMO_URL && (
+          <Script src={`${env.ONRAMP_DEMO_URL}/browser.js`} strategy="beforeInteractive" />
+        )}
+        <DemoBanner />
+        {children}
+      </body>
     </html>
   );
   // Without Clerk keys the app still runs (public pages, /api/health); the pages that need a

@@ -1,5 +1,6 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
+import { demoVendors, parseDemoVendors } from "./demo";
 
 /**
  * The only place that reads process.env. Server variables are validated when the server starts
@@ -79,6 +80,21 @@ const server = {
     })
     .default("onramp <onboarding@onramp.dev>"),
   TRIAL_OFFER_DELAY: duration.default("3d"),
+
+  // Demo mode (lib/demo.ts): set by `npm run dev` for the app it starts, never by hand.
+  ONRAMP_DEMO: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const vendors = parseDemoVendors(value);
+      if (vendors) return vendors;
+      ctx.addIssue({
+        code: "custom",
+        message: `"off" or a comma-separated list of ${demoVendors.join(", ")}`,
+      });
+      return z.NEVER;
+    }),
+  ONRAMP_DEMO_URL: url("the demo stand-ins' browser-facing origin").optional(),
 };
 
 const client = {
@@ -166,7 +182,17 @@ export const env = createEnv({
   emptyStringAsUndefined: true,
   createFinalSchema: (shape, isServer) =>
     z.object(shape).superRefine((values, ctx) => {
-      if (!isServer || isBuild || values.NODE_ENV !== "production") return;
+      if (!isServer || values.NODE_ENV !== "production") return;
+      // Simulated vendors accept anyone with any card: never in production, built or served.
+      if (Array.isArray(values.ONRAMP_DEMO) && values.ONRAMP_DEMO.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ONRAMP_DEMO"],
+          message:
+            "demo mode (simulated vendors) never runs in production; unset it and configure the real vendors",
+        });
+      }
+      if (isBuild) return;
       // APP_URL has a development default, so whether it was given is read from the environment.
       for (const { name, message } of productionProblems(values, Boolean(process.env.APP_URL))) {
         ctx.addIssue({ code: "custom", path: [name], message });

@@ -1,32 +1,38 @@
-// `npm run dev`: the app and the Inngest dev server side by side, on the embedded database.
-// The app keeps running when the dev server cannot be had; it says so, why, and how to get it.
-// PORT comes from the shell only; the app itself reads .env.local (Next does).
+// `npm run dev`: the app on the embedded database, with its vendors.
+//
+// With Clerk and Stripe keys (in the shell or the .env files), the real vendors, and the Inngest
+// dev server beside the app: the one already answering on :8288, else `inngest-cli dev` (which
+// downloads it). The app keeps running when the dev server cannot be had; it says so, why, and
+// how to get it.
+//
+// Without them, demo mode (lib/demo.ts decides which vendors): Clerk, Stripe and Resend are
+// simulated by the stand-ins in standins/, and the workflows run on the Inngest dev server when
+// one answers on :8288, else on the local Inngest driver, started here. Nothing leaves the
+// machine, and everything simulated starts afresh each run.
+//
+// PORT comes from the shell only. Ctrl-C (or a SIGTERM to this script alone) stops everything
+// it started.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { rmSync } from "node:fs";
+import path from "node:path";
+// A CommonJS bundle: Node's ESM loader sees only its default export.
+import nextEnv from "@next/env";
+import { demoVendorNames, vendorsToSimulate, type DemoVendor } from "@/lib/demo";
 
 const port = process.env.PORT ?? "3000";
 const appUrl = `http://localhost:${port}`;
 const inngestUrl = "http://localhost:8288";
 const serveUrl = `${appUrl}/api/inngest`;
-// The npm package's postinstall downloads the dev server binary: --ignore-scripts=false lets it
-// run whatever the npmrc says, and --foreground-scripts lets us see why a download failed.
-const inngestCommand = [
-  "--yes",
-  "--ignore-scripts=false",
-  "--foreground-scripts",
-  "inngest-cli@latest",
-  "dev",
-  "--no-discovery",
-  "-u",
-  serveUrl,
-];
-const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
+const root = path.resolve(import.meta.dirname, "..");
 
 const children: ChildProcess[] = [];
+/** What runs in this process (demo mode's stand-ins and Inngest driver), closed on the way out. */
+const closers: (() => Promise<void>)[] = [];
 
 /**
  * Each child leads a process group of its own, so stopping it reaches everything it started
- * (npx → next dev → its workers), whoever was sent the signal: Ctrl-C at the terminal or a
- * `kill` of this script alone.
+ * (next dev → its workers, npx → inngest-cli), whoever was sent the signal: Ctrl-C at the
+ * terminal or a `kill` of this script alone.
  */
 function start(command: string, args: string[], options: SpawnOptions) {
   const child = spawn(command, args, { ...options, detached: true });
@@ -59,31 +65,138 @@ async function stop(signal: NodeJS.Signals, exitCode: number) {
   await gone(5000);
   started.forEach((child) => signalGroup(child, "SIGKILL"));
   await gone(1000); // a group of unreaped zombies never empties: exit anyway
+  await Promise.all(closers.map((close) => close().catch(() => {})));
   process.exit(exitCode);
 }
 process.on("SIGINT", () => void stop("SIGINT", 130));
 process.on("SIGTERM", () => void stop("SIGTERM", 143));
 
-const app = start("npx", ["next", "dev", "--port", port], {
-  // Not stdin: a process outside the terminal's foreground group must not read from it.
-  stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, INNGEST_DEV: process.env.INNGEST_DEV ?? "1" },
-});
-app.on("exit", (code) => void stop("SIGTERM", code ?? 0));
+// What the app will see: the shell, then the .env files as Next reads them. The app is handed the
+// shell alone (plus what demo mode adds), so Next still reads the .env files itself.
+const shell = { ...process.env };
+nextEnv.loadEnvConfig(root, true, { info: () => {}, error: console.error });
+const seen = { ...process.env };
+for (const name of Object.keys(process.env)) if (!(name in shell)) delete process.env[name];
+Object.assign(process.env, shell);
 
-// A dev server that is already up (e.g. the Docker image) is used as it is.
-const alreadyRunning = await fetch(inngestUrl, { signal: AbortSignal.timeout(1000) }).then(
-  () => true,
-  () => false,
+// A server already on :8288: the Inngest dev server (e.g. the Docker image), or another
+// checkout's demo driver, which runs other functions and is no dev server for this app.
+const onInngestPort = await fetch(inngestUrl, { signal: AbortSignal.timeout(1000) }).then(
+  async (response) => {
+    const body = await response.text();
+    return body.includes('"name":"Inngest driver"') ? "driver" : "dev server";
+  },
+  () => null,
 );
-if (alreadyRunning) {
-  console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server (already running): ${inngestUrl}\n`);
+
+const simulated = vendorsToSimulate(seen, {
+  inngestDevServerAnswers: onInngestPort === "dev server",
+});
+
+if (simulated.length > 0) {
+  await startDemo(simulated);
 } else {
-  startInngestDevServer();
+  startApp({ ...shell, INNGEST_DEV: shell.INNGEST_DEV ?? "1" });
+  if (onInngestPort === "dev server") {
+    console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server (already running): ${inngestUrl}\n`);
+  } else {
+    startInngestDevServer();
+  }
+}
+
+function startApp(env: NodeJS.ProcessEnv) {
+  const app = start("npx", ["next", "dev", "--port", port], {
+    // Not stdin: a process outside the terminal's foreground group must not read from it.
+    stdio: ["ignore", "inherit", "inherit"],
+    env,
+  });
+  app.on("exit", (code) => void stop("SIGTERM", code ?? 0));
+}
+
+async function startDemo(vendors: DemoVendor[]) {
+  const [{ startDemoStandIns }, { serveInngestDriver }] = await Promise.all([
+    import("@/standins/demo"),
+    import("@/standins/inngest"),
+  ]);
+  const appOrigin = seen.APP_URL ?? appUrl;
+  const log = (line: string) => console.log(`[demo] ${line}`);
+  const standIns = await startDemoStandIns({
+    appUrl: appOrigin,
+    simulate: {
+      clerk: vendors.includes("clerk"),
+      stripe: vendors.includes("stripe"),
+      resend: vendors.includes("resend"),
+    },
+    log,
+  });
+  closers.push(() => standIns.close());
+
+  const env: NodeJS.ProcessEnv = {
+    ...shell,
+    ...standIns.env,
+    APP_URL: appOrigin,
+    INNGEST_DEV: "1",
+    ONRAMP_DEMO: vendors.join(","),
+    ONRAMP_DEMO_URL: standIns.browserUrl,
+    // The trial offer a minute after sign-up, so it can be seen at /dev/emails.
+    TRIAL_OFFER_DELAY: seen.TRIAL_OFFER_DELAY ?? "1m",
+  };
+  if (!seen.DATABASE_URL) {
+    // The simulated vendors forget everything when this stops: so does the demo's database,
+    // kept apart from the one real keys use (.data/pglite).
+    const dataDir = path.join(root, ".data/demo");
+    rmSync(dataDir, { recursive: true, force: true });
+    env.DATABASE_URL = `pglite:${dataDir}`;
+  }
+
+  let runsAt = `${inngestUrl} (the Inngest dev server)`;
+  if (vendors.includes("inngest")) {
+    // The driver binds 127.0.0.1 only, so the app is told where (the SDK would try localhost).
+    // A pause before each step lets the progress page show the steps one by one.
+    const driverOptions = {
+      serveUrl,
+      stepDelayMs: 400,
+      log: (line: string) => log(`inngest: ${line}`),
+    };
+    const driver = await serveInngestDriver({
+      ...driverOptions,
+      port: onInngestPort === null ? 8288 : 0,
+    }).catch(() => serveInngestDriver({ ...driverOptions, port: 0 }));
+    closers.push(() => driver.close());
+    env.INNGEST_BASE_URL = driver.url;
+    runsAt = `${driver.url}/runs (the local Inngest driver)`;
+  }
+
+  startApp(env);
+  const names = vendors.map((vendor) => demoVendorNames[vendor]);
+  console.log(
+    [
+      "",
+      `▶ Demo mode: ${names.join(", ")} simulated on this machine. Open ${appOrigin}`,
+      "  Sign up with any email (the code is shown on the page) and a test card:",
+      "  4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
+      `  Emails: ${appOrigin}/dev/emails   Workflow runs: ${runsAt}`,
+      "  Real keys in .env.local switch each vendor to the real one (README.md, Demo mode).",
+      "",
+    ].join("\n"),
+  );
 }
 
 function startInngestDevServer() {
-  const inngest = start("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"] });
+  // The npm package's postinstall downloads the dev server binary: --ignore-scripts=false lets it
+  // run whatever the npmrc says, and --foreground-scripts lets us see why a download failed.
+  const inngestCommand = [
+    "--yes",
+    "--ignore-scripts=false",
+    "--foreground-scripts",
+    "inngest-cli@latest",
+    "dev",
+    "--no-discovery",
+    "-u",
+    serveUrl,
+  ];
+  const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
+  const inngest = start("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"], env: shell });
   let inngestOutput = "";
   const remember = (chunk: Buffer) =>
     (inngestOutput = (inngestOutput + chunk.toString()).slice(-4000));
@@ -91,7 +204,7 @@ function startInngestDevServer() {
   inngest.stderr?.on("data", remember);
   inngest.on("error", (error) => remember(Buffer.from(error.message)));
   inngest.on("exit", (code) => {
-    if (stopping || code === 0 || code === null) return;
+    if (code === 0 || code === null || stopping) return;
     console.warn(
       [
         "",

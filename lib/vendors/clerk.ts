@@ -19,12 +19,12 @@ export const clerkConfigured = Boolean(
   env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY && env.CLERK_SECRET_KEY,
 );
 
+/** The Clerk variables sign-in needs (clerkConfigured: both set). */
+export const clerkVariables = ["NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "CLERK_SECRET_KEY"] as const;
+
 /** The Clerk variables sign-in still needs, by name (never their values). */
 export function missingClerkVariables(): string[] {
-  return [
-    !env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY && "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-    !env.CLERK_SECRET_KEY && "CLERK_SECRET_KEY",
-  ].filter((name): name is string => Boolean(name));
+  return clerkVariables.filter((name) => !env[name]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { canonical } from "@/test/support/canonical-json";
+import { canonical } from "@/standins/canonical-json";
 
 /**
  * The wire side of Inngest's SDK protocol (what an Inngest server says to a `serve()` endpoint

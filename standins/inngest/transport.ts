@@ -1,4 +1,4 @@
-import { canonical } from "@/test/support/canonical-json";
+import { canonical } from "@/standins/canonical-json";
 import { registrationOf, signature, type Registration } from "./protocol";
 
 /** How the executor reaches the app's `serve()` endpoint with a run's request. */

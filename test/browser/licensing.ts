@@ -110,6 +110,7 @@ export function licensingTests(suite: () => BrowserSuite) {
 
       // Create an organization: Clerk makes it active and sends the browser here. Its
       // organization.created webhook has not landed, so the org has no row and no customer yet.
+      await page.getByTestId("org-switcher").getByRole("button", { expanded: false }).click();
       await page.getByLabel("Organization name").fill("Globex");
       await page.getByRole("button", { name: "Create organization" }).click();
       await page.waitForURL("**/org/licensing");

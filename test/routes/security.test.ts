@@ -17,7 +17,7 @@ import { licensingOverview } from "@/lib/orgs/licensing";
 import { runFunction } from "@/standins/inngest";
 import { mintSessionToken, sessionHeaders } from "@/test/support/session";
 import { setupVendors } from "@/test/support/vendors";
-import { canonical } from "@/test/support/vendors/standin";
+import { canonical } from "@/standins/standin";
 import { clerkDelivery, stripeDelivery } from "@/test/support/webhooks";
 
 /**

@@ -1,10 +1,5 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  createSign,
-  generateKeyPairSync,
-  type KeyObject,
-} from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { instanceKeys, mintSessionToken as mintWith } from "@/standins/clerk/session";
 
 /**
  * Clerk session tokens for tests, signed RS256 with a fixed local RSA-2048 key. Its public half is
@@ -40,17 +35,14 @@ s0Fc0EAMTDe3ytvuOK6RwhRLjdLi2l/xwxSeNE3iH3xxvma13A+voSEpsahB+o9z
 Bwdpi2QmUusnA6CPcxzlgys=
 -----END PRIVATE KEY-----
 `);
-export const sessionPublicKey: KeyObject = createPublicKey(sessionPrivateKey);
+/** The key as an instance's keys, for the Clerk stand-ins (test/browser's FakeClerkFrontend). */
+export const testInstanceKeys = instanceKeys(sessionPrivateKey, "https://clerk.onramp.test");
 /** The PEM (SPKI) the app is configured with as CLERK_JWT_KEY. */
-export const sessionPublicKeyPem = sessionPublicKey
-  .export({ type: "spki", format: "pem" })
-  .toString();
+export const sessionPublicKeyPem = testInstanceKeys.publicKeyPem;
 
 /** A key pair the app does not trust, for forged tokens. */
 export const foreignKeyPair = () => generateKeyPairSync("rsa", { modulusLength: 2048 });
 
-/** The Frontend API host behind the test publishable key (pk_test_ + base64 "clerk.onramp.test$"). */
-export const sessionIssuer = "https://clerk.onramp.test";
 /** The app's origin (APP_URL's default), the token's authorized party. */
 export const sessionAuthorizedParty = "http://localhost:3000";
 
@@ -64,29 +56,12 @@ export interface MintOptions {
   privateKey?: KeyObject;
 }
 
-/** A session token as Clerk's Frontend API mints it (v2 claims). */
+/** A session token as Clerk's Frontend API mints it (v2 claims), signed with the test key. */
 export function mintSessionToken({ userId, claims = {}, expiresIn = 60, privateKey }: MintOptions) {
-  const now = Math.floor(Date.now() / 1000);
-  const header = { alg: "RS256", typ: "JWT", kid: "ins_onramp_test" };
-  const payload = {
-    iss: sessionIssuer,
-    sub: userId,
-    sid: `sess_${userId}`,
-    azp: sessionAuthorizedParty,
-    iat: Math.min(now, now + expiresIn) - 5,
-    nbf: Math.min(now, now + expiresIn) - 10,
-    exp: now + expiresIn,
-    v: 2,
-    sts: "active",
-    ...claims,
-  };
-  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString("base64url");
-  const signingInput = `${encode(header)}.${encode(payload)}`;
-  const signature = createSign("RSA-SHA256")
-    .update(signingInput)
-    .sign(privateKey ?? sessionPrivateKey)
-    .toString("base64url");
-  return `${signingInput}.${signature}`;
+  return mintWith(
+    { ...testInstanceKeys, privateKey: privateKey ?? sessionPrivateKey },
+    { userId, azp: sessionAuthorizedParty, claims, expiresIn },
+  );
 }
 
 /**

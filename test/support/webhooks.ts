@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
-import { Webhook } from "svix";
+import { svixHeaders } from "@/standins/webhooks";
 
 /**
  * Webhook deliveries as Clerk (through Svix) and Stripe make them: the raw body, signed with the
@@ -48,12 +48,7 @@ export function clerkDelivery(body: string, options: DeliveryOptions = {}): Requ
   return delivery(
     clerkWebhookUrl,
     body,
-    {
-      "content-type": contentType,
-      "svix-id": msgId,
-      "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "svix-signature": new Webhook(secret).sign(msgId, at, signed),
-    },
+    { "content-type": contentType, ...svixHeaders(secret, signed, { msgId, at }) },
     options,
   );
 }

@@ -150,4 +150,35 @@ describe("lib/env", () => {
     );
     expect(await problemsWith({ APP_URL: "" })).toMatch(/APP_URL: required in production/);
   });
+
+  it("takes demo mode's simulated vendors in development, and names a bad list", async () => {
+    const { env } = await loadEnv({ NODE_ENV: "development", ONRAMP_DEMO: "clerk,stripe,inngest" });
+    expect(env.ONRAMP_DEMO).toEqual(["clerk", "stripe", "inngest"]);
+    expect((await loadEnv({ ONRAMP_DEMO: "off" })).env.ONRAMP_DEMO).toEqual([]);
+    const error = await loadEnv({ ONRAMP_DEMO: "clerk,paypal" }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(
+      /ONRAMP_DEMO: "off" or a comma-separated list of clerk, stripe, resend, inngest/,
+    );
+  });
+
+  it("never runs demo mode in production, served or built", async () => {
+    const production = {
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://u:p@db.example.com/app",
+      CLERK_SECRET_KEY: "sk_test_x",
+      NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_x",
+      CLERK_WEBHOOK_SIGNING_SECRET: "whsec_x",
+      INNGEST_DEV: "1",
+      RESEND_API_KEY: "re_x",
+      ONRAMP_DEMO: "stripe",
+    };
+    for (const vars of [production, { ...production, NEXT_PHASE: "phase-production-build" }]) {
+      const error = await loadEnv(vars).catch((caught: unknown) => caught);
+      expect((error as Error).message).toMatch(
+        /ONRAMP_DEMO: demo mode .* never runs in production/,
+      );
+    }
+    const { env } = await loadEnv({ ...production, ONRAMP_DEMO: "off" });
+    expect(env.ONRAMP_DEMO).toEqual([]);
+  });
 });

@@ -4,33 +4,40 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { emails } from "@/lib/db/schema";
 import { env } from "@/lib/env";
+import { clerkConfigured } from "@/lib/vendors/clerk";
 
 export const metadata: Metadata = { title: "Dev outbox" };
 export const dynamic = "force-dynamic";
 
 /**
- * The emails kept instead of sent while RESEND_API_KEY is unset, newest first. Development only:
- * anywhere else the page does not exist. Each email renders in a sandboxed iframe, so its HTML
- * runs no script and cannot touch this page.
+ * The emails kept instead of sent while RESEND_API_KEY is unset, or, in demo mode, those sent to
+ * the simulated Resend: newest first. Development only: anywhere else the page does not exist.
+ * Each email renders in a sandboxed iframe, so its HTML runs no script and cannot touch this page.
  */
 export default async function DevOutboxPage() {
   if (env.NODE_ENV !== "development") notFound();
+  const resendSimulated = env.ONRAMP_DEMO.includes("resend");
   const db = await getDb();
   const outbox = await db
     .select()
     .from(emails)
-    .where(eq(emails.transport, "outbox"))
+    .where(resendSimulated ? undefined : eq(emails.transport, "outbox"))
     .orderBy(desc(emails.sentAt))
     .limit(50);
+  const why = resendSimulated
+    ? "sent to the simulated Resend (demo mode)"
+    : "kept because RESEND_API_KEY is not set";
 
   return (
     <main className="mx-auto max-w-4xl space-y-6 p-6">
       <header>
         <h1 className="text-2xl font-semibold">Dev outbox</h1>
         <p className="text-sm text-slate-600">
-          {outbox.length === 0
-            ? "No emails yet. Sign up and they appear here."
-            : `${outbox.length} email${outbox.length === 1 ? "" : "s"} kept because RESEND_API_KEY is not set.`}
+          {outbox.length > 0
+            ? `${outbox.length} email${outbox.length === 1 ? "" : "s"} ${why}.`
+            : clerkConfigured
+              ? `No emails yet. Sign up and the welcome email appears here; the trial offer follows ${env.TRIAL_OFFER_DELAY} later.`
+              : "No emails yet. Emails go out when someone signs up, and sign-up needs Clerk keys (see /sign-up), or npm run dev without any keys for demo mode."}
         </p>
       </header>
       {outbox.map((email) => (

@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import ts from "typescript";
+import { simulatedSdks } from "@/standins/browser/scripts";
+import { FakeClerkFrontend } from "@/standins/clerk/frontend-api";
+import { FakeStripeJs } from "@/standins/stripe/stripe-js";
+import { testInstanceKeys } from "@/test/support/session";
 import type { ClerkStandIn, StripeStandIn } from "@/test/support/vendors";
-import { FakeClerkFrontend } from "./fake-clerk";
-import { FakeStripeJs } from "./fake-stripe";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 export const screenshotDir = path.join(root, "test-results/screenshots");
@@ -25,14 +26,6 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
-
-/** The fakes are TypeScript browser scripts; compiled once, installed before any page script. */
-const fakeScripts = ["stripe-js.ts", "clerk-js.ts"].map(
-  (file) =>
-    ts.transpileModule(readFileSync(path.join(root, "test/browser/fakes", file), "utf8"), {
-      compilerOptions: { target: ts.ScriptTarget.ES2022 },
-    }).outputText,
-);
 
 export interface Visit {
   context: BrowserContext;
@@ -66,7 +59,7 @@ export async function visit(
     baseURL: appUrl,
     viewport: options.viewport ?? { width: 1280, height: 860 },
   });
-  const clerk = new FakeClerkFrontend(options.clerkApi, new URL(appUrl).origin);
+  const clerk = new FakeClerkFrontend(options.clerkApi, new URL(appUrl).origin, testInstanceKeys);
   const stripe = new FakeStripeJs(options.stripeApi);
   const offsite: string[] = [];
   await context.exposeBinding("__onrampClerk", (_source, op: string, payload) =>
@@ -75,7 +68,8 @@ export async function visit(
   await context.exposeBinding("__onrampStripe", (_source, op: string, payload) =>
     stripe.handle(op, payload ?? {}),
   );
-  for (const content of fakeScripts) await context.addInitScript({ content });
+  const sdks = simulatedSdks();
+  for (const content of [sdks.stripe, sdks.clerk]) await context.addInitScript({ content });
   await context.route(
     (url) => url.origin !== new URL(appUrl).origin,
     (route) => {

@@ -3,13 +3,13 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { serveInngestDriver, type InngestDriver } from "@/standins/inngest";
-import { sessionPublicKeyPem } from "@/test/support/session";
+import { sessionToken } from "@/standins/clerk/frontend-api";
+import { serveStandIn } from "@/standins/serve";
+import { VendorWebhooks } from "@/standins/webhooks";
+import { sessionPublicKeyPem, testInstanceKeys } from "@/test/support/session";
 import { ClerkStandIn, ResendStandIn, StripeStandIn } from "@/test/support/vendors";
 import { freePort, startApp, type AppServer } from "./app-server";
 import { launchChromium } from "./browser";
-import { sessionToken } from "./fake-clerk";
-import { serveStandIn } from "./standin-server";
-import { VendorWebhooks, webhookSecrets } from "./vendor-webhooks";
 
 export interface BrowserSuite {
   app: AppServer;
@@ -35,6 +35,12 @@ export interface BrowserSuite {
 
 const root = path.resolve(import.meta.dirname, "../../..");
 let users = 0;
+
+/** The signing secrets the suite's app is configured with. */
+const webhookSecrets = {
+  clerk: "whsec_b25yYW1wLWJyb3dzZXItdGVzdA==",
+  stripe: "whsec_onramp_browser",
+};
 
 export const testPrices = { pro: "price_pro_test", enterprise: "price_enterprise_test" };
 
@@ -70,7 +76,7 @@ export async function startSuite(database: {
       writeFileSync(path.join(root, "test-results/inngest-driver.log"), runLog.join("\n"));
     },
   });
-  const webhooks = new VendorWebhooks(appUrl, stripe.standIn);
+  const webhooks = new VendorWebhooks(appUrl, webhookSecrets);
   stripe.standIn.onEvent = (event) => webhooks.stripe(event);
   const app = await startApp(port, {
     APP_URL: appUrl,
@@ -116,7 +122,8 @@ export async function startSuite(database: {
       const user = clerk.standIn.addUser({ email, ...fields });
       return { id: user.id, email };
     },
-    tokenFor: (userId, claims) => sessionToken(clerk.standIn, appUrl, userId, claims),
+    tokenFor: (userId, claims) =>
+      sessionToken(clerk.standIn, testInstanceKeys, appUrl, userId, claims),
     async close() {
       await browser.close();
       await app.stop();

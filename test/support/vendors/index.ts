@@ -10,16 +10,16 @@
  */
 import { setupServer, type SetupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { ClerkStandIn } from "./clerk";
+import { ClerkStandIn } from "@/standins/clerk/backend-api";
 import { InngestStandIn } from "./inngest";
-import { ResendStandIn } from "./resend";
-import { StripeStandIn } from "./stripe";
+import { ResendStandIn } from "@/standins/resend/api";
+import { StripeStandIn } from "@/standins/stripe/api";
 
-export { ClerkStandIn, deepMerge, type SeedUser } from "./clerk";
+export { ClerkStandIn, deepMerge, type SeedUser } from "@/standins/clerk/backend-api";
 export { InngestStandIn, type ReceivedEvent } from "./inngest";
-export { ResendStandIn, type DeliveredEmail } from "./resend";
-export { StripeStandIn, parseStripeParams, type SubscriptionPatch } from "./stripe";
-export type { InjectedFailure, PathMatcher, Recorded } from "./standin";
+export { ResendStandIn, type DeliveredEmail } from "@/standins/resend/api";
+export { StripeStandIn, parseStripeParams, type SubscriptionPatch } from "@/standins/stripe/api";
+export type { InjectedFailure, PathMatcher, Recorded } from "@/standins/standin";
 
 export interface Vendors {
   stripe: StripeStandIn;

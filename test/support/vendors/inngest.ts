@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { StandIn, clone, type Incoming, type Json, type Reply } from "./standin";
+import { StandIn, clone, type Incoming, type Json, type Reply } from "@/standins/standin";
 
 export interface ReceivedEvent {
   /** the id the app chose (dedup key), if any */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { OpenApiContract, formatViolation, type Operation } from "./openapi";
-import { StandIn, canonical, clone, type Incoming, type Json, type Reply } from "./standin";
+import { OpenApiContract, formatViolation, type Operation } from "../openapi";
+import { StandIn, canonical, clone, type Incoming, type Json, type Reply } from "../standin";
 
 let contract: OpenApiContract | undefined;
 const spec = () => (contract ??= new OpenApiContract("contracts/resend/resend.yaml"));

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import Stripe from "stripe";
-import { readContractJson } from "./openapi";
+import { readContractJson } from "../openapi";
 import {
   StandIn,
   canonical,
@@ -13,7 +13,7 @@ import {
   type Json,
   type PathMatcher,
   type Reply,
-} from "./standin";
+} from "../standin";
 
 /** Stripe's own response fixtures (stripe/openapi fixtures3.json): every object starts from one. */
 const fixtures: Record<string, Json> = readContractJson(
@@ -206,6 +206,13 @@ export class StripeStandIn extends StandIn {
    * creates, changes or cancels (a test serving the stand-in delivers it as a webhook).
    */
   onEvent: ((event: Stripe.Event) => void) | null = null;
+  /**
+   * Where Stripe's hosted pages (Checkout, the Customer Portal) are served: demo mode serves its
+   * own (standins/stripe/hosted-pages.ts). Unset, sessions link to Stripe's hosts, as in test mode.
+   */
+  hostedPagesUrl: string | null = null;
+  /** What each Checkout session was created with: its line item and subscription metadata. */
+  private checkoutOrders = new Map<string, { price: string; quantity: number; metadata: Json }>();
 
   constructor(baseUrl: string) {
     super(baseUrl);
@@ -227,6 +234,7 @@ export class StripeStandIn extends StandIn {
       this.idempotency,
       this.confirmationTokens,
       this.chargeOutcomes,
+      this.checkoutOrders,
     ])
       m.clear();
     this.searchable.clear();
@@ -382,6 +390,47 @@ export class StripeStandIn extends StandIn {
         sub.trial_end = this.now();
     }
     return clone(sub);
+  }
+
+  /** The line item a Checkout session sells, or undefined for a session it does not know. */
+  checkoutOrder(sessionId: string): { price: Stripe.Price; quantity: number } | undefined {
+    const order = this.checkoutOrders.get(sessionId);
+    const price = order && this.prices.get(order.price);
+    return order && price ? { price: clone(price), quantity: order.quantity } : undefined;
+  }
+
+  /** What the Customer Portal does when the customer changes seats or cancels: the change, and its event. */
+  changeSubscription(id: string, patch: SubscriptionPatch): Stripe.Subscription {
+    const sub = this.updateSubscription(id, patch);
+    this.onEvent?.(
+      this.webhookEvent(
+        `customer.subscription.${sub.status === "canceled" ? "deleted" : "updated"}`,
+        sub,
+      ),
+    );
+    return sub;
+  }
+
+  /**
+   * What Checkout does when the customer pays (with `quantity` seats, when the line item lets
+   * them change it): the subscription, with its event, and the session completed.
+   */
+  payCheckout(sessionId: string, quantity?: number): Stripe.Checkout.Session {
+    const session: Json = this.checkoutSessions.get(sessionId);
+    const order = this.checkoutOrders.get(sessionId);
+    if (!session || !order) throw new Error(`StripeStandIn: no checkout session ${sessionId}`);
+    if (session.status !== "open")
+      throw new Error(`StripeStandIn: ${sessionId} is ${session.status}`);
+    const sub = this.createSubscription({
+      customer: session.customer,
+      price: order.price,
+      quantity: quantity ?? order.quantity,
+      status: "active",
+      metadata: mergeMetadata({}, order.metadata),
+    });
+    Object.assign(session, { status: "complete", payment_status: "paid", subscription: sub.id });
+    this.onEvent?.(this.webhookEvent("customer.subscription.created", sub));
+    return clone(session);
   }
 
   /** SYNTHETIC: Stripe publishes no verbatim subscription events; this wraps an object in fixtures3.json's `event` envelope. */
@@ -1263,9 +1312,18 @@ export class StripeStandIn extends StandIn {
       cancel_url: body.cancel_url ?? null,
       status: "open",
       payment_status: "unpaid",
-      url: `https://checkout.stripe.com/c/pay/${id}`,
+      url: this.hostedPagesUrl
+        ? `${this.hostedPagesUrl}/checkout/${id}`
+        : `https://checkout.stripe.com/c/pay/${id}`,
     };
     this.checkoutSessions.set(id, session);
+    const [item] = body.line_items ?? [];
+    if (item?.price)
+      this.checkoutOrders.set(id, {
+        price: item.price,
+        quantity: int(item.quantity) ?? 1,
+        metadata: body.subscription_data?.metadata,
+      });
     return { status: 200, body: session };
   }
 
@@ -1287,7 +1345,9 @@ export class StripeStandIn extends StandIn {
       flow: null,
       livemode: false,
       return_url: body.return_url ?? null,
-      url: `https://billing.stripe.com/p/session/test_${newId("", 32)}`,
+      url: this.hostedPagesUrl
+        ? `${this.hostedPagesUrl}/portal/${id}`
+        : `https://billing.stripe.com/p/session/test_${newId("", 32)}`,
     };
     this.portalSessions.set(id, session);
     return { status: 200, body: session };

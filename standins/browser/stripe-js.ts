@@ -5,10 +5,11 @@
 // app and @stripe/react-stripe-js call: Stripe(pk, options), elements() with create/submit/update,
 // a Payment Element (rendered as plain inputs in place of Stripe's iframe), createConfirmationToken
 // and handleNextAction (with a 3-D Secure dialog like Stripe's test page). Every call is reported
-// to the test through the `__onrampStripe` binding, which also decides the outcomes.
+// through `__onrampStripe` to standins/stripe/stripe-js.ts (a Playwright binding in the browser
+// suite, a fetch to the stand-in in demo mode), which also decides the outcomes.
 //
-// A browser script, not a module: test/browser/support/browser.ts compiles it with TypeScript's
-// transpileModule and hands it to Playwright's addInitScript.
+// A browser script, not a module: standins/browser/scripts.ts compiles it with TypeScript's
+// transpileModule, for Playwright's addInitScript or for demo mode's script.
 
 (() => {
   type Json = Record<string, unknown>;

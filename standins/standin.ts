@@ -60,7 +60,7 @@ export function newId(prefix: string, length = 24): string {
 export const clone = <T>(value: T): T => structuredClone(value);
 
 /** Key-order-independent JSON, to compare request payloads for idempotency. */
-export { canonical } from "../canonical-json";
+export { canonical } from "@/standins/canonical-json";
 
 /**
  * One vendor API behind msw: records every request, serves injected failures first, then routes.

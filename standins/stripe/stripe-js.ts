@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { StripeStandIn } from "@/test/support/vendors";
+import type { StripeStandIn } from "./api";
 
 type Json = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ export interface StripeJsError {
  * Stripe's test cards that do not simply succeed (https://docs.stripe.com/testing), by the
  * outcome the Stripe stand-in gives a ConfirmationToken whose id names it.
  */
-const testCardOutcomes: Record<string, "decline" | "3ds"> = {
+export const testCardOutcomes: Record<string, "decline" | "3ds"> = {
   "4000000000000002": "decline",
   "4000000000009995": "decline",
   "4000002500003155": "3ds",
@@ -26,7 +26,7 @@ const testCardOutcomes: Record<string, "decline" | "3ds"> = {
 };
 
 /**
- * The test's side of the fake Stripe.js (test/browser/fakes/stripe-js.ts): records every call
+ * The other side of the simulated Stripe.js (standins/browser/stripe-js.ts): records every call
  * the page made and answers as Stripe would. ConfirmationTokens are minted here, so a test can
  * check that exactly the token the browser got is what the app sent on to Clerk or Inngest.
  * With the Stripe API stand-in, the test cards behave as in test mode (declined, 3-D Secure),

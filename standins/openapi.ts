@@ -11,7 +11,7 @@ import type { Incoming, Json } from "./standin";
  * clone: `contracts/` (API specs, Stripe's fixtures) and `clerk-webhooks/` (Clerk's examples).
  */
 export const contractPath = (...parts: string[]) =>
-  path.resolve(import.meta.dirname, "../../fixtures", ...parts);
+  path.resolve(import.meta.dirname, "../test/fixtures", ...parts);
 
 export const readContractJson = (...parts: string[]): Json =>
   JSON.parse(readFileSync(contractPath(...parts), "utf8"));

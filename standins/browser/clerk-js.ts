@@ -10,16 +10,20 @@
 // It implements exactly what @clerk/react and onramp use: `loaded`, `addListener`, `session`
 // (getToken), `user`, `organization` (the active one, from the token's `o` claim), `client`,
 // `signOut`, a plain <OrganizationSwitcher> (`mountOrganizationSwitcher`: it shows the active
-// organization and creates one the way Clerk's does: create, make it active, go to
+// organization and, once opened, creates one the way Clerk's does: create, make it active, go to
 // `afterCreateOrganizationUrl`), and the Core 3 signal state `__internal_state`
 // (`signUpSignal`, `signInSignal`, `waitlistSignal`, `__internal_effect`, `__internal_computed`)
 // behind useSignUp/useSignIn, with the SignUpFuture/SignInFuture methods the forms call. The
-// Frontend API is the test: every call goes through the `__onrampClerk` binding, which records it
+// Frontend API is standins/clerk/frontend-api.ts: every call goes through `__onrampClerk` (a
+// Playwright binding in the browser suite, a fetch to the stand-in in demo mode), which records it
 // and answers as Clerk would. Session state lives in Clerk's own cookies (`__session`,
 // `__client_uat`, `__clerk_db_jwt`), written the way clerk-js writes them, so the server-side
 // proxy sees exactly what it would see with the real SDK.
 //
 // A browser script, not a module (see stripe-js.ts).
+//
+// When the Frontend API says what an email code held (`codeSent`, demo mode: there is no inbox),
+// a notice on the page shows it.
 
 (() => {
   type Json = Record<string, unknown>;
@@ -136,6 +140,34 @@
     for (const listener of listeners) listener(resources());
   }
 
+  // ---------- the simulated inbox ----------
+  function showCode({ to, code }: { to: string; code: string }) {
+    document.querySelector("[data-simulated-email]")?.remove();
+    const notice = document.createElement("div");
+    notice.dataset.simulatedEmail = "";
+    notice.setAttribute("role", "status");
+    notice.style.cssText =
+      "position:fixed;right:16px;bottom:16px;left:16px;margin-left:auto;max-width:360px;z-index:2147483646;background:#0f172a;color:#f8fafc;border-radius:12px;padding:14px 16px;font:14px/1.45 system-ui;box-shadow:0 12px 32px rgba(15,23,42,.35)";
+    const title = document.createElement("p");
+    title.style.cssText = "margin:0;font-weight:600";
+    title.textContent = "Simulated email (demo mode)";
+    const text = document.createElement("p");
+    text.style.cssText = "margin:4px 0 0;overflow-wrap:anywhere";
+    text.append(`To ${to}: your verification code is `);
+    const digits = document.createElement("strong");
+    digits.style.cssText = "font-size:16px;letter-spacing:.12em";
+    digits.textContent = code;
+    text.append(digits);
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Dismiss";
+    close.style.cssText =
+      "margin-top:8px;background:none;border:0;padding:0;color:#93c5fd;font:600 13px system-ui;cursor:pointer";
+    close.addEventListener("click", () => notice.remove());
+    notice.append(title, text, close);
+    document.body.append(notice);
+  }
+
   // ---------- <OrganizationSwitcher> ----------
   type SwitcherProps = {
     hidePersonal?: boolean;
@@ -148,19 +180,37 @@
     root.dataset.hidePersonal = String(props.hidePersonal === true);
     root.dataset.afterCreateOrganizationUrl = props.afterCreateOrganizationUrl ?? "";
     root.dataset.afterSelectOrganizationUrl = props.afterSelectOrganizationUrl ?? "";
-    root.style.cssText = "display:flex;gap:8px;align-items:center;font-size:14px";
-    const active = document.createElement("span");
-    active.textContent = organization
-      ? `Organization: ${String(organization.slug ?? organization.id)}`
-      : "No organization";
+    // Like Clerk's: a button naming the active organization that opens a panel to create one.
+    root.style.cssText = "position:relative;font-size:14px";
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.textContent = `${
+      organization
+        ? `Organization: ${String(organization.slug ?? organization.id)}`
+        : "No organization"
+    } ▾`;
+    toggle.style.cssText =
+      "max-width:14rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding:6px 10px;border-radius:8px;border:1px solid #cbd5e1;background:#fff;font:500 14px system-ui;cursor:pointer";
     const form = document.createElement("form");
-    form.style.cssText = "display:flex;gap:4px";
+    form.hidden = true;
+    form.style.cssText =
+      "position:absolute;right:0;top:calc(100% + 6px);z-index:50;display:grid;gap:8px;width:min(16rem,calc(100vw - 32px));padding:12px;background:#fff;border:1px solid #e2e8f0;border-radius:12px;box-shadow:0 10px 30px rgba(15,23,42,.15)";
+    toggle.addEventListener("click", () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+    });
     const name = document.createElement("input");
     name.setAttribute("aria-label", "Organization name");
+    name.placeholder = "Organization name";
     name.required = true;
+    name.style.cssText =
+      "min-width:0;padding:6px 10px;border:1px solid #cbd5e1;border-radius:8px;font:14px system-ui";
     const create = document.createElement("button");
     create.type = "submit";
     create.textContent = "Create organization";
+    create.style.cssText =
+      "padding:6px 10px;border-radius:8px;border:0;background:#2c55db;color:#fff;font:600 14px system-ui;cursor:pointer";
     form.append(name, create);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -173,7 +223,7 @@
       emit();
       window.location.assign(props.afterCreateOrganizationUrl ?? "/");
     });
-    root.append(active, form);
+    root.append(toggle, form);
     node.replaceChildren(root);
   }
 
@@ -253,6 +303,9 @@
         return { error };
       }
       resource = result.resource as Json;
+      if (result.codeSent) showCode(result.codeSent as { to: string; code: string });
+      // The code did its work: the simulated email goes away.
+      if (op.startsWith("verify")) document.querySelector("[data-simulated-email]")?.remove();
       publish(noErrors(), "idle");
       return { error: null };
     }
@@ -390,6 +443,13 @@
       // Then once the page is idle: React has hydrated and run its effects, among them
       // ClerkProvider's status listener, which would miss a `loaded` that came before it.
       await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 5000 }));
+      // As clerk-js asks the Frontend API for the client: a session it does not know (another
+      // instance's, or one it has forgotten) is dropped, as Clerk drops it.
+      if (token && !(await fapi("client", { token })).signedIn) {
+        writeCookie("__session", "", 0);
+        writeCookie("__client_uat", "0");
+        restore();
+      }
       loaded = true;
     },
   };

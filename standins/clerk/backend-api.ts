@@ -5,8 +5,8 @@ import {
   readContractJson,
   type Operation,
   type Violation,
-} from "./openapi";
-import { StandIn, clone, newId, type Incoming, type Json, type Reply } from "./standin";
+} from "../openapi";
+import { StandIn, clone, newId, type Incoming, type Json, type Reply } from "../standin";
 
 // Parsing the 740 KB spec takes ~1 s: only files that talk to Clerk pay for it.
 let contract: OpenApiContract | undefined;

@@ -1,7 +1,7 @@
-import { randomBytes } from "node:crypto";
-import type { UserJSON } from "@clerk/backend";
-import { mintSessionToken } from "@/test/support/session";
-import type { ClerkStandIn } from "@/test/support/vendors";
+import { createVerify, randomBytes } from "node:crypto";
+import type { OrganizationJSON, UserJSON } from "@clerk/backend";
+import type { ClerkStandIn } from "./backend-api";
+import { claimsOf, mintSessionToken, signJwt, type InstanceKeys } from "./session";
 
 type Json = Record<string, unknown>;
 
@@ -23,32 +23,35 @@ const apiError = (status: number, code: string, message: string, param?: string)
 });
 
 /**
- * A session token for the user as Clerk would mint it now for this app: the test key, `azp` the
- * app's origin, and the `metadata` claim (`{{user.public_metadata}}`) from the Clerk stand-in.
+ * A session token for the user as Clerk would mint it now for this app: the instance's key, `azp`
+ * the app's origin, and the `metadata` claim (`{{user.public_metadata}}`) from the Clerk stand-in.
  * `claims` add or override (e.g. `{ sts: "pending" }`).
  */
 export function sessionToken(
   backend: ClerkStandIn,
+  keys: InstanceKeys,
   appOrigin: string,
   userId: string,
   claims: Json = {},
 ): string {
   const user = backend.users.get(userId);
-  return mintSessionToken({
+  return mintSessionToken(keys, {
     userId,
+    azp: appOrigin,
     expiresIn: 3600,
-    claims: { azp: appOrigin, metadata: user?.public_metadata ?? {}, ...claims },
+    claims: { metadata: user?.public_metadata ?? {}, ...claims },
   });
 }
 
 const id = (prefix: string) => `${prefix}${randomBytes(10).toString("hex")}`;
 
 /**
- * The test's side of the fake clerk-js (test/browser/fakes/clerk-js.ts): Clerk's Frontend API.
+ * The other side of the simulated clerk-js (standins/browser/clerk-js.ts): Clerk's Frontend API.
  * It records what the page sent, keeps sign-ups and sign-ins as Clerk does, creates users in the
  * Clerk Backend API stand-in (so the server sees the same users), and mints session tokens with
- * the test key, carrying the `metadata` claim (`{{user.public_metadata}}`) as the session template
- * in README.md configures it.
+ * the instance's key, carrying the `metadata` claim (`{{user.public_metadata}}`) as the session
+ * template in README.md configures it. The browser suite answers the page through a Playwright
+ * binding; demo mode over HTTP (standins/demo/browser-server.ts).
  */
 export class FakeClerkFrontend {
   readonly calls: ClerkFrontendCall[] = [];
@@ -63,6 +66,7 @@ export class FakeClerkFrontend {
   constructor(
     readonly backend: ClerkStandIn,
     readonly appOrigin: string,
+    readonly keys: InstanceKeys,
   ) {}
 
   /** The next call of `op` (e.g. "signUp.sendEmailCode") fails with this Clerk API error. */
@@ -74,13 +78,20 @@ export class FakeClerkFrontend {
   staleClaims = false;
   /** Clerk's `user.created` webhook for a completed sign-up; off unless a test sets it. */
   onUserCreated: ((user: UserJSON) => void) | null = null;
+  /** Clerk's `organization.created` webhook for an organization created in the browser. */
+  onOrganizationCreated: ((organization: OrganizationJSON) => void) | null = null;
+  /**
+   * With a value, the answer to every code sent says what the email held (`codeSent`), so a
+   * page with no inbox behind it can show it (demo mode); tests read `code` instead.
+   */
+  showCodes = false;
   /** Each user's active organization, carried as the token's v2 `o` claim. */
   private readonly activeOrganizations = new Map<string, string>();
 
   sessionToken(userId: string, claims: Json = {}): string {
     const orgId = this.activeOrganizations.get(userId);
     const membership = orgId && this.backend.memberships.get(`${orgId}:${userId}`);
-    return sessionToken(this.backend, this.appOrigin, userId, {
+    return sessionToken(this.backend, this.keys, this.appOrigin, userId, {
       ...(this.staleClaims ? { metadata: {} } : {}),
       ...(membership
         ? {
@@ -129,6 +140,8 @@ export class FakeClerkFrontend {
         const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
         return { token, clientUat: claims.iat };
       }
+      case "client":
+        return { signedIn: this.knows(String(payload.token ?? "")) };
       case "organization.create":
         return this.createOrganization(String(payload.sessionId ?? ""), String(payload.name ?? ""));
       case "signOut":
@@ -136,6 +149,48 @@ export class FakeClerkFrontend {
       default:
         return { error: apiError(404, "not_implemented", `The fake does not implement ${op}`) };
     }
+  }
+
+  /**
+   * Whether a session token is one of this instance's, for a user it still has: what Clerk's
+   * Frontend API answers about the browser's client when clerk-js loads.
+   */
+  private knows(token: string): boolean {
+    const [header, payload, signature] = token.split(".");
+    if (!header || !payload || !signature) return false;
+    const signed = createVerify("RSA-SHA256")
+      .update(`${header}.${payload}`)
+      .verify(this.keys.publicKeyPem, signature, "base64url");
+    return signed && this.backend.users.has(String(claimsOf(token).sub));
+  }
+
+  /**
+   * Clerk's answer when the app sends a browser to `/v1/client/handshake` (a development
+   * instance does when a page load has no dev-browser cookie, or an expired session token): back
+   * to `redirect_url` with a handshake token that sets the cookies anew, a fresh session token
+   * for a session this instance knows, none otherwise.
+   */
+  handshakeRedirect(request: URL): string {
+    const back = new URL(request.searchParams.get("redirect_url") ?? this.appOrigin);
+    const expired = request.searchParams.get("__session") ?? "";
+    const devBrowser = request.searchParams.get("__clerk_db_jwt") ?? `dvb_${id("")}`;
+    const cookie = (name: string, value: string, maxAge?: number) =>
+      `${name}=${value}; Path=/; SameSite=Lax${maxAge === undefined ? "" : `; Max-Age=${maxAge}`}`;
+    const directives = [cookie("__clerk_db_jwt", devBrowser)];
+    if (this.knows(expired)) {
+      const token = this.sessionToken(String(claimsOf(expired).sub));
+      directives.push(
+        cookie("__session", token),
+        cookie("__client_uat", String(claimsOf(token).iat)),
+      );
+    } else {
+      directives.push(cookie("__session", "", 0), cookie("__client_uat", "0"));
+    }
+    back.searchParams.set(
+      "__clerk_handshake",
+      signJwt(this.keys.privateKey, { handshake: directives }),
+    );
+    return back.href;
   }
 
   /** As Clerk does: the creator becomes its admin and the new organization the active one. */
@@ -148,6 +203,7 @@ export class FakeClerkFrontend {
     const organization = this.backend.addOrganization({ name, slug, created_by: userId });
     this.backend.addMembership({ organizationId: organization.id, userId, role: "org:admin" });
     this.activeOrganizations.set(userId, organization.id);
+    this.onOrganizationCreated?.(organization);
     return { token: this.sessionToken(userId), organization };
   }
 
@@ -199,7 +255,8 @@ export class FakeClerkFrontend {
     if (!attempt) return { error: apiError(404, "resource_not_found", "Not found") };
     this.codesSentTo.push(String(attempt[emailKey]));
     attempt.emailVerification = "unverified";
-    return { resource: attempt };
+    if (!this.showCodes) return { resource: attempt };
+    return { resource: attempt, codeSent: { to: attempt[emailKey], code: this.code } };
   }
 
   private verifySignUp(signUpId: string, code: string) {
@@ -208,8 +265,11 @@ export class FakeClerkFrontend {
     if (code !== this.code) {
       return { error: apiError(422, "form_code_incorrect", "Incorrect code", "code") };
     }
+    // The form asks for no name, so the user has none (the seed's example user has one).
     const user = this.backend.addUser({
       email: String(signUp.emailAddress),
+      first_name: null,
+      last_name: null,
       unsafe_metadata: signUp.unsafeMetadata as Json,
     });
     Object.assign(signUp, {
