@@ -75,6 +75,13 @@ const server = {
     })
     .default("onramp <onboarding@onramp.dev>"),
   TRIAL_OFFER_DELAY: duration.default("3d"),
+  RECONCILE_CRON: z
+    .string()
+    .regex(/^(TZ=\S+ )?\S+( \S+){4}$/, {
+      message:
+        'a cron schedule of five fields, such as "0 * * * *" (hourly), optionally after "TZ=Europe/Paris "',
+    })
+    .default("0 * * * *"),
 };
 
 const client = {

@@ -24,8 +24,9 @@ import { compileExpression, type Expression } from "./expression";
  * - flow control: `idempotency` (one run per key per 24 h), `concurrency` (limit on steps in
  *   flight per key, scope fn/env/account; sleeping and waiting runs hold no slot), `throttle`
  *   (run starts delayed, GCRA without burst); event ids deduplicate for 24 h. Other options
- *   (rateLimit, debounce, batchEvents, singleton, timeouts, cron triggers) throw, so no test
- *   believes they were applied.
+ *   (rateLimit, debounce, batchEvents, singleton, timeouts) throw, so no test believes they were
+ *   applied. A cron trigger never fires by itself: a test starts the run when it wants one,
+ *   `sim.start(fn, { name: "inngest/scheduled.timer" })`, as Inngest would at the scheduled time.
  *
  * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
  * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
@@ -855,10 +856,10 @@ function register(config: FunctionConfig, handler: Registered["handler"]): Regis
     url: step.runtime.url,
     handler,
     maxAttempts: (step.retries?.attempts ?? DEFAULT_RETRIES) + 1,
-    triggers: config.triggers.map((trigger) => {
-      if (trigger.cron || !trigger.event) {
-        throw new Error(`The Inngest simulator does not simulate cron triggers (${config.id})`);
-      }
+    // A schedule is left to the test (sim.start); events start the rest.
+    triggers: config.triggers.flatMap((trigger) => {
+      if (trigger.cron) return [];
+      if (!trigger.event) throw new Error(`A trigger of ${config.id} has no event`);
       return {
         event: trigger.event,
         expression: trigger.expression ? compileExpression(trigger.expression) : undefined,

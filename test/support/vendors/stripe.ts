@@ -46,9 +46,14 @@ const PARAM_TYPES: Record<string, [file: string, iface: string]> = {
   "DELETE /subscriptions/:id": ["Subscriptions", "SubscriptionCancelParams"],
   "GET /payment_methods/:id": ["PaymentMethods", "PaymentMethodRetrieveParams"],
   "POST /checkout/sessions": ["Checkout/Sessions", "SessionCreateParams"],
+  "GET /checkout/sessions": ["Checkout/Sessions", "SessionListParams"],
+  "GET /checkout/sessions/:id": ["Checkout/Sessions", "SessionRetrieveParams"],
+  "POST /checkout/sessions/:id/expire": ["Checkout/Sessions", "SessionExpireParams"],
   "POST /billing_portal/sessions": ["BillingPortal/Sessions", "SessionCreateParams"],
 };
 const PAGINATION = ["ending_before", "limit", "starting_after"];
+/** Path segments that name a collection or an action; any other segment after the first is an id. */
+const WORDS = new Set(["search", "sessions", "confirm", "expire"]);
 const sdkMain = createRequire(import.meta.url).resolve("stripe");
 const sdkResources = path.join(sdkMain.slice(0, sdkMain.lastIndexOf("/cjs/")), "esm/resources");
 const knownParams = new Map<string, Set<string> | null>();
@@ -128,8 +133,10 @@ export interface SubscriptionPatch {
 
 /**
  * An in-memory Stripe for the real `stripe` SDK (host stripe.test, http, port 80).
- * Modelled: idempotency (replay / idempotency_error), ConfirmationToken outcomes by token id,
- * trial subscriptions, metadata search on customers, 404/400 resource_missing errors.
+ * Modelled: idempotency (replay / idempotency_error, and forgetting keys as Stripe does after
+ * 24 hours), ConfirmationToken outcomes by token id, trial subscriptions, metadata search on
+ * customers, lists newest first with cursors, Checkout sessions (open, paid, expired),
+ * 404/400 resource_missing errors.
  */
 export class StripeStandIn extends StandIn {
   readonly customers = new Map<string, Stripe.Customer>();
@@ -147,6 +154,11 @@ export class StripeStandIn extends StandIn {
   private searchable = new Set<string>();
   private idempotency = new Map<string, { fingerprint: string; reply: Reply; requestId: string }>();
   private consumedTokens = new Set<string>();
+  /** What a Checkout session will subscribe to once paid, by session id. */
+  private checkoutOrders = new Map<
+    string,
+    { price: string; quantity: number; metadata: Record<string, string> }
+  >();
   /**
    * Receives the `customer.subscription.*` event Stripe sends for each subscription the API
    * creates, changes or cancels (a test serving the stand-in delivers it as a webhook).
@@ -168,6 +180,7 @@ export class StripeStandIn extends StandIn {
       this.checkoutSessions,
       this.portalSessions,
       this.idempotency,
+      this.checkoutOrders,
     ])
       m.clear();
     this.searchable.clear();
@@ -354,6 +367,42 @@ export class StripeStandIn extends StandIn {
     return { body, headers: { "content-type": "application/json", "stripe-signature": signature } };
   }
 
+  /**
+   * What Stripe does 24 hours after a request: it no longer knows the idempotency keys, so a
+   * request repeated under one of them acts again.
+   */
+  forgetIdempotencyKeys(): void {
+    this.idempotency.clear();
+  }
+
+  /**
+   * The customer pays an open Checkout session (subscription mode), as Stripe Checkout does: the
+   * subscription is created on the session's customer with the session's price, quantity and
+   * `subscription_data.metadata`, the session completes, and `customer.subscription.created` goes
+   * to `onEvent`. Returns null when the session can no longer be paid (expired or complete).
+   */
+  payCheckout(sessionId: string): Stripe.Subscription | null {
+    const session: Json = this.checkoutSessions.get(sessionId);
+    const order = this.checkoutOrders.get(sessionId);
+    if (!session || !order) throw new Error(`StripeStandIn: no Checkout session ${sessionId}`);
+    if (session.status !== "open") return null;
+    const subscription = this.createSubscription({
+      customer: session.customer,
+      price: order.price,
+      quantity: order.quantity,
+      status: "active",
+      metadata: order.metadata,
+    });
+    Object.assign(session, {
+      status: "complete",
+      payment_status: "paid",
+      subscription: subscription.id,
+      url: null,
+    });
+    this.onEvent?.(this.webhookEvent("customer.subscription.created", subscription));
+    return clone(subscription);
+  }
+
   /** Let search see customers created while `eventualSearch` was on. */
   indexSearch(): void {
     for (const id of this.customers.keys()) this.searchable.add(id);
@@ -415,11 +464,14 @@ export class StripeStandIn extends StandIn {
 
   private dispatch(req: Incoming): Reply {
     const { method, path: p, body, query } = req;
-    const seg = p.split("/").filter(Boolean); // ["v1", "customers", id?]
-    const id = seg[2];
+    const seg = p.split("/").filter(Boolean); // ["v1", "customers", id?, action?]
+    const isId = (s: string, i: number) => i >= 2 && !WORDS.has(s);
+    const id = seg.find(isId);
     const ok = (o: unknown): Reply => ({ status: 200, body: o });
-    const literal = id === "search" || id === "sessions";
-    const route = `${method} /${seg[1]}${id === undefined ? "" : literal ? `/${id}` : "/:id"}${seg[3] ? `/${seg[3]}` : ""}`;
+    const route = `${method} /${seg
+      .slice(1)
+      .map((s, i) => (isId(s, i + 1) ? ":id" : s))
+      .join("/")}`;
     const accepted = paramsOf(route);
     const sent = Object.keys({ ...query, ...(method === "GET" ? {} : body) });
     const unknown = accepted && sent.find((k) => !accepted.has(k));
@@ -436,12 +488,10 @@ export class StripeStandIn extends StandIn {
       case "POST /customers":
         return ok(this.createCustomer(this.customerParams(body)));
       case "GET /customers":
-        return ok(
-          this.list(
-            "/v1/customers",
-            [...this.customers.values()].filter((c) => !query.email || c.email === query.email),
-            query,
-          ),
+        return this.list(
+          "/v1/customers",
+          [...this.customers.values()].filter((c) => !query.email || c.email === query.email),
+          query,
         );
       case "GET /customers/search":
         return this.searchCustomers(query);
@@ -482,7 +532,7 @@ export class StripeStandIn extends StandIn {
                 ? s.status !== "canceled" && s.status !== "incomplete_expired"
                 : s.status === status)),
         );
-        return ok(this.list("/v1/subscriptions", subs, query));
+        return this.list("/v1/subscriptions", subs, query);
       }
       case "GET /subscriptions/:id":
         return this.subscriptions.has(id!)
@@ -491,8 +541,15 @@ export class StripeStandIn extends StandIn {
       case "POST /subscriptions/:id":
         return this.announce("updated", this.updateSubscriptionFromApi(id!, body));
       case "DELETE /subscriptions/:id": {
-        const sub = this.subscriptions.get(id!);
+        const sub: Json = this.subscriptions.get(id!);
         if (!sub) return missing("subscription", id!);
+        if (sub.status === "canceled")
+          return fail(400, {
+            type: "invalid_request_error",
+            message: `A canceled subscription can only update its cancellation_details and metadata.`,
+          });
+        if (query.cancellation_details)
+          sub.cancellation_details = { ...sub.cancellation_details, ...query.cancellation_details };
         return this.announce("deleted", ok(this.updateSubscription(id!, { status: "canceled" })));
       }
       case "GET /payment_methods/:id":
@@ -501,6 +558,31 @@ export class StripeStandIn extends StandIn {
           : missing("payment_method", id!);
       case "POST /checkout/sessions":
         return this.createCheckoutSession(body);
+      case "GET /checkout/sessions":
+        return this.list(
+          "/v1/checkout/sessions",
+          [...this.checkoutSessions.values()].filter(
+            (s) =>
+              (!query.customer || s.customer === query.customer) &&
+              (!query.status || s.status === query.status),
+          ),
+          query,
+        );
+      case "GET /checkout/sessions/:id":
+        return this.checkoutSessions.has(id!)
+          ? ok(this.checkoutSessions.get(id!))
+          : missing("checkout.session", id!);
+      case "POST /checkout/sessions/:id/expire": {
+        const session: Json = this.checkoutSessions.get(id!);
+        if (!session) return missing("checkout.session", id!);
+        if (session.status !== "open")
+          return fail(400, {
+            type: "invalid_request_error",
+            message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+          });
+        Object.assign(session, { status: "expired", url: null });
+        return ok(session);
+      }
       case "POST /billing_portal/sessions":
         return this.createPortalSession(body);
     }
@@ -519,9 +601,23 @@ export class StripeStandIn extends StandIn {
     return reply;
   }
 
-  private list<T>(url: string, data: T[], query: Json) {
+  /** A page of a list, newest first as Stripe lists, after `starting_after` or before `ending_before`. */
+  private list<T extends { id: string }>(url: string, data: T[], query: Json): Reply {
     const limit = int(query.limit) ?? 10;
-    return { object: "list", data: data.slice(0, limit), has_more: data.length > limit, url };
+    const all = data.toReversed();
+    const before = query.ending_before !== undefined;
+    const cursor = before ? query.ending_before : query.starting_after;
+    const at = cursor === undefined ? -1 : all.findIndex((o) => o.id === cursor);
+    if (cursor !== undefined && at === -1) {
+      return missing("object", cursor, before ? "ending_before" : "starting_after");
+    }
+    // [start, end) of the page in `all`; has_more says whether more lie beyond it that way.
+    const [start, end] = before ? [Math.max(0, at - limit), at] : [at + 1, at + 1 + limit];
+    const hasMore = before ? start > 0 : end < all.length;
+    return {
+      status: 200,
+      body: { object: "list", data: all.slice(start, end), has_more: hasMore, url },
+    };
   }
 
   private customerParams(body: Json): Partial<Stripe.Customer> {
@@ -817,6 +913,13 @@ export class StripeStandIn extends StandIn {
       });
     }
     const id = newId("cs_test_", 58);
+    const [lineItem] = body.line_items ?? [];
+    if (lineItem?.price)
+      this.checkoutOrders.set(id, {
+        price: lineItem.price,
+        quantity: int(lineItem.quantity) ?? 1,
+        metadata: mergeMetadata({}, body.subscription_data?.metadata),
+      });
     const session: Json = {
       ...fixture("checkout.session"),
       id,
