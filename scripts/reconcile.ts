@@ -33,6 +33,7 @@ nextEnv.loadEnvConfig(process.cwd(), true);
 const { reconcilePage } = await import("@/lib/billing/reconcile");
 const { addPage, booksAreStraight, emptySummary, formatSummary } =
   await import("@/lib/billing/reconcile-report");
+const { closeConnection } = await import("@/lib/db/client");
 const { requestPacer } = await import("@/lib/vendors/pace");
 const { stripe } = await import("@/lib/vendors/stripe");
 if (!stripe) exit("STRIPE_SECRET_KEY is not set: there is no billing to reconcile.");
@@ -56,6 +57,7 @@ do {
       `\nPage ${summary.pages + 1} failed: ${error instanceof Error ? error.message : error}\n` +
         `Resume with: npm run reconcile -- ${args.apply ? "--apply " : ""}${cursor ? `--from ${cursor}` : ""}`,
     );
+    await closeConnection();
     process.exit(1);
   }
   summary = addPage(summary, page);
@@ -66,6 +68,8 @@ do {
   );
 } while (cursor);
 console.log(`\n${formatSummary(summary)}`);
+if (args.from) console.log(`(Only the customers listed after ${args.from} were compared.)`);
+await closeConnection();
 process.exit(booksAreStraight(summary) ? 0 : 1);
 
 /** Exit code 2: the command line or the configuration is wrong. */

@@ -80,14 +80,6 @@ const outcomeLabels: Record<Outcome, string> = {
   reported: "reported",
 };
 
-const findingOutcome: Record<Outcome, string> = {
-  done: "done",
-  planned: "would be repaired by --apply",
-  held: "held",
-  failed: "FAILED",
-  reported: "reported, not repaired",
-};
-
 /** The summary as a table an operator reads after an incident, with the findings listed. */
 export function formatSummary(summary: ReconcileSummary): string {
   const header = ["finding", "found", ...outcomes.map((o) => outcomeLabels[o])];
@@ -115,11 +107,13 @@ export function formatSummary(summary: ReconcileSummary): string {
   if (summary.details.length > 0) {
     lines.push("");
     for (const finding of summary.details) {
-      const subject = finding.subscriptionId ?? finding.customerId;
+      const where = [
+        finding.account,
+        `customer ${finding.customerId}`,
+        ...(finding.subscriptionId ? [`subscription ${finding.subscriptionId}`] : []),
+      ].join(", ");
       const reason = finding.reason ? ` (${finding.reason})` : "";
-      lines.push(
-        `- ${subject} of ${finding.account} on ${finding.customerId}: ${finding.detail}: ${findingOutcome[finding.outcome]}${reason}`,
-      );
+      lines.push(`- [${outcomeLabels[finding.outcome]}] ${where}: ${finding.detail}${reason}`);
     }
     if (summary.omitted > 0) lines.push(`… and ${summary.omitted} more`);
   }

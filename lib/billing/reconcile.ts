@@ -244,7 +244,11 @@ async function reconcileCustomer(
       // A cancellation re-reads the subscription first: two requests.
       await options.pace(2);
       await settle(finding, () =>
-        cancelSubscriptionNow(stripe, finding.subscriptionId!, finding.detail),
+        cancelSubscriptionNow(
+          stripe,
+          finding.subscriptionId!,
+          `${finding.detail} (billing reconciler)`,
+        ),
       );
     }
     await options.pace();
@@ -317,7 +321,7 @@ export function planCancellations(
       finding(
         "live-subscription-of-deleted-account",
         subscription.id,
-        `Clerk ${label(account)} was deleted (billing reconciler)`,
+        `Clerk ${label(account)} was deleted`,
       ),
     );
   }
@@ -327,7 +331,7 @@ export function planCancellations(
         ? finding(
             "live-subscription-of-unknown-account",
             subscription.id,
-            `No ${label(account)} in onramp's database (billing reconciler)`,
+            `No ${label(account)} in onramp's database`,
           )
         : finding(
             "live-subscription-of-unknown-account",
@@ -357,7 +361,7 @@ export function planCancellations(
       finding(
         "several-live-subscriptions",
         subscription.id,
-        `A second live subscription of customer ${customerId}; ${kept!.id} stays (billing reconciler)`,
+        `A second live subscription of customer ${customerId}; ${kept!.id} stays`,
       ),
     );
   }
