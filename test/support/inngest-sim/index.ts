@@ -313,6 +313,26 @@ export class InngestSim {
   }
 
   /**
+   * Does `action` `delay` from now on the simulated clock: what a person or a vendor does at that
+   * moment (a payment, a deletion in Clerk, a dashboard edit). An async action is waited for like
+   * a request in flight; if it throws, the simulation fails with its error.
+   */
+  after(delay: string | number, action: () => unknown): void {
+    this.schedule(this.clock + toMs(delay), () => {
+      const done = Promise.resolve()
+        .then(action)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.failure ??= error;
+          },
+        )
+        .finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
+    });
+  }
+
+  /**
    * Starts a run of `fn` for `event` at once, as a replay or a redelivery Inngest let through:
    * no trigger match, no event-id deduplication, no idempotency key; throttle and concurrency
    * still apply. The event is not broadcast (it resumes no wait and cancels nothing).
