@@ -352,6 +352,19 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
   }
 
   await sim.settle();
+  // The workflows alone already leave nothing live for a deleted account; the reconciler is the
+  // backstop for what they cannot see.
+  for (const { plan, userId } of people) {
+    if (plan.deletedAt !== null)
+      checkNothingLive(`user ${userId}`, customersOf("clerk_user_id", userId), problems);
+  }
+  if (company?.plan.deletedAt != null) {
+    checkNothingLive(
+      `organization ${company.orgId}`,
+      customersOf("clerk_org_id", company.orgId),
+      problems,
+    );
+  }
   const reconciliation = sim.start(reconcileBilling, { name: "inngest/scheduled.timer", data: {} });
   await sim.settle();
   recording = null;
@@ -536,6 +549,15 @@ async function checkOrg(orgId: string, deleted: boolean, problems: string[]) {
   if (expected ? JSON.stringify(actual) !== JSON.stringify(expected) : row.stripeSubscriptionId) {
     problems.push(
       `organization ${orgId}: row ${JSON.stringify(actual)} but Stripe ${JSON.stringify(expected)}`,
+    );
+  }
+}
+
+function checkNothingLive(account: string, customers: Stripe.Customer[], problems: string[]) {
+  const live = subscriptionsOf(customers).filter((s) => isLive(s.status));
+  if (live.length > 0) {
+    problems.push(
+      `before the reconciler: ${account} was deleted, but ${live.map((s) => `${s.id} is ${s.status}`).join(", ")}`,
     );
   }
 }
