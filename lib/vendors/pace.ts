@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-
 /** Waits until `cost` more requests may be made. */
 export type Pace = (cost?: number) => Promise<void>;
 
@@ -20,7 +18,8 @@ export function requestPacer(perSecond: number, burst = perSecond): Pace {
         tokens -= cost;
         return;
       }
-      await sleep(Math.ceil(((cost - tokens) / perSecond) * 1000));
+      const wait = Math.ceil(((cost - tokens) / perSecond) * 1000);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
 }

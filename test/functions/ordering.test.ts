@@ -47,7 +47,6 @@ beforeAll(() => {
 const replay = process.env.ORDERING_SEED;
 const firstSeed = replay ? Number(replay) : Math.floor(Math.random() * 1e9);
 const schedules = replay ? 1 : Number(process.env.ORDERING_SCHEDULES ?? 200);
-const pro = process.env.STRIPE_PRICE_PRO!;
 const seatPrice = process.env.STRIPE_PRICE_ENTERPRISE!;
 
 const SECOND = 1000;

@@ -34,11 +34,13 @@ async function reconcile(...args: string[]) {
   }
 }
 
-async function withDatabase<T>(use: (db: Awaited<ReturnType<typeof connect>>["db"]) => Promise<T>) {
+async function withDatabase<T>(
+  query: (db: Awaited<ReturnType<typeof connect>>["db"]) => Promise<T>,
+) {
   const connection = await connect(`pglite:${dataDir}`);
   try {
     await connection.migrate();
-    return await use(connection.db);
+    return await query(connection.db);
   } finally {
     await connection.close();
   }

@@ -31,7 +31,8 @@ import { compileExpression, type Expression } from "./expression";
  * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
  * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
  * next timer. Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
- * also from inside a vendor stand-in's handler while a step is in flight. Application code still
+ * also from inside a vendor stand-in's handler while a step is in flight; `after` schedules the
+ * test's own actions (a payment, a deletion in Clerk) on the simulated clock. Application code still
  * reads the real clock (Date.now()); only Inngest's side of time is simulated.
  *
  *   const sim = new InngestSim({ functions: [provisionSubscription] });
