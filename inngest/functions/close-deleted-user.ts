@@ -1,12 +1,7 @@
 import { NonRetriableError } from "inngest";
 import { inngest } from "@/inngest/client";
+import { endBilling } from "@/inngest/end-billing";
 import { userDeleted } from "@/inngest/events";
-import {
-  cancelLiveSubscriptions,
-  customersOfAccount,
-  markCustomerDeleted,
-  type ClosedAccount,
-} from "@/lib/billing/account-closure";
 import { eraseStoredEmails } from "@/lib/email/erase";
 import {
   eraseUserProfile,
@@ -14,7 +9,6 @@ import {
   markUserDeleted,
   userDeletedAt,
 } from "@/lib/users";
-import { stripe } from "@/lib/vendors/stripe";
 
 /**
  * A user deleted in Clerk stops paying and is forgotten, whatever order Svix delivers in: the
@@ -40,7 +34,6 @@ export const closeDeletedUser = inngest.createFunction(
   async ({ event, step }) => {
     const userId = event.data.id;
     if (!userId) throw new NonRetriableError("user.deleted carries no user id");
-    const account: ClosedAccount = { key: "clerk_user_id", id: userId };
 
     // When the deletion reached us (the same on every retry); the first one processed stays.
     const deletedAt = await step.run("mark-user-deleted", async () => {
@@ -51,21 +44,15 @@ export const closeDeletedUser = inngest.createFunction(
       await eraseUserProfile(userId);
       await eraseStoredEmails(userId);
     });
-
-    const customers = await step.run("find-stripe-customers", async () =>
-      customersOfAccount(stripe, account, await findUserStripeCustomerId(userId)),
+    const { customers, canceled } = await endBilling(
+      step,
+      { key: "clerk_user_id", id: userId },
+      {
+        recordedCustomer: () => findUserStripeCustomerId(userId),
+        deletedAt,
+        comment: `Clerk user ${userId} was deleted`,
+      },
     );
-    if (!stripe || customers.length === 0) return { userId, customers, canceled: [] };
-    const billing = stripe;
-
-    const canceled = await step.run("cancel-live-subscriptions", () =>
-      cancelLiveSubscriptions(billing, customers, `Clerk user ${userId} was deleted`),
-    );
-    await step.run("mark-stripe-customers", async () => {
-      for (const customerId of customers) {
-        await markCustomerDeleted(billing, customerId, account, new Date(deletedAt));
-      }
-    });
     return { userId, customers, canceled };
   },
 );

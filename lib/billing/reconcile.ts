@@ -175,54 +175,52 @@ async function accountsOf(customers: Stripe.Customer[]): Promise<Map<string, Acc
       ),
   ]);
 
+  // Both tables in one shape: the account, the customer it records, what it says.
+  const rows = [
+    ...userRows.map((row) => ({
+      kind: "user" as const,
+      id: row.clerkUserId,
+      customerId: row.stripeCustomerId,
+      deletedAt: row.deletedAt,
+      state: {
+        subscriptionId: row.stripeSubscriptionId,
+        status: row.subscriptionStatus,
+        tier: row.tier,
+        trialEndsAt: row.trialEndsAt,
+      },
+    })),
+    ...orgRows.map((row) => ({
+      kind: "org" as const,
+      id: row.clerkOrgId,
+      customerId: row.stripeCustomerId,
+      deletedAt: row.deletedAt,
+      state: {
+        subscriptionId: row.stripeSubscriptionId,
+        status: row.subscriptionStatus,
+        seats: row.purchasedSeats,
+      },
+    })),
+  ];
+
   const accounts = new Map<string, Account>();
   for (const customer of customers) {
-    const userId =
-      customer.metadata.clerk_user_id ??
-      (customer.metadata.clerk_org_id
-        ? undefined
-        : userRows.find((row) => row.stripeCustomerId === customer.id)?.clerkUserId);
-    const orgId =
-      customer.metadata.clerk_org_id ??
-      orgRows.find((row) => row.stripeCustomerId === customer.id)?.clerkOrgId;
-    const marked = (key: "clerk_user_id" | "clerk_org_id") =>
-      Boolean(customer.metadata[deletedMarkOf(key)]);
-    if (userId) {
-      const row = userRows.find((candidate) => candidate.clerkUserId === userId);
-      accounts.set(customer.id, {
-        kind: "user",
-        id: userId,
-        known: Boolean(row),
-        deleted: Boolean(row?.deletedAt) || marked("clerk_user_id"),
-        recordedCustomer: row?.stripeCustomerId ?? null,
-        row:
-          row?.stripeCustomerId === customer.id
-            ? {
-                subscriptionId: row.stripeSubscriptionId,
-                status: row.subscriptionStatus,
-                tier: row.tier,
-                trialEndsAt: row.trialEndsAt,
-              }
-            : null,
-      });
-    } else if (orgId) {
-      const row = orgRows.find((candidate) => candidate.clerkOrgId === orgId);
-      accounts.set(customer.id, {
-        kind: "org",
-        id: orgId,
-        known: Boolean(row),
-        deleted: Boolean(row?.deletedAt) || marked("clerk_org_id"),
-        recordedCustomer: row?.stripeCustomerId ?? null,
-        row:
-          row?.stripeCustomerId === customer.id
-            ? {
-                subscriptionId: row.stripeSubscriptionId,
-                status: row.subscriptionStatus,
-                seats: row.purchasedSeats,
-              }
-            : null,
-      });
-    }
+    const { clerk_user_id: userId, clerk_org_id: orgId } = customer.metadata;
+    const owner = userId
+      ? { kind: "user" as const, id: userId }
+      : orgId
+        ? { kind: "org" as const, id: orgId }
+        : rows.find((row) => row.customerId === customer.id);
+    if (!owner) continue;
+    const row = rows.find((r) => r.kind === owner.kind && r.id === owner.id);
+    const mark = deletedMarkOf(owner.kind === "user" ? "clerk_user_id" : "clerk_org_id");
+    accounts.set(customer.id, {
+      kind: owner.kind,
+      id: owner.id,
+      known: Boolean(row),
+      deleted: Boolean(row?.deletedAt) || Boolean(customer.metadata[mark]),
+      recordedCustomer: row?.customerId ?? null,
+      row: row && row.customerId === customer.id ? row.state : null,
+    });
   }
   return accounts;
 }

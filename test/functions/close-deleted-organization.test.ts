@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
 import { assignSeat, isLicensed } from "@/lib/orgs/seats";
 import { runFunction } from "@/test/support/inngest-sim";
+import { openSeatCheckout } from "@/test/support/seat-checkout";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
@@ -63,25 +64,6 @@ async function payingOrganization(seats = 3) {
   return { orgId, customerId, subscriptionId: subscription.id, memberId };
 }
 
-/** A Checkout session for the org's seats as the licensing page opens it (lib/orgs/checkout). */
-async function openCheckout(orgId: string, customerId: string) {
-  const { default: Stripe } = await import("stripe");
-  const stripe = new Stripe("sk_test_onramp", {
-    protocol: "http",
-    host: "stripe.test",
-    port: 80,
-    maxNetworkRetries: 0,
-  });
-  return stripe.checkout.sessions.create({
-    mode: "subscription",
-    customer: customerId,
-    line_items: [{ price: seatPrice, quantity: 4 }],
-    subscription_data: { metadata: { clerk_org_id: orgId } },
-    success_url: "http://localhost:3000/org/licensing?checkout=success",
-    expires_at: Math.floor(Date.now() / 1000) + 31 * 60,
-  });
-}
-
 const orgRow = async (orgId: string) =>
   (await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, orgId)))[0]!;
 const cancels = () =>
@@ -127,7 +109,7 @@ describe("close-deleted-organization", () => {
 
   it("cancels a seat subscription our table does not know yet: a Checkout paid before its webhook was applied", async () => {
     const { orgId, customerId } = await organization();
-    const session = await openCheckout(orgId, customerId);
+    const session = await openSeatCheckout(orgId, customerId);
     const paid = vendors.stripe.payCheckout(session.id)!;
 
     const { result, error } = await deliver(orgId);
@@ -140,8 +122,8 @@ describe("close-deleted-organization", () => {
 
   it("expires the org's open Checkout, so it can no longer be paid, and clears the claim", async () => {
     const { orgId, customerId } = await organization();
-    const open = await openCheckout(orgId, customerId);
-    const paid = await openCheckout(orgId, customerId);
+    const open = await openSeatCheckout(orgId, customerId);
+    const paid = await openSeatCheckout(orgId, customerId);
     const subscription = vendors.stripe.payCheckout(paid.id)!;
     await (
       await getDb()

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { onboardingSubmitted } from "@/inngest/events";
 import { provisionSubscription } from "@/inngest/functions/provision-subscription";
@@ -9,6 +9,7 @@ import { orgs, users } from "@/lib/db/schema";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { onrampOnSimulator } from "@/test/support/onramp-on-sim";
+import { openSeatCheckout } from "@/test/support/seat-checkout";
 import { setupVendors } from "@/test/support/vendors";
 
 /**
@@ -23,7 +24,6 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const seatPrice = process.env.STRIPE_PRICE_ENTERPRISE!;
 const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
 
 /** Someone signs up with a plan and a card, as the sign-up form leaves them in Clerk. */
@@ -51,23 +51,6 @@ const userRow = async (userId: string) =>
   (await (await getDb()).select().from(users).where(eq(users.clerkUserId, userId)))[0];
 const orgRow = async (orgId: string) =>
   (await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, orgId)))[0];
-
-/** The Stripe SDK as the licensing page uses it, to open a seat Checkout for an org. */
-const stripeApi = new Stripe("sk_test_onramp", {
-  protocol: "http",
-  host: "stripe.test",
-  port: 80,
-  maxNetworkRetries: 0,
-});
-const openSeatCheckout = (orgId: string, customerId: string) =>
-  stripeApi.checkout.sessions.create({
-    mode: "subscription",
-    customer: customerId,
-    line_items: [{ price: seatPrice, quantity: 5 }],
-    subscription_data: { metadata: { clerk_org_id: orgId } },
-    success_url: "http://localhost:3000/org/licensing?checkout=success",
-    expires_at: Math.floor(Date.now() / 1000) + 31 * 60,
-  });
 
 /** An organization created in Clerk, its organization.created processed. */
 async function createdOrganization(app: ReturnType<typeof onrampOnSimulator>) {

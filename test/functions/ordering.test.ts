@@ -482,52 +482,69 @@ function checkWrites(
   }
 }
 
+/** What a row says about its account's subscription, and what Stripe's subscription says. */
+interface RowView {
+  stripeCustomerId: string | null;
+  stripeSubscriptionId: string | null;
+  /** the row's other fields to compare, and the same fields from a Stripe subscription */
+  fields: Record<string, unknown>;
+  fromStripe: (subscription: Stripe.Subscription) => Record<string, unknown>;
+}
+
 async function checkUser(userId: string, deleted: boolean, problems: string[]) {
-  const customers = customersOf("clerk_user_id", userId);
   const [row] = await (await getDb()).select().from(users).where(eq(users.clerkUserId, userId));
-  checkAccount(`user ${userId}`, customers, deleted, problems);
-  if (!row) return void problems.push(`user ${userId} has no row`);
-  // A deleted account's row may not know a customer made while its deletion was processed;
-  // checkAccount has seen that nothing on it is live.
-  for (const customer of customers) {
-    if (customer.id !== row.stripeCustomerId && !deleted) {
-      problems.push(
-        `user ${userId}: Stripe customer ${customer.id} is not on the row (${row.stripeCustomerId})`,
-      );
-    }
-  }
-  const current = currentSubscription(
-    customers.filter((c) => c.id === row.stripeCustomerId),
-    row.stripeSubscriptionId,
+  checkRow(
+    `user ${userId}`,
+    customersOf("clerk_user_id", userId),
+    deleted,
+    problems,
+    row && {
+      stripeCustomerId: row.stripeCustomerId,
+      stripeSubscriptionId: row.stripeSubscriptionId,
+      fields: { status: row.subscriptionStatus, trialEndsAt: row.trialEndsAt },
+      fromStripe: (subscription) => ({
+        status: subscription.status,
+        trialEndsAt: subscription.trial_end ? new Date(subscription.trial_end * 1000) : null,
+      }),
+    },
   );
-  const expected = current && {
-    stripeSubscriptionId: current.id,
-    subscriptionStatus: current.status,
-    trialEndsAt: current.trial_end ? new Date(current.trial_end * 1000) : null,
-  };
-  const actual = {
-    stripeSubscriptionId: row.stripeSubscriptionId,
-    subscriptionStatus: row.subscriptionStatus,
-    trialEndsAt: row.trialEndsAt,
-  };
-  if (expected ? JSON.stringify(actual) !== JSON.stringify(expected) : row.stripeSubscriptionId) {
-    problems.push(
-      `user ${userId}: row ${JSON.stringify(actual)} but Stripe ${JSON.stringify(expected)}`,
-    );
-  }
 }
 
 async function checkOrg(orgId: string, deleted: boolean, problems: string[]) {
-  const customers = customersOf("clerk_org_id", orgId);
   const [row] = await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, orgId));
-  checkAccount(`organization ${orgId}`, customers, deleted, problems);
-  if (!row) return void problems.push(`organization ${orgId} has no row`);
+  checkRow(
+    `organization ${orgId}`,
+    customersOf("clerk_org_id", orgId),
+    deleted,
+    problems,
+    row && {
+      stripeCustomerId: row.stripeCustomerId,
+      stripeSubscriptionId: row.stripeSubscriptionId,
+      fields: { status: row.subscriptionStatus, seats: row.purchasedSeats },
+      fromStripe: (subscription) => ({
+        status: subscription.status,
+        seats: isLive(subscription.status) ? subscription.items.data[0]!.quantity : 0,
+      }),
+    },
+  );
+}
+
+/** The account's customers and subscriptions in Stripe, and its row, agree. */
+function checkRow(
+  account: string,
+  customers: Stripe.Customer[],
+  deleted: boolean,
+  problems: string[],
+  row: RowView | undefined,
+) {
+  checkAccount(account, customers, deleted, problems);
+  if (!row) return void problems.push(`${account} has no row`);
   // A deleted account's row may not know a customer made while its deletion was processed;
   // checkAccount has seen that nothing on it is live.
   for (const customer of customers) {
     if (customer.id !== row.stripeCustomerId && !deleted) {
       problems.push(
-        `organization ${orgId}: Stripe customer ${customer.id} is not on the row (${row.stripeCustomerId})`,
+        `${account}: Stripe customer ${customer.id} is not on the row (${row.stripeCustomerId})`,
       );
     }
   }
@@ -535,19 +552,11 @@ async function checkOrg(orgId: string, deleted: boolean, problems: string[]) {
     customers.filter((c) => c.id === row.stripeCustomerId),
     row.stripeSubscriptionId,
   );
-  const expected = current && {
-    stripeSubscriptionId: current.id,
-    subscriptionStatus: current.status,
-    purchasedSeats: isLive(current.status) ? current.items.data[0]!.quantity : 0,
-  };
-  const actual = {
-    stripeSubscriptionId: row.stripeSubscriptionId,
-    subscriptionStatus: row.subscriptionStatus,
-    purchasedSeats: row.purchasedSeats,
-  };
+  const expected = current && { subscription: current.id, ...row.fromStripe(current) };
+  const actual = { subscription: row.stripeSubscriptionId, ...row.fields };
   if (expected ? JSON.stringify(actual) !== JSON.stringify(expected) : row.stripeSubscriptionId) {
     problems.push(
-      `organization ${orgId}: row ${JSON.stringify(actual)} but Stripe ${JSON.stringify(expected)}`,
+      `${account}: row ${JSON.stringify(actual)} but Stripe ${JSON.stringify(expected)}`,
     );
   }
 }
