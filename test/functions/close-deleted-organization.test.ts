@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
@@ -9,6 +9,7 @@ import { openSeatCheckout } from "@/test/support/seat-checkout";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
+beforeAll(() => getDb());
 afterEach(() => {
   expect(vendors.stripe.violations).toEqual([]);
 });

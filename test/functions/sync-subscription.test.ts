@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
@@ -9,6 +9,7 @@ import { InngestSim, runFunction } from "@/test/support/inngest-sim";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
+beforeAll(() => getDb());
 afterEach(() => expect(vendors.stripe.violations).toEqual([]));
 
 const pro = process.env.STRIPE_PRICE_PRO!;
