@@ -157,6 +157,31 @@ describe("billing reconciler", () => {
     expect(vendors.stripe.count("GET", "/v1/subscriptions")).toBe(9 + 3);
   });
 
+  it("repeats no cancellation when Stripe's answer to one was lost: the page is retried and re-reads", async () => {
+    const drift = await seedBillingDrift(vendors.stripe, await getDb());
+    vendors.stripe.failNext("DELETE", `/v1/subscriptions/${drift.deletedUser.subscription}`, {
+      status: 500,
+      when: "lost",
+    });
+
+    const run = await scheduledRun();
+
+    expect(run.error).toBeUndefined();
+    expect(run.retries.map((retry) => retry.step)).toEqual(["reconcile-page-1"]);
+    expect(status(drift.deletedUser.subscription)).toBe("canceled");
+    expect(
+      vendors.stripe.count("DELETE", `/v1/subscriptions/${drift.deletedUser.subscription}`),
+    ).toBe(1);
+    // The retried page reports what it found then: the cancellation done, the row to rewrite.
+    expect((run.result as ReconcileSummary).details).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: drift.deletedUser.subscription,
+        detail: "status trialing → canceled",
+        outcome: "done",
+      }),
+    );
+  });
+
   it("with --apply, an operator also cancels the subscriptions of accounts our tables do not know", async () => {
     const drift = await seedBillingDrift(vendors.stripe, await getDb());
 
