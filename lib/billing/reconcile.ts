@@ -119,7 +119,7 @@ export async function reconcilePage(
 }
 
 /** The Clerk account a customer belongs to, as our tables and the customer's metadata say. */
-export interface Account {
+interface Account {
   kind: "user" | "org";
   id: string;
   /** Our tables have a row for it. */
@@ -133,7 +133,7 @@ export interface Account {
 }
 
 /** What a row says about the account's subscription. */
-export interface RowState {
+interface RowState {
   subscriptionId: string | null;
   status: string | null;
   /** users only */
@@ -291,7 +291,7 @@ async function settle(finding: Finding, repair: () => Promise<unknown>) {
 }
 
 /** The cancellations a customer's live subscriptions call for, and a second customer reported. */
-export function planCancellations(
+function planCancellations(
   account: Account,
   customerId: string,
   subscriptions: Stripe.Subscription[],
@@ -425,11 +425,7 @@ function rowDifference(
 }
 
 /** Each field where the row and Stripe differ, as "field ours → Stripe's". */
-export function rowDifferences(
-  kind: Account["kind"],
-  row: RowState,
-  state: SubscriptionState,
-): string[] {
+function rowDifferences(kind: Account["kind"], row: RowState, state: SubscriptionState): string[] {
   const differences: string[] = [];
   const compare = (field: string, ours: unknown, theirs: unknown) => {
     if (ours !== theirs) differences.push(`${field} ${ours ?? "none"} → ${theirs ?? "none"}`);
