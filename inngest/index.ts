@@ -1,7 +1,9 @@
 import type { InngestFunction } from "inngest";
 import { closeDeletedOrganization } from "./functions/close-deleted-organization";
+import { closeDeletedUser } from "./functions/close-deleted-user";
 import { createOrganizationCustomer } from "./functions/create-organization-customer";
 import { provisionSubscription } from "./functions/provision-subscription";
+import { reconcileBilling } from "./functions/reconcile-billing";
 import { releaseSeatOfRemovedMember } from "./functions/release-seat-of-removed-member";
 import { sendOnboardingEmails } from "./functions/send-onboarding-emails";
 import { syncSubscription } from "./functions/sync-subscription";
@@ -16,4 +18,6 @@ export const functions: InngestFunction.Any[] = [
   sendOnboardingEmails,
   releaseSeatOfRemovedMember,
   closeDeletedOrganization,
+  closeDeletedUser,
+  reconcileBilling,
 ];

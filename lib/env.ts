@@ -95,6 +95,13 @@ const server = {
       return z.NEVER;
     }),
   ONRAMP_DEMO_URL: url("the demo stand-ins' browser-facing origin").optional(),
+  RECONCILE_CRON: z
+    .string()
+    .regex(/^(TZ=\S+ )?\S+( \S+){4}$/, {
+      message:
+        'a cron schedule of five fields, such as "0 * * * *" (hourly), optionally after "TZ=Europe/Paris "',
+    })
+    .default("0 * * * *"),
 };
 
 const client = {

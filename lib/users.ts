@@ -1,4 +1,4 @@
-import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
 import { notSuperseded, type SubscriptionState } from "@/lib/billing/subscriptions";
 import { users } from "@/lib/db/schema";
@@ -91,14 +91,32 @@ export async function applySubscriptionToUser(state: SubscriptionState): Promise
   return row?.clerkUserId ?? null;
 }
 
-/** Whether Clerk has deleted the user (a tombstone row, also for users we never saw created). */
-export async function isUserDeleted(clerkUserId: string): Promise<boolean> {
+/** When Clerk's deletion of the user was first processed (a tombstone row), or null. */
+export async function userDeletedAt(clerkUserId: string): Promise<Date | null> {
   const db = await getDb();
   const [row] = await db
     .select({ deletedAt: users.deletedAt })
     .from(users)
     .where(eq(users.clerkUserId, clerkUserId));
-  return Boolean(row?.deletedAt);
+  return row?.deletedAt ?? null;
+}
+
+/** Whether Clerk has deleted the user (a tombstone row, also for users we never saw created). */
+export async function isUserDeleted(clerkUserId: string): Promise<boolean> {
+  return (await userDeletedAt(clerkUserId)) !== null;
+}
+
+/**
+ * Erases a deleted user's personal data from their row: email and names. Ids, plan, Stripe ids
+ * and subscription state stay (accounting). Only a deleted user's row is touched, and
+ * upsertUserProfile never writes a deleted row again.
+ */
+export async function eraseUserProfile(clerkUserId: string) {
+  const db = await getDb();
+  await db
+    .update(users)
+    .set({ email: null, firstName: null, lastName: null, updatedAt: sql`now()` })
+    .where(and(eq(users.clerkUserId, clerkUserId), isNotNull(users.deletedAt)));
 }
 
 /** Before any vendor write for a user: a deleted user gets none. */

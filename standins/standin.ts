@@ -20,7 +20,14 @@ export interface Recorded {
 }
 
 export interface InjectedFailure {
+  /** the status answered; ignored when `when` is "lost" */
   status: number;
+  /**
+   * When it fails: "before" the vendor acts (the default: nothing happened), "after" it acted
+   * (the work is done and the answer is this error), or "lost": it acted and its answer never
+   * arrived (the connection dropped, a network error for the client).
+   */
+  when?: "before" | "after" | "lost";
   /** how many matching requests fail (default 1) */
   times?: number;
   headers?: Record<string, string>;
@@ -164,8 +171,14 @@ export abstract class StandIn {
     if (injected) {
       injected.left -= 1;
       this.failures = this.failures.filter((f) => f.left > 0);
-      this.onInjectedFailure?.(incoming);
-      const { status, headers: extra, body } = injected.failure;
+      const { status, headers: extra, body, when = "before" } = injected.failure;
+      if (when === "before") this.onInjectedFailure?.(incoming);
+      // The vendor does the work; only its answer is lost or replaced.
+      else await this.route(incoming);
+      if (when === "lost") {
+        record.status = 0;
+        return HttpResponse.error();
+      }
       reply = { status, headers: extra, body: body ?? this.failureBody(status) };
     } else {
       reply = await this.route(incoming);

@@ -1,13 +1,15 @@
 import { inngest } from "@/inngest/client";
 import { subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "@/inngest/events";
-import { stateOf } from "@/lib/billing/subscriptions";
-import { applySubscriptionToOrg } from "@/lib/orgs/orgs";
-import { applySubscriptionToUser } from "@/lib/users";
+import { isLive } from "@/lib/billing/subscription-status";
+import { refetchAndSaveSubscription } from "@/lib/billing/subscription-sync";
+import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
 import { requireStripe } from "@/lib/vendors/stripe";
 
 /**
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
  * subscription: each run re-fetches it and writes what Stripe says now to its user's or org's row.
+ * A live subscription of a deleted user or org (a Checkout paid in its last second, a run that
+ * slipped past its cancellation) is cancelled on sight, and its final state written.
  */
 export const syncSubscription = inngest.createFunction(
   {
@@ -16,7 +18,7 @@ export const syncSubscription = inngest.createFunction(
     triggers: [subscriptionCreated, subscriptionUpdated, subscriptionDeleted],
     // One run per subscription at a time, so every re-fetch is written before the next is made.
     concurrency: { key: "event.data.id", limit: 1 },
-    // One Stripe request per run, within Stripe's 25 requests per second.
+    // One Stripe request per run (three in the rare run that cancels), within Stripe's 25 a second.
     throttle: { limit: 25, period: "1s" },
   },
   async ({ event, step, logger }) => {
@@ -24,17 +26,29 @@ export const syncSubscription = inngest.createFunction(
 
     // Re-fetch and write in one step: were they two, another run's write could land in between
     // and the older state would be written last.
-    const outcome = await step.run("refetch-and-save-subscription", async () => {
-      const state = stateOf(await requireStripe().subscriptions.retrieve(subscriptionId));
-      const userId = await applySubscriptionToUser(state);
-      const orgId = userId ? null : await applySubscriptionToOrg(state);
-      return { ...state, userId, orgId };
-    });
+    let outcome = await step.run("refetch-and-save-subscription", () =>
+      refetchAndSaveSubscription(requireStripe(), subscriptionId),
+    );
+
+    const { deletedOwner } = outcome;
+    if (deletedOwner && isLive(outcome.status)) {
+      logger.warn(`Subscription ${subscriptionId} is live for deleted ${deletedOwner}: cancelling`);
+      await step.run("cancel-subscription-of-deleted-account", () =>
+        cancelSubscriptionNow(requireStripe(), subscriptionId, `Clerk ${deletedOwner} was deleted`),
+      );
+      outcome = await step.run("save-canceled-subscription", () =>
+        refetchAndSaveSubscription(requireStripe(), subscriptionId),
+      );
+    }
 
     if (!outcome.userId && !outcome.orgId) {
       const reason = `no user or org row has Stripe customer ${outcome.stripeCustomerId} (or the row is on a newer subscription)`;
       logger.warn(`Subscription ${subscriptionId} not applied: ${reason}`);
-      return { subscriptionId, skipped: reason };
+      return {
+        subscriptionId,
+        skipped: reason,
+        ...(deletedOwner ? { deletedOwner, status: outcome.status } : {}),
+      };
     }
     return {
       subscriptionId,
@@ -42,6 +56,7 @@ export const syncSubscription = inngest.createFunction(
       status: outcome.status,
       tier: outcome.tier,
       seats: outcome.seats,
+      ...(deletedOwner ? { deletedOwner } : {}),
     };
   },
 );

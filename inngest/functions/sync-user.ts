@@ -1,37 +1,28 @@
-import { NonRetriableError } from "inngest";
 import { inngest } from "@/inngest/client";
-import { userCreated, userDeleted, userUpdated } from "@/inngest/events";
+import { userCreated, userUpdated } from "@/inngest/events";
 import type { ClerkUser } from "@/lib/webhooks/payloads";
-import { markUserDeleted, upsertUserProfile, type UserProfile } from "@/lib/users";
+import { upsertUserProfile, type UserProfile } from "@/lib/users";
 
 /**
  * Keeps the users row in step with Clerk. Ordering lives in the SQL: each write carries Clerk's
- * `updated_at` and only lands on an older row, so replays and late deliveries change nothing.
+ * `updated_at` and only lands on an older row, and never on a deleted one (close-deleted-user
+ * leaves that tombstone), so replays and late deliveries change nothing.
  */
 export const syncUser = inngest.createFunction(
   {
     id: "sync-user",
     name: "Sync user row from Clerk",
-    triggers: [userCreated, userUpdated, userDeleted],
+    triggers: [userCreated, userUpdated],
   },
   async ({ event, step }) => {
-    if (event.name === "clerk/user.created" || event.name === "clerk/user.updated") {
-      const profile = profileOf(event.data);
-      const written = await step.run("upsert-user-row", () => upsertUserProfile(profile));
-      return {
-        userId: profile.clerkUserId,
-        outcome: written
-          ? "written"
-          : "skipped: the row holds a newer version or the user is deleted",
-      };
-    }
-
-    const userId = event.data.id;
-    if (!userId) throw new NonRetriableError("user.deleted carries no user id");
-    // When the deletion reached us, the same on every retry.
-    const deletedAt = new Date(event.ts ?? Date.now());
-    const changed = await step.run("mark-user-deleted", () => markUserDeleted(userId, deletedAt));
-    return { userId, outcome: changed ? "deleted" : "already deleted" };
+    const profile = profileOf(event.data);
+    const written = await step.run("upsert-user-row", () => upsertUserProfile(profile));
+    return {
+      userId: profile.clerkUserId,
+      outcome: written
+        ? "written"
+        : "skipped: the row holds a newer version or the user is deleted",
+    };
   },
 );
 

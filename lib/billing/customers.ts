@@ -38,6 +38,9 @@ export async function ensureUserCustomer(
   return customerId;
 }
 
+/** The metadata key that ties a Stripe customer (and a subscription) to a Clerk user or org. */
+export type ClerkIdKey = "clerk_user_id" | "clerk_org_id";
+
 /**
  * The customer Stripe holds for a Clerk user or org id (its metadata), oldest first when an
  * earlier bug made several. Stripe's search sees new customers within about a minute: a rerun
@@ -46,10 +49,14 @@ export async function ensureUserCustomer(
  */
 export async function findCustomerOf(
   stripe: Stripe,
-  key: "clerk_user_id" | "clerk_org_id",
+  key: ClerkIdKey,
   id: string,
 ): Promise<string | null> {
-  const found = await stripe.customers.search({ query: `metadata['${key}']:'${id}'`, limit: 10 });
-  const oldest = found.data.toSorted((a, b) => a.created - b.created)[0];
-  return oldest?.id ?? null;
+  return (await customersOf(stripe, key, id))[0] ?? null;
+}
+
+/** Every customer Stripe holds for a Clerk user or org id, oldest first. */
+export async function customersOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string[]> {
+  const found = await stripe.customers.search({ query: `metadata['${key}']:'${id}'`, limit: 100 });
+  return found.data.toSorted((a, b) => a.created - b.created).map((customer) => customer.id);
 }

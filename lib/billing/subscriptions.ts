@@ -50,20 +50,28 @@ export function notSuperseded(column: AnyColumn, state: SubscriptionState) {
   return state.ended ? or(isNull(column), eq(column, state.stripeSubscriptionId)) : undefined;
 }
 
-/** Every subscription of the customer that can still charge, as Stripe has them now. */
-export async function liveSubscriptionsOf(
+/** Every subscription of the customer, ended ones too, newest first, as Stripe has them now. */
+export async function subscriptionsOf(
   stripe: Stripe,
   customerId: string,
 ): Promise<Stripe.Subscription[]> {
-  const live: Stripe.Subscription[] = [];
+  const all: Stripe.Subscription[] = [];
   for await (const subscription of stripe.subscriptions.list({
     customer: customerId,
     status: "all",
     limit: 100,
   })) {
-    if (isLive(subscription.status)) live.push(subscription);
+    all.push(subscription);
   }
-  return live;
+  return all;
+}
+
+/** Every subscription of the customer that can still charge, as Stripe has them now. */
+export async function liveSubscriptionsOf(
+  stripe: Stripe,
+  customerId: string,
+): Promise<Stripe.Subscription[]> {
+  return (await subscriptionsOf(stripe, customerId)).filter((s) => isLive(s.status));
 }
 
 /**

@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { emails, type EmailKind } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
+import { isUserDeleted } from "@/lib/users";
 import { resend, sendEmail } from "@/lib/vendors/resend";
 import { TrialOfferEmail, trialOfferSubject } from "./templates/trial-offer";
 import { WelcomeEmail, welcomeSubject } from "./templates/welcome";
@@ -17,7 +18,7 @@ export interface OnboardingEmail {
 
 export type SendResult =
   | { kind: EmailKind; outcome: "sent"; transport: "resend" | "outbox" }
-  | { kind: EmailKind; outcome: "already sent" };
+  | { kind: EmailKind; outcome: "already sent" | "skipped: the account was deleted" };
 
 /** The Resend idempotency key: one per user and kind, the same on every retry. */
 export const emailIdempotencyKey = (userId: string, kind: EmailKind) => `${kind}/${userId}`;
@@ -26,7 +27,8 @@ export const emailIdempotencyKey = (userId: string, kind: EmailKind) => `${kind}
  * Sends one onboarding email at most once per user and kind. The emails row is the receipt: with
  * it the email is not sent again; without it the email is sent (through Resend under a per-user,
  * per-kind idempotency key, so a retry after a lost receipt is answered from Resend's cache) and
- * the receipt written. Without RESEND_API_KEY the row itself is the email: the dev outbox.
+ * the receipt written. Without RESEND_API_KEY the row itself is the email: the dev outbox. A user
+ * deleted in Clerk gets nothing: the tombstone is read last before sending.
  */
 export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendResult> {
   const db = await getDb();
@@ -38,6 +40,9 @@ export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendR
 
   const content = await renderEmail(email);
   const message = { from: env.EMAIL_FROM, to: email.to, ...content };
+  if (await isUserDeleted(email.userId)) {
+    return { kind: email.kind, outcome: "skipped: the account was deleted" };
+  }
   let resendId: string | null = null;
   if (resend) {
     const sent = await sendEmail(

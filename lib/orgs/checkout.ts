@@ -151,6 +151,8 @@ async function claimCheckout(orgId: string, expiresAt: Date): Promise<boolean> {
     .where(
       and(
         eq(orgs.clerkOrgId, orgId),
+        // A deleted org opens no Checkout (its claim was cleared when it was closed).
+        isNull(orgs.deletedAt),
         or(isNull(orgs.checkoutExpiresAt), lt(orgs.checkoutExpiresAt, sql`now()`)),
       ),
     )
@@ -211,4 +213,37 @@ export async function openSeatPortal(auth: SessionAuth): Promise<string> {
   } catch (error) {
     throw stripeFailure(error);
   }
+}
+
+/**
+ * Closes the Checkouts a deleted org could still pay: every open session of its customer is
+ * expired. One that was paid or expired meanwhile is what we want, so Stripe's refusal then is
+ * success. Returns the sessions expired.
+ */
+export async function expireOpenCheckouts(client: Stripe, customerId: string): Promise<string[]> {
+  const expired: string[] = [];
+  for await (const session of client.checkout.sessions.list({
+    customer: customerId,
+    status: "open",
+    limit: 100,
+  })) {
+    try {
+      await client.checkout.sessions.expire(session.id);
+      expired.push(session.id);
+    } catch (error) {
+      if (classifyStripeError(error)?.kind !== "permanent") throw error;
+      const now = await client.checkout.sessions.retrieve(session.id);
+      if (now.status === "open") throw error;
+    }
+  }
+  return expired;
+}
+
+/** The org's Checkout claim is over (the org was deleted): nobody opens or reuses it again. */
+export async function clearCheckoutClaim(orgId: string) {
+  const db = await getDb();
+  await db
+    .update(orgs)
+    .set({ checkoutSessionId: null, checkoutUrl: null, checkoutExpiresAt: null })
+    .where(eq(orgs.clerkOrgId, orgId));
 }

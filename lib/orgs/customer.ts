@@ -48,8 +48,12 @@ export async function ensureOrgCustomer(stripe: Stripe, org: OrgIdentity): Promi
   return row.stripeCustomerId ?? customerId;
 }
 
-/** The org's Stripe customer id in its Clerk publicMetadata, for the org's own pages and tools. */
+/**
+ * The org's Stripe customer id in its Clerk publicMetadata, for the org's own pages and tools. A
+ * deleted org gets no write.
+ */
 export async function recordCustomerInClerk(orgId: string, stripeCustomerId: string) {
+  if (await isOrgDeleted(orgId)) throw new AccountDeletedError(orgId);
   try {
     await clerk.organizations.updateOrganizationMetadata(orgId, {
       publicMetadata: { stripeCustomerId },

@@ -71,17 +71,14 @@ export async function applySubscriptionToOrg(state: SubscriptionState): Promise<
 }
 
 /**
- * Marks the org deleted (the first deletion time stays) and returns its subscription. An org
- * deleted before its row was created gets a deleted row, so an `organization.created` that Svix
- * delivers late creates nothing (`isOrgDeleted`). Its seats stop licensing anyone (isLicensed
- * skips deleted orgs).
+ * Marks the org deleted (the first deletion time stays) and returns its customer and when it was
+ * first deleted. An org deleted before its row was created gets a deleted row, so an
+ * `organization.created` that Svix delivers late creates nothing (`isOrgDeleted`). Its seats stop
+ * licensing anyone (isLicensed skips deleted orgs).
  */
-export async function markOrgDeleted(orgId: string): Promise<{
-  stripeSubscriptionId: string | null;
-  subscriptionStatus: string | null;
-  /** whether the row was created here, by the deletion */
-  tombstone: boolean;
-}> {
+export async function markOrgDeleted(
+  orgId: string,
+): Promise<{ stripeCustomerId: string | null; deletedAt: Date }> {
   const db = await getDb();
   const [row] = await db
     .insert(orgs)
@@ -91,13 +88,8 @@ export async function markOrgDeleted(orgId: string): Promise<{
       target: orgs.clerkOrgId,
       set: { deletedAt: sql`coalesce(${orgs.deletedAt}, now())`, updatedAt: sql`now()` },
     })
-    .returning({
-      stripeSubscriptionId: orgs.stripeSubscriptionId,
-      subscriptionStatus: orgs.subscriptionStatus,
-      // Postgres: a row this statement inserted (rather than updated) has xmax 0.
-      tombstone: sql<boolean>`(xmax = 0)`,
-    });
-  return row!;
+    .returning({ stripeCustomerId: orgs.stripeCustomerId, deletedAt: orgs.deletedAt });
+  return { stripeCustomerId: row!.stripeCustomerId, deletedAt: row!.deletedAt! };
 }
 
 /** Whether Clerk has deleted the org (its row says so). */

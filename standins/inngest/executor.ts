@@ -42,8 +42,9 @@ import { TransportError, type Transport } from "./transport";
  *   (limit on steps in flight per key, scope fn/env/account), `throttle` (run starts delayed,
  *   GCRA with burst), `rateLimit` (runs over the limit skipped).
  *
- * What it does not implement (debounce, batchEvents, priority, singleton, timeouts, cron
- * triggers, the ops of step.invoke, signals, step.ai) and expressions it does not understand
+ * A cron trigger never fires by itself: a test starts the run with `start`, as Inngest would at
+ * the scheduled time. What it does not implement (debounce, batchEvents, priority, singleton,
+ * timeouts, the ops of step.invoke, signals, step.ai) and expressions it does not understand
  * (expression.ts) are `strict` errors, so no test believes they were applied; otherwise (a
  * server running any app) they are logged and left out, and an unknown op fails its run.
  */
@@ -626,9 +627,11 @@ export class Executor {
       appId,
       url: step.runtime.url,
       maxAttempts: (step.retries?.attempts ?? DEFAULT_RETRIES) + 1,
+      // A schedule never fires by itself: a test (or a person) starts such a run with `start`,
+      // as Inngest would at the scheduled time.
       triggers: config.triggers.flatMap((trigger) => {
         if (!("event" in trigger)) {
-          this.report(`Inngest's stand-in does not simulate cron triggers (${config.id})`);
+          this.logLine?.(`${config.id} runs on a schedule, which this stand-in leaves to you`);
           return [];
         }
         return [{ event: trigger.event, expression: expression(trigger.expression) }];

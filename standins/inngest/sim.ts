@@ -60,6 +60,26 @@ export class InngestSim extends Executor {
   }
 
   /**
+   * Does `action` `delay` from now on the simulated clock: what a person or a vendor does at that
+   * moment (a payment, a deletion in Clerk, a dashboard edit). An async action is waited for like
+   * a request in flight; if it throws, the simulation fails with its error.
+   */
+  after(delay: string | number, action: () => unknown): void {
+    this.simulated.schedule(this.now() + toMs(delay), () => {
+      const done: Promise<void> = Promise.resolve()
+        .then(action)
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.failure ??= error;
+          },
+        )
+        .finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
+    });
+  }
+
+  /**
    * Lets the simulation go on until `condition` holds (checked after every answer and timer; it
    * may be async, e.g. read the database), advancing the clock as needed; fails if nothing is left
    * to happen first, or when `within` (a duration) has passed. Requests of other runs may still be

@@ -66,9 +66,14 @@ const PARAM_TYPES: Record<string, [file: string, iface: string]> = {
   "GET /invoice_payments": ["InvoicePayments", "InvoicePaymentListParams"],
   "GET /payment_intents/:id": ["PaymentIntents", "PaymentIntentRetrieveParams"],
   "POST /checkout/sessions": ["Checkout/Sessions", "SessionCreateParams"],
+  "GET /checkout/sessions": ["Checkout/Sessions", "SessionListParams"],
+  "GET /checkout/sessions/:id": ["Checkout/Sessions", "SessionRetrieveParams"],
+  "POST /checkout/sessions/:id/expire": ["Checkout/Sessions", "SessionExpireParams"],
   "POST /billing_portal/sessions": ["BillingPortal/Sessions", "SessionCreateParams"],
 };
 const PAGINATION = ["ending_before", "limit", "starting_after"];
+/** Path segments that name a collection or an action; any other segment after the first is an id. */
+const WORDS = new Set(["search", "sessions", "confirm", "expire", "pay"]);
 const sdkMain = createRequire(import.meta.url).resolve("stripe");
 const sdkResources = path.join(sdkMain.slice(0, sdkMain.lastIndexOf("/cjs/")), "esm/resources");
 const knownParams = new Map<string, Set<string> | null>();
@@ -157,8 +162,9 @@ type ChargeOutcome = "succeeds" | "declines" | "requires_action";
  * invoice collected by a PaymentIntent (linked through the invoice's payments, as since
  * 2025-03-31) that can be declined or need 3-D Secure (`incomplete`), paid later with
  * `invoices.pay`, default payment methods that must be the customer's, SetupIntent lists,
- * metadata search on customers, 404/400 resource_missing errors. Its clock (`now`,
- * `advanceClock`) is the test's to move.
+ * metadata search on customers, lists newest first with cursors, Checkout sessions (open, paid,
+ * expired), forgetting idempotency keys as Stripe does after 24 hours, 404/400 resource_missing
+ * errors. Its clock (`now`, `advanceClock`) is the test's to move.
  */
 export class StripeStandIn extends StandIn {
   readonly customers = new Map<string, Stripe.Customer>();
@@ -201,6 +207,11 @@ export class StripeStandIn extends StandIn {
   advanceClock(seconds: number): void {
     this.clockOffset += seconds;
   }
+  /** What a Checkout session will subscribe to once paid, by session id. */
+  private checkoutOrders = new Map<
+    string,
+    { price: string; quantity: number; metadata: Record<string, string> }
+  >();
   /**
    * Receives the `customer.subscription.*` event Stripe sends for each subscription the API
    * creates, changes or cancels (a test serving the stand-in delivers it as a webhook).
@@ -212,7 +223,6 @@ export class StripeStandIn extends StandIn {
    */
   hostedPagesUrl: string | null = null;
   /** What each Checkout session was created with: its line item and subscription metadata. */
-  private checkoutOrders = new Map<string, { price: string; quantity: number; metadata: Json }>();
 
   constructor(baseUrl: string) {
     super(baseUrl);
@@ -411,28 +421,6 @@ export class StripeStandIn extends StandIn {
     return sub;
   }
 
-  /**
-   * What Checkout does when the customer pays (with `quantity` seats, when the line item lets
-   * them change it): the subscription, with its event, and the session completed.
-   */
-  payCheckout(sessionId: string, quantity?: number): Stripe.Checkout.Session {
-    const session: Json = this.checkoutSessions.get(sessionId);
-    const order = this.checkoutOrders.get(sessionId);
-    if (!session || !order) throw new Error(`StripeStandIn: no checkout session ${sessionId}`);
-    if (session.status !== "open")
-      throw new Error(`StripeStandIn: ${sessionId} is ${session.status}`);
-    const sub = this.createSubscription({
-      customer: session.customer,
-      price: order.price,
-      quantity: quantity ?? order.quantity,
-      status: "active",
-      metadata: mergeMetadata({}, order.metadata),
-    });
-    Object.assign(session, { status: "complete", payment_status: "paid", subscription: sub.id });
-    this.onEvent?.(this.webhookEvent("customer.subscription.created", sub));
-    return clone(session);
-  }
-
   /** SYNTHETIC: Stripe publishes no verbatim subscription events; this wraps an object in fixtures3.json's `event` envelope. */
   webhookEvent<T extends { object?: string }>(
     type: string,
@@ -488,6 +476,43 @@ export class StripeStandIn extends StandIn {
     { status = 500, times = 1 }: { status?: number; times?: number } = {},
   ): void {
     this.failuresAfterEffect.push({ method: method.toUpperCase(), path, status, left: times });
+  }
+
+  /**
+   * What Stripe does 24 hours after a request: it no longer knows the idempotency keys, so a
+   * request repeated under one of them acts again.
+   */
+  forgetIdempotencyKeys(): void {
+    this.idempotency.clear();
+  }
+
+  /**
+   * The customer pays an open Checkout session (subscription mode), as Stripe Checkout does: the
+   * subscription is created on the session's customer with the session's price, quantity (or the
+   * `quantity` the customer chose, where the line item lets them) and `subscription_data.metadata`,
+   * the session completes, and `customer.subscription.created` goes to `onEvent`. Returns null when
+   * the session can no longer be paid (expired or complete).
+   */
+  payCheckout(sessionId: string, quantity?: number): Stripe.Subscription | null {
+    const session: Json = this.checkoutSessions.get(sessionId);
+    const order = this.checkoutOrders.get(sessionId);
+    if (!session || !order) throw new Error(`StripeStandIn: no Checkout session ${sessionId}`);
+    if (session.status !== "open") return null;
+    const subscription = this.createSubscription({
+      customer: session.customer,
+      price: order.price,
+      quantity: quantity ?? order.quantity,
+      status: "active",
+      metadata: mergeMetadata({}, order.metadata),
+    });
+    Object.assign(session, {
+      status: "complete",
+      payment_status: "paid",
+      subscription: subscription.id,
+      url: null,
+    });
+    this.onEvent?.(this.webhookEvent("customer.subscription.created", subscription));
+    return clone(subscription);
   }
 
   /** Let search see customers created while `eventualSearch` was on. */
@@ -562,11 +587,14 @@ export class StripeStandIn extends StandIn {
 
   private dispatch(req: Incoming): Reply {
     const { method, path: p, body, query } = req;
-    const seg = p.split("/").filter(Boolean); // ["v1", "customers", id?]
-    const id = seg[2];
+    const seg = p.split("/").filter(Boolean); // ["v1", "customers", id?, action?]
+    const isId = (s: string, i: number) => i >= 2 && !WORDS.has(s);
+    const id = seg.find(isId);
     const ok = (o: unknown): Reply => ({ status: 200, body: o });
-    const literal = id === "search" || id === "sessions";
-    const route = `${method} /${seg[1]}${id === undefined ? "" : literal ? `/${id}` : "/:id"}${seg[3] ? `/${seg[3]}` : ""}`;
+    const route = `${method} /${seg
+      .slice(1)
+      .map((s, i) => (isId(s, i + 1) ? ":id" : s))
+      .join("/")}`;
     const accepted = paramsOf(route);
     const sent = Object.keys({ ...query, ...(method === "GET" ? {} : body) });
     const unknown = accepted && sent.find((k) => !accepted.has(k));
@@ -583,12 +611,10 @@ export class StripeStandIn extends StandIn {
       case "POST /customers":
         return ok(this.createCustomer(this.customerParams(body)));
       case "GET /customers":
-        return ok(
-          this.list(
-            "/v1/customers",
-            [...this.customers.values()].filter((c) => !query.email || c.email === query.email),
-            query,
-          ),
+        return this.list(
+          "/v1/customers",
+          [...this.customers.values()].filter((c) => !query.email || c.email === query.email),
+          query,
         );
       case "GET /customers/search":
         return this.searchCustomers(query);
@@ -608,14 +634,12 @@ export class StripeStandIn extends StandIn {
       case "POST /setup_intents":
         return this.createSetupIntent(body);
       case "GET /setup_intents":
-        return ok(
-          this.list(
-            "/v1/setup_intents",
-            [...this.setupIntents.values()]
-              .filter((si) => !query.customer || si.customer === query.customer)
-              .reverse(),
-            query,
+        return this.list(
+          "/v1/setup_intents",
+          [...this.setupIntents.values()].filter(
+            (si) => !query.customer || si.customer === query.customer,
           ),
+          query,
         );
       case "GET /setup_intents/:id":
         return this.setupIntents.has(id!)
@@ -639,7 +663,7 @@ export class StripeStandIn extends StandIn {
                 ? s.status !== "canceled" && s.status !== "incomplete_expired"
                 : s.status === status)),
         );
-        return ok(this.list("/v1/subscriptions", subs, query));
+        return this.list("/v1/subscriptions", subs, query);
       }
       case "GET /subscriptions/:id":
         return this.subscriptions.has(id!)
@@ -648,11 +672,13 @@ export class StripeStandIn extends StandIn {
       case "POST /subscriptions/:id":
         return this.announce("updated", this.updateSubscriptionFromApi(id!, body));
       case "DELETE /subscriptions/:id": {
-        const sub = this.subscriptions.get(id!);
+        const sub: Json = this.subscriptions.get(id!);
         // Stripe treats an ended subscription as gone here (GET still returns it): cancelling
         // twice answers "No such subscription" (stripe/stripe-go#1887).
         if (!sub || sub.status === "canceled" || sub.status === "incomplete_expired")
           return missing("subscription", id!);
+        if (query.cancellation_details)
+          sub.cancellation_details = { ...sub.cancellation_details, ...query.cancellation_details };
         return this.announce("deleted", ok(this.updateSubscription(id!, { status: "canceled" })));
       }
       case "GET /payment_methods/:id":
@@ -664,13 +690,38 @@ export class StripeStandIn extends StandIn {
       case "POST /invoices/:id/pay":
         return this.payInvoice(id!, body);
       case "GET /invoice_payments":
-        return ok(this.listInvoicePayments(query));
+        return this.listInvoicePayments(query);
       case "GET /payment_intents/:id":
         return this.paymentIntents.has(id!)
           ? ok(this.paymentIntents.get(id!))
           : missing("payment_intent", id!);
       case "POST /checkout/sessions":
         return this.createCheckoutSession(body);
+      case "GET /checkout/sessions":
+        return this.list(
+          "/v1/checkout/sessions",
+          [...this.checkoutSessions.values()].filter(
+            (s) =>
+              (!query.customer || s.customer === query.customer) &&
+              (!query.status || s.status === query.status),
+          ),
+          query,
+        );
+      case "GET /checkout/sessions/:id":
+        return this.checkoutSessions.has(id!)
+          ? ok(this.checkoutSessions.get(id!))
+          : missing("checkout.session", id!);
+      case "POST /checkout/sessions/:id/expire": {
+        const session: Json = this.checkoutSessions.get(id!);
+        if (!session) return missing("checkout.session", id!);
+        if (session.status !== "open")
+          return fail(400, {
+            type: "invalid_request_error",
+            message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+          });
+        Object.assign(session, { status: "expired", url: null });
+        return ok(session);
+      }
       case "POST /billing_portal/sessions":
         return this.createPortalSession(body);
     }
@@ -694,7 +745,6 @@ export class StripeStandIn extends StandIn {
     const expand: string[] = [query.expand ?? []].flat();
     const data = [...this.invoicePayments.values()]
       .filter((p) => !query.invoice || p.invoice === query.invoice)
-      .reverse()
       .map((p: Json) =>
         expand.includes("data.payment.payment_intent")
           ? {
@@ -709,9 +759,23 @@ export class StripeStandIn extends StandIn {
     return this.list("/v1/invoice_payments", data, query);
   }
 
-  private list<T>(url: string, data: T[], query: Json) {
+  /** A page of a list, newest first as Stripe lists, after `starting_after` or before `ending_before`. */
+  private list<T extends { id: string }>(url: string, data: T[], query: Json): Reply {
     const limit = int(query.limit) ?? 10;
-    return { object: "list", data: data.slice(0, limit), has_more: data.length > limit, url };
+    const all = data.toReversed();
+    const before = query.ending_before !== undefined;
+    const cursor = before ? query.ending_before : query.starting_after;
+    const at = cursor === undefined ? -1 : all.findIndex((o) => o.id === cursor);
+    if (cursor !== undefined && at === -1) {
+      return missing("object", cursor, before ? "ending_before" : "starting_after");
+    }
+    // [start, end) of the page in `all`; has_more says whether more lie beyond it that way.
+    const [start, end] = before ? [Math.max(0, at - limit), at] : [at + 1, at + 1 + limit];
+    const hasMore = before ? start > 0 : end < all.length;
+    return {
+      status: 200,
+      body: { object: "list", data: all.slice(start, end), has_more: hasMore, url },
+    };
   }
 
   private customerParams(body: Json): Partial<Stripe.Customer> {
@@ -1298,6 +1362,13 @@ export class StripeStandIn extends StandIn {
       });
     }
     const id = newId("cs_test_", 58);
+    const [lineItem] = body.line_items ?? [];
+    if (lineItem?.price)
+      this.checkoutOrders.set(id, {
+        price: lineItem.price,
+        quantity: int(lineItem.quantity) ?? 1,
+        metadata: mergeMetadata({}, body.subscription_data?.metadata),
+      });
     const session: Json = {
       ...fixture("checkout.session"),
       id,
@@ -1317,13 +1388,6 @@ export class StripeStandIn extends StandIn {
         : `https://checkout.stripe.com/c/pay/${id}`,
     };
     this.checkoutSessions.set(id, session);
-    const [item] = body.line_items ?? [];
-    if (item?.price)
-      this.checkoutOrders.set(id, {
-        price: item.price,
-        quantity: int(item.quantity) ?? 1,
-        metadata: body.subscription_data?.metadata,
-      });
     return { status: 200, body: session };
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { getDb } from "@/lib/db/client";
@@ -10,6 +10,8 @@ import { runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
+// The in-memory database starts (and migrates) once per file: in a hook, not in the first test.
+beforeAll(() => getDb());
 afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
   expect(vendors.stripe.violations).toEqual([]);

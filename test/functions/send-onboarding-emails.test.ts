@@ -292,6 +292,23 @@ describe("send-onboarding-emails", () => {
     expect(vendors.resend.emailsOfKind("trial_offer")).toEqual([]);
   });
 
+  it("sends nothing, not even the welcome, to a user whose deletion was processed first", async () => {
+    const { userId, event } = signUp();
+    // Svix delivered user.deleted before user.created: close-deleted-user left the tombstone.
+    await userRow(userId, { subscriptionStatus: "canceled", deletedAt: new Date() });
+
+    const run = await send(event);
+
+    expect(run.error).toBeUndefined();
+    expect(run.result).toEqual({
+      userId,
+      welcome: "skipped: the account was deleted",
+      trialOffer: "skipped: the account was deleted",
+    });
+    expect(vendors.resend.requests).toEqual([]);
+    expect(await receipts(userId)).toEqual([]);
+  });
+
   it("sends each kind once: each send failing once (5xx), and user.created delivered 3 times", async () => {
     const { userId, event } = signUp();
     await userRow(userId, { subscriptionStatus: "trialing" });

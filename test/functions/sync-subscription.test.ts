@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
@@ -9,6 +9,7 @@ import { InngestSim, runFunction } from "@/standins/inngest";
 import { setupVendors } from "@/test/support/vendors";
 
 const vendors = setupVendors();
+beforeAll(() => getDb());
 afterEach(() => expect(vendors.stripe.violations).toEqual([]));
 
 const pro = process.env.STRIPE_PRICE_PRO!;
@@ -212,5 +213,114 @@ describe("sync-subscription", () => {
     await sim.settle();
     expect(run.error).toBeUndefined();
     expect(await userRow(clerkUserId)).toMatchObject({ subscriptionStatus: subscription.status });
+  });
+});
+
+describe("sync-subscription: a live subscription of a deleted account", () => {
+  const cancels = (id: string) => vendors.stripe.count("DELETE", `/v1/subscriptions/${id}`);
+
+  it("is cancelled on sight, once however often its events come, and the row records its end", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    // The deletion was processed while provisioning's last step was in flight: it slipped past.
+    await (
+      await getDb()
+    )
+      .update(users)
+      .set({ deletedAt: new Date() })
+      .where(eq(users.clerkUserId, clerkUserId));
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: pro,
+      trialDays: 14,
+      metadata: { clerk_user_id: clerkUserId },
+    });
+    // Stripe's answer to the cancel is lost: the retry re-reads it and finds it ended.
+    vendors.stripe.failNext("DELETE", `/v1/subscriptions/${subscription.id}`, {
+      status: 500,
+      when: "lost",
+    });
+
+    const first = await deliver("created", subscription);
+    const again = await deliver("created", subscription);
+    const updated = await deliver("updated", subscription);
+
+    expect(first.error).toBeUndefined();
+    expect(first.result).toMatchObject({
+      appliedTo: { userId: clerkUserId },
+      status: "canceled",
+      deletedOwner: `user ${clerkUserId}`,
+    });
+    expect(first.steps).toEqual([
+      "refetch-and-save-subscription",
+      "cancel-subscription-of-deleted-account",
+      "save-canceled-subscription",
+    ]);
+    expect([again.result, updated.result]).toMatchObject([
+      { status: "canceled" },
+      { status: "canceled" },
+    ]);
+    expect(vendors.stripe.subscriptions.get(subscription.id)!.status).toBe("canceled");
+    expect(cancels(subscription.id)).toBe(1);
+    expect(vendors.stripe.requests.find((r) => r.method === "DELETE")!.query).toMatchObject({
+      invoice_now: "false",
+      prorate: "false",
+      cancellation_details: { comment: `Clerk user ${clerkUserId} was deleted` },
+    });
+    expect(await userRow(clerkUserId)).toMatchObject({
+      stripeSubscriptionId: subscription.id,
+      subscriptionStatus: "canceled",
+    });
+  });
+
+  it("is cancelled when its metadata names a deleted org that no row links to the customer", async () => {
+    // A Checkout paid in the org's last second; the org's row is only a tombstone.
+    const clerkOrgId = unique("org");
+    await (await getDb()).insert(orgs).values({ clerkOrgId, name: "", deletedAt: new Date() });
+    const customer = vendors.stripe.createCustomer({ metadata: { clerk_org_id: clerkOrgId } });
+    const subscription = vendors.stripe.createSubscription({
+      customer: customer.id,
+      price: enterprise,
+      quantity: 3,
+      metadata: { clerk_org_id: clerkOrgId },
+    });
+
+    const { result, error } = await deliver("created", subscription);
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({
+      subscriptionId: subscription.id,
+      skipped: expect.stringContaining(customer.id),
+      deletedOwner: `organization ${clerkOrgId}`,
+      status: "canceled",
+    });
+    expect(cancels(subscription.id)).toBe(1);
+  });
+
+  it("is left alone while its owner lives, and an ended one of a deleted owner is only recorded", async () => {
+    const { clerkOrgId, customerId } = await orgWithCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: enterprise,
+      metadata: { clerk_org_id: clerkOrgId },
+    });
+    await deliver("created", subscription);
+    expect(cancels(subscription.id)).toBe(0);
+
+    // close-deleted-organization cancelled it; its deletion event comes after.
+    await (
+      await getDb()
+    )
+      .update(orgs)
+      .set({ deletedAt: new Date() })
+      .where(eq(orgs.clerkOrgId, clerkOrgId));
+    const canceled = vendors.stripe.updateSubscription(subscription.id, { status: "canceled" });
+    const { result } = await deliver("deleted", canceled);
+
+    expect(result).toMatchObject({ appliedTo: { orgId: clerkOrgId }, status: "canceled" });
+    expect(cancels(subscription.id)).toBe(0);
+    expect(await orgRow(clerkOrgId)).toMatchObject({
+      subscriptionStatus: "canceled",
+      purchasedSeats: 0,
+    });
   });
 });

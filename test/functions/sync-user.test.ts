@@ -35,14 +35,8 @@ function userEvent(
   };
 }
 
-const deletedEvent = (userId: string) => ({
-  name: "clerk/user.deleted",
-  data: { ...sample("user.deleted.json"), id: userId },
-  ts: Date.parse("2026-03-01T12:00:00Z"),
-});
-
 /** A fresh run per delivery, as Inngest would start one. */
-const deliver = (event: { name: string; data: Record<string, unknown>; ts?: number }) =>
+const deliver = (event: { name: string; data: Record<string, unknown> }) =>
   runFunction(syncUser, event);
 
 async function row(userId: string) {
@@ -88,42 +82,5 @@ describe("sync-user", () => {
 
     expect(replay.result).toMatchObject({ outcome: expect.stringMatching(/^skipped/) });
     expect((await row(userId))!.updatedAt).toEqual(before!.updatedAt);
-  });
-
-  it("soft-deletes on user.deleted, keeping the row, and a late user.updated does not revive it", async () => {
-    const userId = newUserId();
-    await deliver(userEvent("user.created", userId, 1000));
-    const deleted = await deliver(deletedEvent(userId));
-    await deliver(userEvent("user.updated", userId, 5000, { last_name: "Ghost" }));
-
-    expect(deleted.result).toEqual({ userId, outcome: "deleted" });
-    expect(await row(userId)).toMatchObject({
-      deletedAt: new Date("2026-03-01T12:00:00Z"),
-      lastName: "Example",
-    });
-  });
-
-  it("keeps a deletion that arrives before the creation", async () => {
-    const userId = newUserId();
-    await deliver(deletedEvent(userId));
-    const created = await deliver(userEvent("user.created", userId, 1000));
-
-    expect(created.result).toMatchObject({ outcome: expect.stringMatching(/deleted/) });
-    expect(await row(userId)).toMatchObject({ email: null, deletedAt: expect.any(Date) });
-  });
-
-  it("treats a repeated user.deleted as done", async () => {
-    const userId = newUserId();
-    await deliver(deletedEvent(userId));
-    const again = await deliver(deletedEvent(userId));
-    expect(again.result).toEqual({ userId, outcome: "already deleted" });
-  });
-
-  it("fails without retrying when user.deleted names no user", async () => {
-    const { error } = await deliver({ name: "clerk/user.deleted", data: { deleted: true } });
-    expect(error).toMatchObject({
-      name: "NonRetriableError",
-      message: expect.stringMatching(/no user id/),
-    });
   });
 });

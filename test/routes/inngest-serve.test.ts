@@ -87,11 +87,20 @@ describe("PUT /api/inngest", () => {
     const { byId } = await register();
 
     expect(byId.get("onramp-sync-user")).toMatchObject({
-      triggers: [
-        { event: "clerk/user.created" },
-        { event: "clerk/user.updated" },
-        { event: "clerk/user.deleted" },
-      ],
+      triggers: [{ event: "clerk/user.created" }, { event: "clerk/user.updated" }],
+    });
+    // Deletions end billing, one run per user at a time; the reconciler runs on its schedule.
+    expect(byId.get("onramp-close-deleted-user")).toMatchObject({
+      triggers: [{ event: "clerk/user.deleted" }],
+      concurrency: { key: "event.data.id", limit: 1 },
+    });
+    expect(byId.get("onramp-close-deleted-organization")).toMatchObject({
+      triggers: [{ event: "clerk/organization.deleted" }],
+      concurrency: { key: "event.data.id", limit: 1 },
+    });
+    expect(byId.get("onramp-reconcile-billing")).toMatchObject({
+      triggers: [{ cron: "0 * * * *" }],
+      concurrency: { limit: 1 },
     });
     expect(byId.get("onramp-create-organization-customer")).toMatchObject({
       triggers: [{ event: "clerk/organization.created" }],

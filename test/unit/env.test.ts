@@ -16,6 +16,7 @@ describe("lib/env", () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.TRIAL_DAYS).toBe(14);
     expect(env.TRIAL_OFFER_DELAY).toBe("3d");
+    expect(env.RECONCILE_CRON).toBe("0 * * * *");
     expect(env.APP_URL).toBe("http://localhost:3000");
   });
 
@@ -25,6 +26,7 @@ describe("lib/env", () => {
       TRIAL_DAYS: "fourteen",
       STRIPE_API_BASE: "localhost:12111",
       DATABASE_URL: "mysql://db",
+      RECONCILE_CRON: "hourly",
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Error);
@@ -34,6 +36,7 @@ describe("lib/env", () => {
     expect(message).toMatch(/TRIAL_DAYS: a whole number of days/);
     expect(message).toMatch(/STRIPE_API_BASE: the Stripe API origin: an absolute http\(s\) URL/);
     expect(message).toMatch(/DATABASE_URL: a PostgreSQL URL/);
+    expect(message).toMatch(/RECONCILE_CRON: a cron schedule of five fields/);
     expect(message).not.toContain("pk_test_oops");
   });
 

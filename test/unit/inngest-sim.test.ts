@@ -227,6 +227,37 @@ describe("InngestSim: time", () => {
   });
 });
 
+describe("InngestSim: what the test schedules", () => {
+  it("does a test's own action at its moment on the simulated clock, waiting for it when async", async () => {
+    const inngest = sim(waiter);
+    const [run] = inngest.send(start("asker"));
+    const done: number[] = [];
+    inngest.after("10m", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      done.push(inngest.elapsed());
+      inngest.send({ name: "test/answer", data: { for: "asker", answer: 42 } });
+    });
+    await inngest.settle();
+
+    expect(done).toEqual([duration("10m")]);
+    expect(run!.result).toEqual({ for: "asker", answer: 42 });
+  });
+
+  it("never starts a cron function by itself: the test starts its run", async () => {
+    const hourly = client.createFunction(
+      { id: "hourly", triggers: [{ cron: "0 * * * *" }] },
+      async ({ step }) => step.run("tick", () => "ticked"),
+    );
+    const inngest = sim(hourly);
+    await inngest.advance("3h");
+    expect(inngest.runs).toEqual([]);
+
+    const run = inngest.start(hourly, { name: "inngest/scheduled.timer", data: {} });
+    await inngest.settle();
+    expect(run.result).toBe("ticked");
+  });
+});
+
 describe("InngestSim: retries", () => {
   it("keeps one run id across attempts and waits Inngest's backoff between them", async () => {
     hooks.attempts = [];

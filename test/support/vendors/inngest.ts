@@ -32,6 +32,8 @@ export class InngestStandIn extends StandIn {
   maxConcurrentRequests = 0;
   /** Event requests the sender gave up on while they hung: Inngest never took their events. */
   abandonedRequests = 0;
+  /** Receives each event the app sent, once accepted (a test hands them to its Inngest simulator). */
+  onEvent: ((event: ReceivedEvent) => void) | null = null;
 
   protected resetState(): void {
     this.events.length = 0;
@@ -164,10 +166,16 @@ export class InngestStandIn extends StandIn {
       const error = refused.status === 400 ? "Event payload too large" : "Injected failure";
       return { status: refused.status, body: { error, status: refused.status } };
     }
-    const ids = batch.map((e) => {
-      this.events.push({ id: e.id, name: e.name, data: clone(e.data ?? {}), ts: e.ts, v: e.v });
-      return ulid();
-    });
+    const received: ReceivedEvent[] = batch.map((e) => ({
+      id: e.id,
+      name: e.name,
+      data: clone(e.data ?? {}),
+      ts: e.ts,
+      v: e.v,
+    }));
+    this.events.push(...received);
+    for (const event of received) this.onEvent?.(clone(event));
+    const ids = received.map(() => ulid());
     return { status: 200, body: { ids, status: 200 } };
   }
 }

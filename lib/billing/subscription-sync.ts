@@ -1,0 +1,56 @@
+import type Stripe from "stripe";
+import { stateOf, type SubscriptionState } from "@/lib/billing/subscriptions";
+import { applySubscriptionToOrg, isOrgDeleted } from "@/lib/orgs/orgs";
+import { applySubscriptionToUser, isUserDeleted } from "@/lib/users";
+
+/**
+ * Our tables follow Stripe: a subscription is re-fetched and written to the row of the user or
+ * org whose customer it is. The subscription sync and the reconciler both write through here.
+ */
+
+export interface SavedSubscription extends SubscriptionState {
+  /** The row it was written to; both null when no row has its customer (or a newer subscription). */
+  userId: string | null;
+  orgId: string | null;
+  /** The deleted Clerk account it belongs to ("user …", "organization …"), or null. */
+  deletedOwner: string | null;
+}
+
+/** Re-fetches the subscription and writes what Stripe says now. */
+export async function refetchAndSaveSubscription(
+  stripe: Stripe,
+  subscriptionId: string,
+): Promise<SavedSubscription> {
+  const state = stateOf(await stripe.subscriptions.retrieve(subscriptionId));
+  const saved = await saveSubscriptionState(state);
+  return { ...state, ...saved, deletedOwner: await deletedOwnerOf(state, saved) };
+}
+
+/** Writes the subscription's state to its user's row, else to its org's row. */
+export async function saveSubscriptionState(
+  state: SubscriptionState,
+): Promise<{ userId: string | null; orgId: string | null }> {
+  const userId = await applySubscriptionToUser(state);
+  const orgId = userId ? null : await applySubscriptionToOrg(state);
+  return { userId, orgId };
+}
+
+/**
+ * The deleted account the subscription belongs to, by its metadata (what onramp and its Checkout
+ * put on every subscription) or by the row its customer is on; null when its owner is not deleted.
+ */
+export async function deletedOwnerOf(
+  state: SubscriptionState,
+  saved: { userId: string | null; orgId: string | null },
+): Promise<string | null> {
+  const owner = state.owner;
+  const userIds = [owner && "userId" in owner ? owner.userId : null, saved.userId];
+  const orgIds = [owner && "orgId" in owner ? owner.orgId : null, saved.orgId];
+  for (const userId of new Set(userIds)) {
+    if (userId && (await isUserDeleted(userId))) return `user ${userId}`;
+  }
+  for (const orgId of new Set(orgIds)) {
+    if (orgId && (await isOrgDeleted(orgId))) return `organization ${orgId}`;
+  }
+  return null;
+}

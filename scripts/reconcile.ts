@@ -1,0 +1,79 @@
+// `npm run reconcile [-- --apply] [--from <customer id>] [--rate <requests/s>] [--page-size <n>]`:
+// compares Stripe with our tables and prints what it found (lib/billing/reconcile). A dry run by
+// default; --apply repairs, including cancelling live subscriptions of accounts our tables do not
+// know (the scheduled reconcile-billing function leaves those to an operator). Each page prints
+// the --from that resumes after it. Exit code 0: the books are straight; 1: something is left.
+import { parseArgs } from "node:util";
+// A CommonJS bundle: Node's ESM loader sees only its default export.
+import nextEnv from "@next/env";
+
+const usage =
+  "Usage: npm run reconcile [-- --apply] [--from <customer id>] [--rate <requests/s>] [--page-size <1-100>]";
+let args;
+try {
+  args = parseArgs({
+    options: {
+      apply: { type: "boolean", default: false },
+      from: { type: "string" },
+      rate: { type: "string", default: "10" },
+      "page-size": { type: "string", default: "100" },
+    },
+  }).values;
+} catch (error) {
+  exit(`${error instanceof Error ? error.message : error}\n${usage}`);
+}
+const rate = Number(args.rate);
+const pageSize = Number(args["page-size"]);
+if (!(rate > 0)) exit(`--rate must be a positive number of requests a second\n${usage}`);
+if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100)
+  exit(`--page-size must be a whole number from 1 to 100\n${usage}`);
+
+// The same .env files `next dev` reads, so STRIPE_* and DATABASE_URL set there apply here.
+nextEnv.loadEnvConfig(process.cwd(), true);
+const { reconcilePage } = await import("@/lib/billing/reconcile");
+const { addPage, booksAreStraight, emptySummary, formatSummary } =
+  await import("@/lib/billing/reconcile-report");
+const { closeConnection } = await import("@/lib/db/client");
+const { requestPacer } = await import("@/lib/vendors/pace");
+const { stripe } = await import("@/lib/vendors/stripe");
+if (!stripe) exit("STRIPE_SECRET_KEY is not set: there is no billing to reconcile.");
+
+const options = {
+  apply: args.apply,
+  cancelUnknownAccounts: args.apply,
+  pageSize,
+  pace: requestPacer(rate),
+};
+let summary = emptySummary(args.apply);
+let cursor = args.from ?? null;
+do {
+  let page;
+  try {
+    page = await reconcilePage(stripe, cursor, options);
+  } catch (error) {
+    // Pages already done stay done; this one is repeated safely (every repair re-reads first).
+    console.log(`\n${formatSummary(summary)}`);
+    console.error(
+      `\nPage ${summary.pages + 1} failed: ${error instanceof Error ? error.message : error}\n` +
+        `Resume with: npm run reconcile -- ${args.apply ? "--apply " : ""}${cursor ? `--from ${cursor}` : ""}`,
+    );
+    await closeConnection();
+    process.exit(1);
+  }
+  summary = addPage(summary, page);
+  cursor = page.next;
+  console.log(
+    `page ${summary.pages}: ${page.customers} customers, ${page.findings.length} findings` +
+      (cursor ? `; to resume after it: --from ${cursor}` : "; the last page"),
+  );
+} while (cursor);
+console.log(`\n${formatSummary(summary)}`);
+if (args.from) console.log(`(Only the customers listed after ${args.from} were compared.)`);
+await closeConnection();
+process.exit(booksAreStraight(summary) ? 0 : 1);
+
+/** Exit code 2: the command line or the configuration is wrong. */
+function exit(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
