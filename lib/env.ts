@@ -171,7 +171,7 @@ function isTruthy(value: unknown) {
 export class InvalidEnvironmentError extends Error {
   constructor(lines: string[]) {
     super(
-      `Invalid environment configuration:\n${lines.join("\n")}\nSee the table of variables in README.md.`,
+      `Invalid environment configuration:\n${lines.join("\n")}\nSee the table of variables in docs/configuration.md.`,
     );
     this.name = "InvalidEnvironmentError";
   }

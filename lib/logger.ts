@@ -56,14 +56,14 @@ const secretValues: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi, "$1[redacted]@"],
 ];
 
-export function redactText(text: string): string {
+function redactText(text: string): string {
   return secretValues.reduce(
     (out, [pattern, replacement]) => out.replace(pattern, replacement),
     text,
   );
 }
 
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return redactText(value);
   if (value instanceof Error) {
     // The cause is where a wrapped vendor or driver error keeps its detail: the log needs it.

@@ -176,7 +176,7 @@ async function startDemo(vendors: DemoVendor[]) {
       "  Sign up with any email (the code is shown on the page) and a test card:",
       "  4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
       `  Emails: ${appOrigin}/dev/emails   Workflow runs: ${runsAt}`,
-      "  Real keys in .env.local switch each vendor to the real one (README.md, Demo mode).",
+      "  Real keys in .env.local switch each vendor to the real one (README.md, From demo to real keys).",
       "",
     ].join("\n"),
   );

@@ -118,7 +118,7 @@ ${fixture ? `import sample from "@/${fixture}";\n` : ""}
 describe("${name}", () => {
   it("handles ${event}", async () => {
     const engine = new InngestTestEngine({ function: ${functionName} });
-    // TODO: assert on what the step changed (database rows, vendor requests via useVendors()).
+    // TODO: assert on what the step changed (database rows, vendor requests via setupVendors()).
     const { result, error } = await engine.execute({
       events: [{ id: "evt_1", name: "${event}", data: ${fixture ? "sample.data" : `{ userId: "user_123" }`} }],
     });

@@ -43,7 +43,7 @@ try {
     `Could not send ${event.name} to Inngest at ${inngest.apiBaseUrl ?? "its default URL"}: ${error instanceof Error ? error.message : error}`,
   );
   console.error(
-    "Is the Inngest dev server running? `npm run dev` starts it (its warning says why if it cannot); README.md, Quickstart, has other ways.",
+    "Is the Inngest dev server running? `npm run dev` starts it (its warning says why if it cannot); docs/development.md, Running locally, has other ways.",
   );
   process.exit(1);
 }

@@ -67,7 +67,7 @@ export function DemoBanner() {
                 Real {demoVendorNames[vendor]}: {realKeys[vendor]}.
               </li>
             ))}
-            <li>README.md, Demo mode, has the steps.</li>
+            <li>README.md, From demo to real keys, has the steps.</li>
           </ul>
         </details>
       </div>

@@ -168,7 +168,7 @@ export function PageShell({
   );
 }
 
-export function Logo() {
+function Logo() {
   return (
     <span
       aria-hidden="true"

@@ -12,14 +12,14 @@ const plainWords: Record<string, string> = {
   session_exists: "You're already signed in.",
 };
 
-export interface FieldErrorLike {
+interface FieldErrorLike {
   code: string;
   message: string;
   longMessage?: string;
 }
 
 /** A field error from Clerk's `errors.fields`, in plain words. */
-export function plainFieldError(error: FieldErrorLike | null | undefined): string | null {
+function plainFieldError(error: FieldErrorLike | null | undefined): string | null {
   if (!error) return null;
   return plainWords[error.code] ?? error.longMessage ?? error.message;
 }

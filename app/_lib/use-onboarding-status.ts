@@ -5,7 +5,7 @@ import type { OnboardingStatus } from "@/lib/onboarding/status";
 import { paths } from "@/lib/routes";
 import { nextPollDelay } from "./polling";
 
-export type StatusProblem = "signed-out" | "unreachable";
+type StatusProblem = "signed-out" | "unreachable";
 
 export interface LiveStatus {
   status: OnboardingStatus | null;
@@ -23,7 +23,7 @@ export interface LiveStatus {
 const finalStates = new Set<OnboardingStatus["state"]>(["complete", "failed"]);
 
 /** True while the workflow, not the user, is expected to move things along. */
-export function isSystemWorking(status: OnboardingStatus | null) {
+function isSystemWorking(status: OnboardingStatus | null) {
   if (!status) return true;
   if (status.state === "pending" || status.state === "running") return true;
   return status.state === "awaiting_payment" && status.action?.type !== "choose_plan";

@@ -6,7 +6,7 @@ import { requestPacer } from "@/lib/vendors/pace";
 import { stripe } from "@/lib/vendors/stripe";
 
 /** Stripe customers per step: about as many Stripe requests, a few seconds' work. */
-export const RECONCILE_PAGE_SIZE = 100;
+const RECONCILE_PAGE_SIZE = 100;
 /**
  * Requests a second the reconciler allows itself (10 at once first): well inside Stripe's limit
  * (25 a second in test mode, 100 live), which it shares with the live app.

@@ -24,22 +24,26 @@ export const syncSubscription = inngest.createFunction(
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
 
-    // Re-fetch and write in one step: were they two, another run's write could land in between
-    // and the older state would be written last.
-    let outcome = await step.run("refetch-and-save-subscription", () =>
-      refetchAndSaveSubscription(requireStripe(), subscriptionId),
-    );
-
-    const { deletedOwner } = outcome;
-    if (deletedOwner && isLive(outcome.status)) {
+    /** A deleted account's live subscription: cancelled now, and its final state written. */
+    const cancelOnSight = async (deletedOwner: string) => {
       logger.warn(`Subscription ${subscriptionId} is live for deleted ${deletedOwner}: cancelling`);
       await step.run("cancel-subscription-of-deleted-account", () =>
         cancelSubscriptionNow(requireStripe(), subscriptionId, `Clerk ${deletedOwner} was deleted`),
       );
-      outcome = await step.run("save-canceled-subscription", () =>
+      return step.run("save-canceled-subscription", () =>
         refetchAndSaveSubscription(requireStripe(), subscriptionId),
       );
-    }
+    };
+
+    // Re-fetch and write in one step: were they two, another run's write could land in between
+    // and the older state would be written last.
+    const fetched = await step.run("refetch-and-save-subscription", () =>
+      refetchAndSaveSubscription(requireStripe(), subscriptionId),
+    );
+
+    const { deletedOwner } = fetched;
+    const outcome =
+      deletedOwner && isLive(fetched.status) ? await cancelOnSight(deletedOwner) : fetched;
 
     if (!outcome.userId && !outcome.orgId) {
       const reason = `no user or org row has Stripe customer ${outcome.stripeCustomerId} (or the row is on a newer subscription)`;

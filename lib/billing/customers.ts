@@ -5,7 +5,7 @@ import {
   recordUserStripeCustomer,
 } from "@/lib/users";
 
-export const userCustomerIdempotencyKey = (userId: string) => `onboarding:${userId}:customer`;
+const userCustomerIdempotencyKey = (userId: string) => `onboarding:${userId}:customer`;
 
 /**
  * The user's Stripe customer, at most one per Clerk user whenever this runs: the one their row
@@ -47,11 +47,7 @@ export type ClerkIdKey = "clerk_user_id" | "clerk_org_id";
  * comes long after, and a retried step that does not find it yet creates again under its key,
  * whose replayed answer fails the step once more while the backoff gives search the time.
  */
-export async function findCustomerOf(
-  stripe: Stripe,
-  key: ClerkIdKey,
-  id: string,
-): Promise<string | null> {
+async function findCustomerOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string | null> {
   return (await customersOf(stripe, key, id))[0] ?? null;
 }
 

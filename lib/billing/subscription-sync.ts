@@ -26,12 +26,17 @@ export async function refetchAndSaveSubscription(
   return { ...state, ...saved, deletedOwner: await deletedOwnerOf(state, saved) };
 }
 
-/** Writes the subscription's state to its user's row, else to its org's row. */
+/**
+ * Writes the subscription's state to the row of the account its metadata names (onramp and its
+ * Checkout put `clerk_user_id` or `clerk_org_id` on every subscription they create); one made
+ * elsewhere, without that metadata, goes to whichever row has its customer.
+ */
 export async function saveSubscriptionState(
   state: SubscriptionState,
 ): Promise<{ userId: string | null; orgId: string | null }> {
-  const userId = await applySubscriptionToUser(state);
-  const orgId = userId ? null : await applySubscriptionToOrg(state);
+  const owner = state.owner;
+  const userId = owner && "orgId" in owner ? null : await applySubscriptionToUser(state);
+  const orgId = userId || (owner && "userId" in owner) ? null : await applySubscriptionToOrg(state);
   return { userId, orgId };
 }
 
@@ -39,7 +44,7 @@ export async function saveSubscriptionState(
  * The deleted account the subscription belongs to, by its metadata (what onramp and its Checkout
  * put on every subscription) or by the row its customer is on; null when its owner is not deleted.
  */
-export async function deletedOwnerOf(
+async function deletedOwnerOf(
   state: SubscriptionState,
   saved: { userId: string | null; orgId: string | null },
 ): Promise<string | null> {

@@ -20,7 +20,7 @@ export interface SubscriptionState {
   ended: boolean;
 }
 
-export const customerIdOf = (subscription: Pick<Stripe.Subscription, "customer">) =>
+const customerIdOf = (subscription: Pick<Stripe.Subscription, "customer">) =>
   typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id;
 
 export function stateOf(subscription: Stripe.Subscription): SubscriptionState {

@@ -21,7 +21,7 @@ export type SendResult =
   | { kind: EmailKind; outcome: "already sent" | "skipped: the account was deleted" };
 
 /** The Resend idempotency key: one per user and kind, the same on every retry. */
-export const emailIdempotencyKey = (userId: string, kind: EmailKind) => `${kind}/${userId}`;
+const emailIdempotencyKey = (userId: string, kind: EmailKind) => `${kind}/${userId}`;
 
 /**
  * Sends one onboarding email at most once per user and kind. The emails row is the receipt: with
@@ -77,10 +77,7 @@ export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendR
  * Subject, HTML and text of one email. Nothing in it depends on the time of sending, so a retry
  * sends byte-identical parameters under the same idempotency key, as Resend requires.
  */
-export async function renderEmail({
-  kind,
-  firstName,
-}: Pick<OnboardingEmail, "kind" | "firstName">) {
+async function renderEmail({ kind, firstName }: Pick<OnboardingEmail, "kind" | "firstName">) {
   const template =
     kind === "welcome" ? (
       <WelcomeEmail

@@ -13,7 +13,7 @@ import { onboardingStatus, type OnboardingStatus } from "./status";
 const statusLookIntervalMs = 250;
 
 /** A strong ETag of a status: the hash of what the endpoint answers, so equal means unchanged. */
-export function statusETag(status: OnboardingStatus): string {
+function statusETag(status: OnboardingStatus): string {
   const hash = createHash("sha256").update(JSON.stringify(status)).digest("base64url");
   return `"${hash.slice(0, 27)}"`;
 }

@@ -17,7 +17,7 @@ import {
  * membership metadata then follows (./members). Only admins of the active organization act.
  */
 
-export interface OrgMember {
+interface OrgMember {
   userId: string;
   membershipId: string;
   name: string;

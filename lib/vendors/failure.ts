@@ -6,7 +6,7 @@
  * - `rate_limited`: try again after `retryAfterMs`.
  * - `transient`: a 5xx, a timeout, a lost connection, a request still in flight: retry.
  */
-export type FailureCode =
+type FailureCode =
   | "not_found"
   | "card_refused"
   | "token_refused"
@@ -19,7 +19,7 @@ export type VendorFailure =
   | { kind: "rate_limited"; vendor: Vendor; retryAfterMs: number; message: string }
   | { kind: "transient"; vendor: Vendor; message: string };
 
-export type Vendor = "Stripe" | "Clerk" | "Resend";
+type Vendor = "Stripe" | "Clerk" | "Resend";
 
 /** A Retry-After header value in milliseconds, or the fallback when it is missing or unreadable. */
 export function retryAfterMs(seconds: unknown, fallbackMs: number): number {

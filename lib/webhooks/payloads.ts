@@ -35,7 +35,6 @@ export const clerkOrganization = z.looseObject({
   created_at: z.number().optional(),
   updated_at: z.number().optional(),
 });
-export type ClerkOrganization = z.infer<typeof clerkOrganization>;
 
 export const clerkOrganizationMembership = z.looseObject({
   id: z.string(),

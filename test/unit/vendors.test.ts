@@ -4,11 +4,10 @@ import { serve } from "inngest/next";
 import { Resend } from "resend";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { useVendors } from "@/test/support/vendors";
+import { setupVendors } from "@/test/support/vendors";
 
 // The real SDKs, pointed at the stand-ins exactly as the app points them (vitest.config.ts env).
-// eslint-disable-next-line react-hooks/rules-of-hooks -- not a React hook: it registers vitest lifecycle hooks
-const vendors = useVendors();
+const vendors = setupVendors();
 const { stripe: stripeApi, clerk: clerkApi, resend: resendApi, inngest: inngestApi } = vendors;
 const stripe = new Stripe("sk_test_onramp", {
   host: "stripe.test",

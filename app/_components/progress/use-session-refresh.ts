@@ -9,7 +9,7 @@ import { paths } from "@/lib/routes";
 const retryDelaysMs = [0, 500, 1000, 2000];
 
 /** The claims of a session token, read (not verified: the server verifies) to see what it says. */
-export function tokenClaims(token: string): unknown {
+function tokenClaims(token: string): unknown {
   const payload = token.split(".")[1];
   if (!payload) return null;
   try {

@@ -1,7 +1,7 @@
 /**
  * Hermetic Stripe, Clerk, Resend and Inngest APIs for tests; the real SDKs talk to them over msw.
  *
- *   const vendors = setupVendors(); // or useVendors(): same function
+ *   const vendors = setupVendors();
  *   vendors.clerk.addUser({ email: "a@onramp.test", unsafe_metadata: { tier: "pro", confirmationToken: "ctoken_ok" } });
  *   vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
  *   expect(vendors.clerk.violations).toEqual([]);
@@ -27,14 +27,14 @@ export interface Vendors {
   resend: ResendStandIn;
   inngest: InngestStandIn;
   server: SetupServer;
-  /** reset every stand-in (useVendors does this after each test) */
+  /** reset every stand-in (setupVendors does this after each test) */
   reset(): void;
 }
 
 // Base URLs come from the same env the app reads (vitest.config.ts), so a per-file override follows.
 const origin = (value: string | undefined, fallback: string) => new URL(value ?? fallback).origin;
 
-/** Stand-ins plus an msw server, not yet listening: for scripts and benches; tests use useVendors(). */
+/** Stand-ins plus an msw server, not yet listening: for scripts and benches; tests use setupVendors(). */
 export function createVendors(): Vendors {
   const stripe = new StripeStandIn(origin(process.env.STRIPE_API_BASE, "http://stripe.test"));
   const clerk = new ClerkStandIn(origin(process.env.CLERK_API_URL, "http://clerk.test"));
@@ -67,6 +67,3 @@ export function setupVendors(): Vendors {
   afterAll(() => vendors.server.close());
   return vendors;
 }
-
-/** The documented name. eslint's react-hooks rule flags `use*` calls at module top level, so lint-clean files can call setupVendors(). */
-export const useVendors = setupVendors;
