@@ -1,5 +1,5 @@
 import { inngest } from "@/inngest/client";
-import { endBilling } from "@/inngest/end-billing";
+import { endBilling } from "@/inngest/steps/end-billing";
 import { organizationDeleted } from "@/inngest/events";
 import { clearCheckoutClaim, expireOpenCheckouts } from "@/lib/orgs/checkout";
 import { markOrgDeleted } from "@/lib/orgs/orgs";

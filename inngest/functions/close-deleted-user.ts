@@ -1,6 +1,6 @@
 import { NonRetriableError } from "inngest";
 import { inngest } from "@/inngest/client";
-import { endBilling } from "@/inngest/end-billing";
+import { endBilling } from "@/inngest/steps/end-billing";
 import { userDeleted } from "@/inngest/events";
 import { eraseStoredEmails } from "@/lib/email/erase";
 import {

@@ -8,7 +8,7 @@ import {
   userDeleted,
 } from "@/inngest/events";
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
-import { runWithProgress, type ProgressPlan } from "@/inngest/progress";
+import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
@@ -63,7 +63,7 @@ export const CONFIRMATION_TIMEOUTS = { first: "1m", rest: "59m" } as const;
 /** Cards a user may try before the onboarding fails for good. */
 export const MAX_CARD_ATTEMPTS = 5;
 
-/** What each step shows on the user's progress page (inngest/progress). */
+/** What each step shows on the user's progress page (inngest/steps/progress). */
 const progress: ProgressPlan = {
   "create-stripe-customer": { step: "customer", settles: ["plan"] },
   "confirm-setup-intent": {
