@@ -151,7 +151,7 @@ await signUp(); // not counted: it pays for loading modules and the vendors' API
 const results = await repeat("provisioning", runs, signUp);
 
 const across = (pick: (r: (typeof results)[0]) => number) => results.map(pick);
-print(`In this process, not in production: the provisioning and email workflows run through @inngest/test against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} sign-ups (runs) after one warm-up; median (min–max) over the runs.
+print(`In this process, not in production: the provisioning and email workflows run on the Inngest simulator (standins/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} sign-ups (runs) after one warm-up; median (min–max) over the runs.
 `);
 printGoals(
   (

@@ -111,19 +111,21 @@ export const ${functionName} = inngest.createFunction(
   const fixture = sampleFixture(root, event);
   writeFileSync(
     testFile,
-    `import { InngestTestEngine } from "@inngest/test";
-import { describe, expect, it } from "vitest";
+    `import { describe, expect, it } from "vitest";
 import { ${functionName} } from "@/inngest/functions/${name}";
+import { runFunction } from "@/standins/inngest";
 ${fixture ? `import sample from "@/${fixture}";\n` : ""}
 describe("${name}", () => {
   it("handles ${event}", async () => {
-    const engine = new InngestTestEngine({ function: ${functionName} });
+    // Runs on the Inngest simulator: retries, waits and sleeps as Inngest does them.
     // TODO: assert on what the step changed (database rows, vendor requests via setupVendors()).
-    const { result, error } = await engine.execute({
-      events: [{ id: "evt_1", name: "${event}", data: ${fixture ? "sample.data" : `{ userId: "user_123" }`} }],
+    const run = await runFunction(${functionName}, {
+      id: "evt_1",
+      name: "${event}",
+      data: ${fixture ? "sample.data" : `{ userId: "user_123" }`},
     });
-    expect(error).toBeUndefined();
-    expect(result).toEqual({ handled: "${event}" });
+    expect(run.error).toBeUndefined();
+    expect(run.result).toEqual({ handled: "${event}" });
   });
 });
 `,
