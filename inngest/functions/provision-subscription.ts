@@ -379,7 +379,7 @@ async function awaitBank<Outcome extends { status: string }>(
 }
 
 /** The price behind a tier the browser named, or why there is none. Never a price from the browser. */
-function planFor(tier: string): { tier: Tier; priceId: string } | { reason: string } {
+function planFor(tier: string): Plan | { reason: string } {
   if (!isTier(tier)) return { reason: `"${tier}" is not a plan we offer.` };
   const priceId = priceFor(tier);
   if (!priceId) return { reason: `The ${tier} plan is not available right now.` };

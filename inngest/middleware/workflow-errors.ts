@@ -43,22 +43,23 @@ export function failureReasonForUser(error: Error, otherwise: string): string {
   return error.name === "NonRetriableError" ? error.message : otherwise;
 }
 
+/** Runs a step or the function body, its error made Inngest's. */
+async function asWorkflow(next: () => Promise<unknown>) {
+  try {
+    return await next();
+  } catch (error) {
+    throw toWorkflowError(error);
+  }
+}
+
 export class WorkflowErrorsMiddleware extends Middleware.BaseMiddleware {
   readonly id = "onramp:workflow-errors";
 
-  async wrapStepHandler({ next }: Middleware.WrapStepHandlerArgs) {
-    try {
-      return await next();
-    } catch (error) {
-      throw toWorkflowError(error);
-    }
+  wrapStepHandler({ next }: Middleware.WrapStepHandlerArgs) {
+    return asWorkflow(next);
   }
 
-  async wrapFunctionHandler({ next }: Middleware.WrapFunctionHandlerArgs) {
-    try {
-      return await next();
-    } catch (error) {
-      throw toWorkflowError(error);
-    }
+  wrapFunctionHandler({ next }: Middleware.WrapFunctionHandlerArgs) {
+    return asWorkflow(next);
   }
 }

@@ -2,7 +2,7 @@ import { eq, isNull, or, type AnyColumn } from "drizzle-orm";
 import type Stripe from "stripe";
 import { seatPrice, tierOfPrice } from "@/lib/billing/plans";
 import { hasEnded, isLive } from "@/lib/billing/subscription-status";
-import { classifyStripeError } from "@/lib/vendors/stripe";
+import { classifyStripeError, idOf } from "@/lib/vendors/stripe";
 
 /** A Stripe subscription as our tables keep it: what the subscription sync writes. */
 export interface SubscriptionState {
@@ -20,9 +20,6 @@ export interface SubscriptionState {
   ended: boolean;
 }
 
-const customerIdOf = (subscription: Pick<Stripe.Subscription, "customer">) =>
-  typeof subscription.customer === "string" ? subscription.customer : subscription.customer.id;
-
 export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
   const items = subscription.items.data;
   const ended = hasEnded(subscription.status);
@@ -31,7 +28,7 @@ export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
   const planItem = items.find((item) => tierOfPrice(item.price.id)) ?? items[0];
   const { clerk_user_id: userId, clerk_org_id: orgId } = subscription.metadata ?? {};
   return {
-    stripeCustomerId: customerIdOf(subscription),
+    stripeCustomerId: idOf(subscription.customer),
     stripeSubscriptionId: subscription.id,
     status: subscription.status,
     owner: userId ? { userId } : orgId ? { orgId } : null,

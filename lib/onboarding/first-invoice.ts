@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { PermanentError } from "@/lib/errors";
 import { ensureUserNotDeleted } from "@/lib/users";
-import { classifyStripeError } from "@/lib/vendors/stripe";
+import { classifyStripeError, idOf } from "@/lib/vendors/stripe";
 import { failedOnEveryTry, idempotencyKeys, type StepTry } from "./provisioning";
 
 /**
@@ -90,9 +90,6 @@ async function paymentOf(stripe: Stripe, invoiceId: string) {
   }
   return { payment, intent };
 }
-
-const idOf = (object: string | { id: string } | null | undefined) =>
-  typeof object === "string" ? object : object?.id;
 
 /** Whether the PaymentIntent's current state comes from charging this card. */
 function triedWith(intent: Stripe.PaymentIntent, paymentMethodId: string) {

@@ -4,7 +4,7 @@ import { liveSubscriptionsOf } from "@/lib/billing/subscriptions";
 import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
 import { ensureUserNotDeleted } from "@/lib/users";
-import { classifyStripeError } from "@/lib/vendors/stripe";
+import { classifyStripeError, idOf } from "@/lib/vendors/stripe";
 
 /**
  * The Stripe side of provisioning: save the card, start the trial. Each write checks the user's
@@ -183,8 +183,7 @@ export async function startTrialSubscription(
 }
 
 function started(subscription: Stripe.Subscription, adopted: boolean): StartedSubscription {
-  const invoice = subscription.latest_invoice;
-  const invoiceId = typeof invoice === "string" ? invoice : (invoice?.id ?? null);
+  const invoiceId = idOf(subscription.latest_invoice) ?? null;
   if (subscription.status === "incomplete" && !invoiceId) {
     throw new Error(`Stripe shows no first invoice for incomplete ${subscription.id}`);
   }
@@ -202,7 +201,7 @@ function outcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
     return {
       status: "succeeded",
       setupIntentId: setupIntent.id,
-      paymentMethodId: typeof paymentMethod === "string" ? paymentMethod : paymentMethod.id,
+      paymentMethodId: idOf(paymentMethod),
     };
   }
   if (setupIntent.status === "requires_action" && setupIntent.client_secret) {

@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { AccountDeletedError } from "@/lib/errors";
 import { classifyClerkError, clerk } from "@/lib/vendors/clerk";
 import { classifyStripeError } from "@/lib/vendors/stripe";
-import { findOrgStripeCustomerId, isOrgDeleted, upsertOrg } from "./orgs";
+import { ensureOrgNotDeleted, findOrgStripeCustomerId, upsertOrg } from "./orgs";
 
 export interface OrgIdentity {
   id: string;
@@ -22,7 +22,7 @@ export const orgCustomerIdempotencyKey = (orgId: string) => `org-customer-${orgI
 export async function ensureOrgCustomer(stripe: Stripe, org: OrgIdentity): Promise<string> {
   const existing = await findOrgStripeCustomerId(org.id);
   if (existing) return existing;
-  if (await isOrgDeleted(org.id)) throw new AccountDeletedError(org.id);
+  await ensureOrgNotDeleted(org.id);
   let customerId: string;
   try {
     const customer = await stripe.customers.create(
@@ -53,7 +53,7 @@ export async function ensureOrgCustomer(stripe: Stripe, org: OrgIdentity): Promi
  * deleted org gets no write.
  */
 export async function recordCustomerInClerk(orgId: string, stripeCustomerId: string) {
-  if (await isOrgDeleted(orgId)) throw new AccountDeletedError(orgId);
+  await ensureOrgNotDeleted(orgId);
   try {
     await clerk.organizations.updateOrganizationMetadata(orgId, {
       publicMetadata: { stripeCustomerId },

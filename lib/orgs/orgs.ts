@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/lib/db/client";
+import { AccountDeletedError } from "@/lib/errors";
 import { orgs } from "@/lib/db/schema";
 import { notSuperseded, type SubscriptionState } from "@/lib/billing/subscriptions";
 
@@ -100,4 +101,9 @@ export async function isOrgDeleted(orgId: string): Promise<boolean> {
     .from(orgs)
     .where(eq(orgs.clerkOrgId, orgId));
   return Boolean(row?.deletedAt);
+}
+
+/** Before any vendor write for an org: a deleted org gets none. */
+export async function ensureOrgNotDeleted(orgId: string) {
+  if (await isOrgDeleted(orgId)) throw new AccountDeletedError(orgId);
 }

@@ -43,6 +43,13 @@ function apiBase(base: string | undefined) {
   } as const;
 }
 
+/** The id in a field Stripe may expand into its object (`customer`, `payment_method`, …). */
+export function idOf(field: string | { id: string }): string;
+export function idOf(field: string | { id: string } | null | undefined): string | undefined;
+export function idOf(field: string | { id: string } | null | undefined) {
+  return typeof field === "string" ? field : field?.id;
+}
+
 /** Verifies a Stripe webhook on its raw body; throws Stripe's signature error when it is not genuine. */
 export function constructWebhookEvent(payload: string, signature: string, secret: string) {
   return Stripe.webhooks.constructEventAsync(payload, signature, secret);

@@ -591,6 +591,9 @@ export class StripeStandIn extends StandIn {
     const isId = (s: string, i: number) => i >= 2 && !WORDS.has(s);
     const id = seg.find(isId);
     const ok = (o: unknown): Reply => ({ status: 200, body: o });
+    /** GET of one object by the path's id: the object, or Stripe's resource_missing. */
+    const found = (objects: Map<string, unknown>, kind: string): Reply =>
+      objects.has(id!) ? ok(objects.get(id!)) : missing(kind, id!);
     const route = `${method} /${seg
       .slice(1)
       .map((s, i) => (isId(s, i + 1) ? ":id" : s))
@@ -619,7 +622,7 @@ export class StripeStandIn extends StandIn {
       case "GET /customers/search":
         return this.searchCustomers(query);
       case "GET /customers/:id":
-        return this.customers.has(id!) ? ok(this.customers.get(id!)) : missing("customer", id!);
+        return found(this.customers, "customer");
       case "POST /customers/:id": {
         const c: Json = this.customers.get(id!);
         if (!c) return missing("customer", id!);
@@ -642,9 +645,7 @@ export class StripeStandIn extends StandIn {
           query,
         );
       case "GET /setup_intents/:id":
-        return this.setupIntents.has(id!)
-          ? ok(this.setupIntents.get(id!))
-          : missing("setup_intent", id!);
+        return found(this.setupIntents, "setup_intent");
       case "POST /setup_intents/:id/confirm": {
         const si: Json = this.setupIntents.get(id!);
         if (!si) return missing("setup_intent", id!);
@@ -666,9 +667,7 @@ export class StripeStandIn extends StandIn {
         return this.list("/v1/subscriptions", subs, query);
       }
       case "GET /subscriptions/:id":
-        return this.subscriptions.has(id!)
-          ? ok(this.subscriptions.get(id!))
-          : missing("subscription", id!);
+        return found(this.subscriptions, "subscription");
       case "POST /subscriptions/:id":
         return this.announce("updated", this.updateSubscriptionFromApi(id!, body));
       case "DELETE /subscriptions/:id": {
@@ -682,19 +681,15 @@ export class StripeStandIn extends StandIn {
         return this.announce("deleted", ok(this.updateSubscription(id!, { status: "canceled" })));
       }
       case "GET /payment_methods/:id":
-        return this.paymentMethods.has(id!)
-          ? ok(this.paymentMethods.get(id!))
-          : missing("payment_method", id!);
+        return found(this.paymentMethods, "payment_method");
       case "GET /invoices/:id":
-        return this.invoices.has(id!) ? ok(this.invoices.get(id!)) : missing("invoice", id!);
+        return found(this.invoices, "invoice");
       case "POST /invoices/:id/pay":
         return this.payInvoice(id!, body);
       case "GET /invoice_payments":
         return this.listInvoicePayments(query);
       case "GET /payment_intents/:id":
-        return this.paymentIntents.has(id!)
-          ? ok(this.paymentIntents.get(id!))
-          : missing("payment_intent", id!);
+        return found(this.paymentIntents, "payment_intent");
       case "POST /checkout/sessions":
         return this.createCheckoutSession(body);
       case "GET /checkout/sessions":
@@ -708,9 +703,7 @@ export class StripeStandIn extends StandIn {
           query,
         );
       case "GET /checkout/sessions/:id":
-        return this.checkoutSessions.has(id!)
-          ? ok(this.checkoutSessions.get(id!))
-          : missing("checkout.session", id!);
+        return found(this.checkoutSessions, "checkout.session");
       case "POST /checkout/sessions/:id/expire": {
         const session: Json = this.checkoutSessions.get(id!);
         if (!session) return missing("checkout.session", id!);
