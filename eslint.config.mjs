@@ -4,9 +4,24 @@ import nextTypescript from "eslint-config-next/typescript";
 
 /** What a layer may not import: each imports only the layers below it (ARCHITECTURE.md). */
 const above = {
-  lib: ["@/app/*", "@/inngest/*", "@/scripts/*", "@/standins/*", "@/test/*", "@/bench/*"],
-  inngest: ["@/app/*", "@/scripts/*", "@/standins/*", "@/test/*", "@/bench/*"],
-  app: ["@/scripts/*", "@/standins/*", "@/test/*", "@/bench/*"],
+  lib: [
+    "@/app/*",
+    "@/inngest/*",
+    "@/scripts/*",
+    "@onramp/standins",
+    "@onramp/standins/*",
+    "@/test/*",
+    "@/bench/*",
+  ],
+  inngest: [
+    "@/app/*",
+    "@/scripts/*",
+    "@onramp/standins",
+    "@onramp/standins/*",
+    "@/test/*",
+    "@/bench/*",
+  ],
+  app: ["@/scripts/*", "@onramp/standins", "@onramp/standins/*", "@/test/*", "@/bench/*"],
 };
 const layer = (folder, forbidden) => ({
   files: [`${folder}/**/*.{ts,tsx}`],

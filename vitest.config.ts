@@ -16,7 +16,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     // Each test file gets its own module graph, so its own in-memory database. Every vendor is
-    // reached through its real SDK at a base URL that msw intercepts (test/support/vendors).
+    // reached through its real SDK at a base URL that msw intercepts (@onramp/standins/vitest).
     env: {
       NODE_ENV: "test",
       DATABASE_URL: "pglite:memory://",
@@ -60,6 +60,11 @@ MQIDAQAB
         test: { name: "pglite", include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"] },
       },
       {
+        // The stand-ins' own promises (packages/standins/README.md), kept apart from onramp's.
+        extends: true,
+        test: { name: "standins", include: ["packages/standins/test/**/*.test.ts"] },
+      },
+      {
         // The data layer again, through the production driver (Neon over HTTP), against a local
         // endpoint backed by the real server when PostgreSQL is installed, else by PGlite.
         extends: true,
@@ -81,7 +86,7 @@ MQIDAQAB
                 name: "postgres",
                 include: [
                   "test/unit/db/**/*.test.ts",
-                  "test/unit/neon-http-server.test.ts",
+                  "packages/standins/test/neon-http-server.test.ts",
                   "test/routes/licensing.test.ts",
                 ],
                 globalSetup: ["test/support/postgres-global-setup.ts"],

@@ -19,7 +19,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
         {/* Demo mode: the simulated clerk-js and Stripe.js, as window.Clerk and window.Stripe
-            before the SDKs look for them (lib/demo.ts, standins/browser-server.ts). */}
+            before the SDKs look for them (lib/demo.ts, packages/standins/src/browser-server.ts). */}
         {env.ONRAMP_DEMO_URL && (
           <Script src={`${env.ONRAMP_DEMO_URL}/browser.js`} strategy="beforeInteractive" />
         )}

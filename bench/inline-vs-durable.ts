@@ -12,7 +12,7 @@
 // 2. Work repeated when one vendor call fails once (503), for each of the four calls in turn.
 //    inline: the handler answers 500 and the webhook is redelivered, as Svix does, running every
 //    call again; durable: the webhook was answered already, and the provisioning workflow, run by
-//    standins/inngest (which retries a failed step with the finished steps memoized, as
+//    packages/standins/src/inngest (which retries a failed step with the finished steps memoized, as
 //    Inngest does), retries the step that failed. The inline handler calls the same lib functions
 //    as the workflow's steps, so both send the same idempotency keys and neither creates anything
 //    twice: what differs is what is sent again. The wait before a retry (Svix's schedule against
@@ -53,8 +53,8 @@ if (
 }
 
 await loadTestEnvironment();
-const { createVendors } = await import("@/test/support/vendors");
-const { runFunction } = await import("@/standins/inngest");
+const { createVendors } = await import("@onramp/standins/vitest");
+const { runFunction } = await import("@onramp/standins/inngest");
 const { POST: durableWebhook } = await import("@/app/api/webhooks/clerk/route");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { handleSignUpInline } = await import("./inline-webhook");

@@ -48,7 +48,7 @@ const phases = [
 // The tests' environment, with the database at a Neon SQL-over-HTTP endpoint that both this
 // process and the app server use; set before any app module loads.
 await loadTestEnvironment();
-const { startNeonHttpServer } = await import("@/test/support/neon-http-server");
+const { startNeonHttpServer } = await import("@onramp/standins/neon");
 const neon = await startNeonHttpServer();
 process.env.DATABASE_URL = neon.connectionString;
 process.env.NEON_FETCH_ENDPOINT = neon.url;

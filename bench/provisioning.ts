@@ -9,7 +9,7 @@
  * from user.created to the Clerk write that sets onboardingComplete against 4×L, vendor requests
  * per sign-up (goal Stripe 3, Clerk 1, Resend 2) and extra requests under redelivery (goal 0).
  * Figures only, no assertions. The workflows run in-process on the Inngest simulator
- * (standins/inngest), which sends each step's request at once, so Inngest's own
+ * (packages/standins/src/inngest), which sends each step's request at once, so Inngest's own
  * scheduling between steps (a few ms to tens of ms per step in production) is not included.
  */
 import { randomUUID } from "node:crypto";
@@ -34,8 +34,8 @@ if (!(L > 0) || !(runs > 0 && runs <= 1000)) {
 
 await loadTestEnvironment();
 
-const { createVendors } = await import("@/test/support/vendors");
-const { InngestSim } = await import("@/standins/inngest");
+const { createVendors } = await import("@onramp/standins/vitest");
+const { InngestSim } = await import("@onramp/standins/inngest");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { sendOnboardingEmails } = await import("@/inngest/functions/send-onboarding-emails");
 const { getDb, closeConnection } = await import("@/lib/db/client");
@@ -151,7 +151,7 @@ await signUp(); // not counted: it pays for loading modules and the vendors' API
 const results = await repeat("provisioning", runs, signUp);
 
 const across = (pick: (r: (typeof results)[0]) => number) => results.map(pick);
-print(`In this process, not in production: the provisioning and email workflows run on the Inngest simulator (standins/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} sign-ups (runs) after one warm-up; median (min–max) over the runs.
+print(`In this process, not in production: the provisioning and email workflows run on the Inngest simulator (packages/standins/src/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} sign-ups (runs) after one warm-up; median (min–max) over the runs.
 `);
 printGoals(
   (

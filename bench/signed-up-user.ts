@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ClerkStandIn } from "@/test/support/vendors";
+import type { ClerkStandIn } from "@onramp/standins/vitest";
 
 /** A new user in the Clerk stand-in who chose the Pro plan and a card Stripe accepts at sign-up. */
 export function addSignedUpUser(clerk: ClerkStandIn) {

@@ -49,7 +49,7 @@ export function clerkMiddlewareOptions(): ClerkMiddlewareOptions {
     jwtKey: env.CLERK_JWT_KEY,
     apiUrl: env.CLERK_API_URL,
     authorizedParties: authorizedParties(),
-    // Demo mode's Clerk Frontend API (standins/), where handshakes go; a real one is the key's.
+    // Demo mode's Clerk Frontend API (packages/standins/), where handshakes go; a real one is the key's.
     proxyUrl: env.ONRAMP_DEMO.includes("clerk") ? env.ONRAMP_DEMO_URL : undefined,
     signInUrl: paths.signIn,
     signUpUrl: paths.signUp,

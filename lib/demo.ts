@@ -1,6 +1,6 @@
 /**
  * Demo mode: `npm run dev` without Clerk and Stripe keys simulates the vendors on this machine
- * (standins/), so the whole product runs with no account. Which vendors are simulated is decided
+ * (packages/standins/), so the whole product runs with no account. Which vendors are simulated is decided
  * here, once, by the dev launcher (scripts/dev.ts), which hands the app the result as ONRAMP_DEMO
  * with the stand-ins' keys and URLs; the app reads it through lib/env.ts, which refuses it in
  * production. Real keys switch their vendor back to the real one, each on its own.

@@ -6,7 +6,7 @@
 // how to get it.
 //
 // Without them, demo mode (lib/demo.ts decides which vendors): Clerk, Stripe and Resend are
-// simulated by the stand-ins in standins/, and the workflows run on the Inngest dev server when
+// simulated by the stand-ins in packages/standins/, and the workflows run on the Inngest dev server when
 // one answers on :8288, else on the local Inngest driver, started here. Nothing leaves the
 // machine, and everything simulated starts afresh each run.
 //
@@ -115,8 +115,8 @@ function startApp(env: NodeJS.ProcessEnv) {
 
 async function startDemo(vendors: DemoVendor[]) {
   const [{ startDemoStandIns }, { serveInngestDriver }] = await Promise.all([
-    import("@/standins/demo"),
-    import("@/standins/inngest"),
+    import("@onramp/standins/demo"),
+    import("@onramp/standins/inngest"),
   ]);
   const appOrigin = seen.APP_URL ?? appUrl;
   const log = (line: string) => console.log(`[demo] ${line}`);

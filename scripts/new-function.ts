@@ -113,8 +113,8 @@ export const ${functionName} = inngest.createFunction(
     testFile,
     `import { describe, expect, it } from "vitest";
 import { ${functionName} } from "@/inngest/functions/${name}";
-import { runFunction } from "@/standins/inngest";
-${fixture ? `import sample from "@/${fixture}";\n` : ""}
+import { runFunction } from "@onramp/standins/inngest";
+${fixture ? `import sample from "@onramp/standins/contracts/${fixture}";\n` : ""}
 describe("${name}", () => {
   it("handles ${event}", async () => {
     // Runs on the Inngest simulator: retries, waits and sleeps as Inngest does them.
@@ -153,8 +153,8 @@ function importPosition(index: string, name: string): number {
 /** A recorded vendor payload for a vendor event (clerk/user.created → its Clerk sample), if any. */
 function sampleFixture(root: string, event: string) {
   const [source, type] = event.split("/");
-  const file = `test/fixtures/${source}-webhooks/${type}.json`;
-  return existsSync(path.join(root, file)) ? file : undefined;
+  const file = `${source}-webhooks/${type}.json`;
+  return existsSync(path.join(root, "packages/standins/contracts", file)) ? file : undefined;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

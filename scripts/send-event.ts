@@ -1,6 +1,6 @@
 // `npm run events:send -- <file> [--id <event id>]`: sends a sample event to a running Inngest dev
 // server, so a workflow can be started without Clerk or Stripe. The file may be a Clerk webhook
-// body, a Stripe event, or an Inngest event ({ name, data }); see test/fixtures.
+// body, a Stripe event, or an Inngest event ({ name, data }); see packages/standins/contracts.
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";

@@ -6,7 +6,7 @@ import type { BrowserSuite } from "./support/suite";
 
 // One person from the sign-up form to the dashboard, joined up end to end: the form in Chromium,
 // Clerk's Svix-signed user.created to /api/webhooks/clerk, the app's workflows run through its own
-// /api/inngest by the Inngest driver (standins/inngest), Stripe, Clerk and Resend at
+// /api/inngest by the Inngest driver (packages/standins/src/inngest), Stripe, Clerk and Resend at
 // their stand-ins (Stripe's subscription event back to /api/webhooks/stripe), the progress page
 // polling /api/onboarding/status, the session refreshed, the dashboard. Nothing here writes
 // progress or vendor state: the tests act as the person and look at what they see, then at what

@@ -5,9 +5,9 @@ import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-orga
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
 import { assignSeat, isLicensed } from "@/lib/orgs/seats";
-import { runFunction } from "@/standins/inngest";
+import { runFunction } from "@onramp/standins/inngest";
 import { openSeatCheckout } from "@/test/support/seat-checkout";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 beforeAll(() => getDb());

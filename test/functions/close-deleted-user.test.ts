@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +8,9 @@ import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { liveStatuses } from "@/lib/billing/subscription-status";
-import { InngestSim, runFunction } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { InngestSim, runFunction } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
+import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
 beforeAll(() => getDb());
@@ -21,9 +21,7 @@ const newUserId = () => `user_${randomUUID().replaceAll("-", "")}`;
 const deletedAt = Date.parse("2026-03-01T12:00:00Z");
 
 const sample = (file: string) =>
-  JSON.parse(
-    readFileSync(path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks", file), "utf8"),
-  ).data;
+  JSON.parse(readFileSync(contractPath("clerk-webhooks", file), "utf8")).data;
 
 /** Clerk's user.deleted sample for this user, as the webhook route forwards it. */
 const userDeleted = (userId: string) => ({

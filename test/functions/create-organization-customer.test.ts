@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
-import { runFunction } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { runFunction } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
+import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
 // The in-memory database starts (and migrates) once per file: in a hook, not in the first test.
@@ -18,10 +18,7 @@ afterEach(() => {
 });
 
 const sample = JSON.parse(
-  readFileSync(
-    path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks/organization.created.json"),
-    "utf8",
-  ),
+  readFileSync(contractPath("clerk-webhooks/organization.created.json"), "utf8"),
 ).data;
 
 /** Clerk's organization.created sample for an org that exists at the Clerk stand-in. */

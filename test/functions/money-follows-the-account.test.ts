@@ -8,7 +8,7 @@ import { orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { onrampOnSimulator } from "@/test/support/onramp-on-sim";
 import { openSeatCheckout } from "@/test/support/seat-checkout";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 /**
  * Issue 13's sequences, end to end: Clerk's and Stripe's signed webhooks reach the app's routes,

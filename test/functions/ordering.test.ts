@@ -12,8 +12,8 @@ import { orgs, users } from "@/lib/db/schema";
 import type { ReconcileSummary } from "@/lib/billing/reconcile-report";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
-import { InngestSim } from "@/standins/inngest";
-import { parseStripeParams, setupVendors, type InjectedFailure } from "@/test/support/vendors";
+import { InngestSim } from "@onramp/standins/inngest";
+import { parseStripeParams, setupVendors, type InjectedFailure } from "@onramp/standins/vitest";
 
 /**
  * The ordering test: seeded random schedules of what Clerk and Stripe send (user.created with and

@@ -16,9 +16,9 @@ import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
 import { markUserDeleted } from "@/lib/users";
-import { InngestSim, duration, runFunction } from "@/standins/inngest";
+import { InngestSim, duration, runFunction } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 

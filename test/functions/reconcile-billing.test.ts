@@ -13,8 +13,8 @@ import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { stripe } from "@/lib/vendors/stripe";
 import { seedBillingDrift } from "@/test/support/billing-drift";
-import { InngestSim } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { InngestSim } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 beforeAll(() => getDb());

@@ -9,9 +9,9 @@ import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { upsertUserProfile } from "@/lib/users";
-import { InngestSim, runFunction } from "@/standins/inngest";
+import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 

@@ -5,8 +5,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
-import { InngestSim, runFunction } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { InngestSim, runFunction } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 beforeAll(() => getDb());

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { runFunction } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { runFunction } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
+import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
 afterEach(() => {
@@ -17,9 +17,7 @@ afterEach(() => {
 });
 
 const sample = (file: string) =>
-  JSON.parse(
-    readFileSync(path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks", file), "utf8"),
-  ).data;
+  JSON.parse(readFileSync(contractPath("clerk-webhooks", file), "utf8")).data;
 
 /** A Clerk sample for a fresh user id, at the given `updated_at`. */
 function userEvent(

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { eq, or } from "drizzle-orm";
 import type { InngestFunction } from "inngest";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -22,14 +21,15 @@ import { onboardingSubmissions, orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { SUBMISSIONS_PER_MINUTE } from "@/lib/onboarding/submissions";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
-import { InngestSim, runFunction } from "@/standins/inngest";
-import { setupVendors, type ReceivedEvent } from "@/test/support/vendors";
+import { InngestSim, runFunction } from "@onramp/standins/inngest";
+import { setupVendors, type ReceivedEvent } from "@onramp/standins/vitest";
 import {
   clerkDelivery,
   clerkWebhookUrl,
   stripeDelivery,
   stripeWebhookUrl,
 } from "@/test/support/webhooks";
+import { contractPath } from "@onramp/standins/contracts";
 
 /**
  * The bad-input corpus (issue 7): every kind of bad or odd delivery through the real webhook
@@ -57,10 +57,7 @@ afterEach(() => {
 });
 
 const clerkSample = JSON.parse(
-  readFileSync(
-    path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks/user.created.json"),
-    "utf8",
-  ),
+  readFileSync(contractPath("clerk-webhooks/user.created.json"), "utf8"),
 );
 /** A Clerk webhook body: the envelope of Clerk's published sample around `data`. */
 const clerkBody = (type: string, data: object) => JSON.stringify({ ...clerkSample, type, data });

@@ -6,8 +6,8 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST, PUT } from "@/app/api/inngest/route";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { driverHandler, InngestDriver } from "@/standins/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { driverHandler, InngestDriver } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
 // functions, the real SDK protocol, the vendors' stand-ins behind their SDKs. Events the app

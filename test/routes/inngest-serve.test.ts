@@ -2,7 +2,7 @@ import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import { PUT } from "@/app/api/inngest/route";
 import { functions } from "@/inngest";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
 const serveUrl = "http://localhost:3000/api/inngest";

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { InngestTestEngine } from "@inngest/test";
 import type { InngestFunction } from "inngest";
 import type Stripe from "stripe";
@@ -17,7 +16,8 @@ import { licensingOverview, setLicensed } from "@/lib/orgs/licensing";
 import { isLicensed, seatSummary } from "@/lib/orgs/seats";
 import { whileOrgLocked } from "@/test/support/contention";
 import { foreignKeyPair, mintSessionToken, sessionHeaders } from "@/test/support/session";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
+import { contractPath } from "@onramp/standins/contracts";
 
 /**
  * /org/licensing's server actions are thin wrappers that hand Clerk's verified session to
@@ -87,10 +87,7 @@ const run = (fn: InngestFunction.Any, event: object) =>
   new InngestTestEngine({ function: fn, events: [event as never] }).execute();
 
 function clerkSample(file: string) {
-  const body = readFileSync(
-    path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks", file),
-    "utf8",
-  );
+  const body = readFileSync(contractPath("clerk-webhooks", file), "utf8");
   return JSON.parse(body).data;
 }
 

@@ -15,7 +15,7 @@ import {
   sessionPublicKeyPem,
 } from "@/test/support/session";
 import { statusChange } from "@/lib/onboarding/status-changes";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 
 // Any request leaving the process fails the test; Clerk's requests are also checked per call.
 const vendors = setupVendors();

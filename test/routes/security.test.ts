@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as clerkWebhook } from "@/app/api/webhooks/clerk/route";
@@ -14,11 +13,12 @@ import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
 import { openSeatPortal } from "@/lib/orgs/checkout";
 import { licensingOverview } from "@/lib/orgs/licensing";
-import { runFunction } from "@/standins/inngest";
+import { runFunction } from "@onramp/standins/inngest";
 import { mintSessionToken, sessionHeaders } from "@/test/support/session";
-import { setupVendors } from "@/test/support/vendors";
-import { canonical } from "@/standins/standin";
+import { setupVendors } from "@onramp/standins/vitest";
+import { canonical } from "@onramp/standins/http";
 import { clerkDelivery, stripeDelivery } from "@/test/support/webhooks";
+import { contractPath } from "@onramp/standins/contracts";
 
 /**
  * Security evidence (issue 7): /api/inngest in production mode runs only what Inngest signed;
@@ -316,11 +316,7 @@ describe("in production mode", () => {
   });
 
   describe("secrets never appear in responses or logs", () => {
-    const clerkBody = () =>
-      readFileSync(
-        path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks/user.created.json"),
-        "utf8",
-      );
+    const clerkBody = () => readFileSync(contractPath("clerk-webhooks/user.created.json"), "utf8");
     const stripeBody = () =>
       JSON.stringify(
         vendors.stripe.webhookEvent(
@@ -547,10 +543,7 @@ describe("nobody reads another organization's data (minted session tokens)", () 
   }
 
   const orgSample = JSON.parse(
-    readFileSync(
-      path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks/organization.created.json"),
-      "utf8",
-    ),
+    readFileSync(contractPath("clerk-webhooks/organization.created.json"), "utf8"),
   ).data;
 
   /** An organization with an admin and a member, its Stripe customer and row from the workflow. */

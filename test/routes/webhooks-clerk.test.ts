@@ -4,12 +4,13 @@ import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 import { clerkDelivery, clerkWebhookUrl } from "@/test/support/webhooks";
+import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
-const fixturesDir = path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks");
-// Clerk's published samples (copied verbatim into test/fixtures/clerk-webhooks).
+const fixturesDir = contractPath("clerk-webhooks");
+// Clerk's published samples (copied verbatim into packages/standins/contracts/clerk-webhooks).
 const samples = readdirSync(fixturesDir)
   .filter((file) => file.endsWith(".json"))
   .map((file) => ({ file, body: readFileSync(path.join(fixturesDir, file), "utf8") }));

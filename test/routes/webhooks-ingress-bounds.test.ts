@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { sendEventsWithin } from "@/inngest/client";
@@ -11,8 +10,9 @@ import {
 } from "@/lib/webhooks/coalesced-send";
 import { receiveClerkWebhook } from "@/lib/webhooks/clerk";
 import type { ForwardedEvent } from "@/lib/webhooks/ingress";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 import { clerkDelivery } from "@/test/support/webhooks";
+import { contractPath } from "@onramp/standins/contracts";
 
 /**
  * The webhook ingress under a slow, hung or failing Inngest (issue 15): a delivery never waits
@@ -29,12 +29,7 @@ afterEach(() => {
   expect(vendors.inngest.violations).toEqual([]);
 });
 
-const sample = JSON.parse(
-  readFileSync(
-    path.resolve(import.meta.dirname, "../fixtures/clerk-webhooks/user.created.json"),
-    "utf8",
-  ),
-);
+const sample = JSON.parse(readFileSync(contractPath("clerk-webhooks/user.created.json"), "utf8"));
 
 /** `count` deliveries of distinct users, each with its svix-id; `again()` is its redelivery. */
 function deliveries(count: number) {

@@ -1,18 +1,15 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
-import { setupVendors } from "@/test/support/vendors";
+import { setupVendors } from "@onramp/standins/vitest";
 import { stripeDelivery } from "@/test/support/webhooks";
+import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
-// SYNTHETIC: Stripe's fixtures3.json subscription in its event envelope (see test/fixtures/README.md).
+// SYNTHETIC: Stripe's fixtures3.json subscription in its event envelope (see packages/standins/contracts/README.md).
 const fixtureBody = readFileSync(
-  path.resolve(
-    import.meta.dirname,
-    "../fixtures/stripe-webhooks/customer.subscription.updated.json",
-  ),
+  contractPath("stripe-webhooks/customer.subscription.updated.json"),
   "utf8",
 );
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import type { Database } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
-import type { StripeStandIn } from "./vendors";
+import type { StripeStandIn } from "@onramp/standins/vitest";
 
 const DAY = 86_400;
 const pro = () => process.env.STRIPE_PRICE_PRO!;

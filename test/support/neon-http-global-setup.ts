@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { connect } from "@/lib/db/client";
-import { startNeonHttpServer } from "./neon-http-server";
+import { startNeonHttpServer } from "@onramp/standins/neon";
 import { createDatabase } from "./postgres-databases";
 import { acquirePostgresServer, findPostgresBinaries } from "./postgres-server";
 

@@ -3,8 +3,8 @@ import type Stripe from "stripe";
 import { POST as clerkRoute } from "@/app/api/webhooks/clerk/route";
 import { POST as stripeRoute } from "@/app/api/webhooks/stripe/route";
 import { functions } from "@/inngest/index";
-import { InngestSim } from "@/standins/inngest";
-import type { Vendors } from "./vendors";
+import { InngestSim } from "@onramp/standins/inngest";
+import type { Vendors } from "@onramp/standins/vitest";
 import { clerkDelivery, stripeDelivery } from "./webhooks";
 
 /**

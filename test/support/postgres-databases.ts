@@ -1,12 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { databaseUrl } from "@onramp/standins/neon";
 
-/** `url` with its database replaced by `database`. */
-export function databaseUrl(url: string, database: string): string {
-  const next = new URL(url);
-  next.pathname = `/${encodeURIComponent(database)}`;
-  return next.href;
-}
+export { databaseUrl } from "@onramp/standins/neon";
 
 /**
  * Creates `database` on the server `serverUrl` points at, as a copy of `template` if given. A

@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { instanceKeys, mintSessionToken as mintWith } from "@/standins/clerk/session";
+import { instanceKeys, mintSessionToken as mintWith } from "@onramp/standins/clerk";
 
 /**
  * Clerk session tokens for tests, signed RS256 with a fixed local RSA-2048 key. Its public half is

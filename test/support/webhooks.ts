@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
-import { svixHeaders } from "@/standins/webhooks";
+import { svixHeaders } from "@onramp/standins/webhooks";
 
 /**
  * Webhook deliveries as Clerk (through Svix) and Stripe make them: the raw body, signed with the

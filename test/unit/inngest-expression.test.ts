@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { functions } from "@/inngest";
-import { InngestSim } from "@/standins/inngest";
-import { UnsupportedExpressionError, compileExpression } from "@/standins/inngest/expression";
+import { InngestSim } from "@onramp/standins/inngest";
+import { UnsupportedExpressionError, compileExpression } from "@onramp/standins/inngest";
 
 const run = { name: "clerk/user.created", data: { id: "user_1", tier: "pro", n: 2, on: true } };
 const submitted = (userId: string) => ({ name: "app/onboarding.submitted", data: { userId } });

@@ -73,7 +73,9 @@ describe("npm run new:function", () => {
       "clerk/user.created",
     ]);
     const test = readFileSync(path.join(copy, "test/functions/greet-in-slack.test.ts"), "utf8");
-    expect(test).toContain('import sample from "@/test/fixtures/clerk-webhooks/user.created.json"');
+    expect(test).toContain(
+      'import sample from "@onramp/standins/contracts/clerk-webhooks/user.created.json"',
+    );
     const vitest = run(copy, bin("vitest"), [
       "run",
       "test/functions/greet-in-slack.test.ts",

@@ -7,9 +7,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { serveStandIn, type ServedStandIn } from "@/standins/serve";
+import { serveStandIn, type ServedStandIn } from "@onramp/standins/http";
 import { seedBillingDrift } from "@/test/support/billing-drift";
-import { StripeStandIn } from "@/test/support/vendors";
+import { StripeStandIn } from "@onramp/standins/vitest";
 
 const root = process.cwd();
 const dataDir = mkdtempSync(path.join(tmpdir(), "onramp-reconcile-"));

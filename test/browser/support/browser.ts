@@ -1,11 +1,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { simulatedSdks } from "@/standins/browser/scripts";
-import { FakeClerkFrontend } from "@/standins/clerk/frontend-api";
-import { FakeStripeJs } from "@/standins/stripe/stripe-js";
+import { simulatedSdks } from "@onramp/standins/browser";
+import { FakeClerkFrontend } from "@onramp/standins/clerk";
+import { FakeStripeJs } from "@onramp/standins/stripe";
 import { testInstanceKeys } from "@/test/support/session";
-import type { ClerkStandIn, StripeStandIn } from "@/test/support/vendors";
+import type { ClerkStandIn, StripeStandIn } from "@onramp/standins/vitest";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 export const screenshotDir = path.join(root, "test-results/screenshots");

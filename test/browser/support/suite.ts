@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { serveInngestDriver, type InngestDriver } from "@/standins/inngest";
-import { sessionToken } from "@/standins/clerk/frontend-api";
-import { serveStandIn } from "@/standins/serve";
-import { VendorWebhooks } from "@/standins/webhooks";
+import { serveInngestDriver, type InngestDriver } from "@onramp/standins/inngest";
+import { sessionToken } from "@onramp/standins/clerk";
+import { serveStandIn } from "@onramp/standins/http";
+import { VendorWebhooks } from "@onramp/standins/webhooks";
 import { sessionPublicKeyPem, testInstanceKeys } from "@/test/support/session";
-import { ClerkStandIn, ResendStandIn, StripeStandIn } from "@/test/support/vendors";
+import { ClerkStandIn, ResendStandIn, StripeStandIn } from "@onramp/standins/vitest";
 import { freePort, startApp, type AppServer } from "./app-server";
 import { launchChromium } from "./browser";
 

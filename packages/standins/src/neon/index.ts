@@ -1,0 +1,1 @@
+export { databaseUrl, startNeonHttpServer, type NeonHttpServer } from "./http-server";

@@ -1,0 +1,1 @@
+export { ResendStandIn, type DeliveredEmail } from "./api";
