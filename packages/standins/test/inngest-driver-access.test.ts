@@ -1,4 +1,4 @@
-import { request as httpRequest, createServer } from "node:http";
+import { createServer, request as httpRequest, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Inngest } from "inngest";
 import { serve } from "inngest/node";
@@ -14,8 +14,8 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
 let served: ServedDriver;
 let appUrl = "";
+let handler: RequestListener = (_req, res) => res.end();
 const app = createServer((req, res) => handler(req, res));
-let handler: Parameters<typeof createServer>[1] = (_req, res) => res.end();
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
