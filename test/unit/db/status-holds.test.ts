@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET } from "@/app/api/onboarding/status/route";
 import { getDb } from "@/lib/db/client";
 import { onboardingStatusHolds } from "@/lib/db/schema";
@@ -62,17 +62,16 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
+beforeAll(() => getDb());
+
 describe(`the onboarding status long poll's bounds (${driverUnderTest})`, () => {
   it("holds at most two requests per user at once; the others are answered at once", async () => {
     const { userId, etag, wait } = await userMidway();
-    const t0 = Date.now();
-    const lap = (what: string) => console.log(what, Date.now() - t0);
     const clients = Array.from({ length: 5 }, () => new AbortController());
     const requests = clients.map((client) => inFlight(wait(client.signal)));
     try {
       // Three are answered "unchanged" straight away; two stay held.
       await until(() => requests.filter((r) => r.answered).length === 3, "three answers");
-      lap("three");
       for (const request of requests.filter((r) => r.answered)) {
         const response = await request.response;
         expect(response.status).toBe(304);
@@ -92,7 +91,6 @@ describe(`the onboarding status long poll's bounds (${driverUnderTest})`, () => 
       otherClient.abort();
       await otherRequest.response;
 
-      lap("other");
       // The change reaches both held requests, which give their slots back.
       await recordSteps(userId, "customer", "done");
       for (const request of requests.filter((r) => !r.answered)) {
