@@ -1,17 +1,9 @@
 import { spawn } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { isLoopback, listeningAddresses } from "@/test/support/listening";
 
 // `npm run dev` (tsx scripts/dev.ts) with a fake `npx` first on PATH: each child it starts (the
 // app, the Inngest dev server) is a process that starts a long-lived process of its own, the way
@@ -159,45 +151,6 @@ function startDev(env: NodeJS.ProcessEnv, name: string) {
   };
 }
 
-/** The addresses `pid` listens on (TCP), from /proc: "127.0.0.1:8288", "[::]:3000", … */
-function listeningAddresses(pid: number): string[] {
-  const inodes = new Set(
-    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-      try {
-        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]];
-      } catch {
-        return []; // closed meanwhile
-      }
-    }),
-  );
-  const decode = (hex: string, v6: boolean) => {
-    const bytes = Buffer.from(hex, "hex");
-    if (!v6) return [...bytes].reverse().join(".");
-    const words: string[] = [];
-    for (let i = 0; i < 16; i += 4)
-      words.push(
-        bytes
-          .subarray(i, i + 4)
-          .reverse()
-          .toString("hex"),
-      );
-    return `[${words.join("").replace(/(.{4})(?!$)/g, "$1:")}]`;
-  };
-  return ["tcp", "tcp6"].flatMap((table) =>
-    readFileSync(`/proc/net/${table}`, "utf8")
-      .split("\n")
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/))
-      .filter((fields) => fields[3] === "0A" && inodes.has(fields[9]))
-      .map((fields) => {
-        const [address, port] = fields[1]!.split(":");
-        return `${decode(address!, table === "tcp6")}:${parseInt(port!, 16)}`;
-      }),
-  );
-}
-
-const loopbackAddress = /^(127\.\d+\.\d+\.\d+|\[0000:0000:0000:0000:0000:0000:0000:0001\]):\d+$/;
-
 /** The environment with no vendor configured at all: demo mode, every vendor simulated. */
 function withoutVendorKeys(env: NodeJS.ProcessEnv) {
   const rest = { ...env };
@@ -250,7 +203,7 @@ describe("npm run dev on a shared network (issue 22)", () => {
       const listening = listeningAddresses(run.dev.pid!);
       // Stripe, Clerk and Resend, the browser side, the Inngest driver.
       expect(listening).toHaveLength(5);
-      expect(listening.filter((address) => !loopbackAddress.test(address))).toEqual([]);
+      expect(listening.filter((address) => !isLoopback(address))).toEqual([]);
 
       await until(() => run.next() !== undefined, "next to start");
       const app = run.next()!;
