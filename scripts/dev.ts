@@ -211,9 +211,10 @@ async function startDemo(vendors: DemoVendor[]) {
 }
 
 function startInngestDevServer() {
-  // The npm package's postinstall downloads the dev server binary: --allow-scripts lets npm run
-  // that one script (newer npm runs none unasked) and never overrides an npmrc's ignore-scripts;
-  // --foreground-scripts lets us see why a download failed.
+  // The npm package's postinstall downloads the dev server binary. --allow-scripts names it as
+  // the one install script that may run (where npm keeps an allowlist) and, unlike
+  // --ignore-scripts=false, leaves an npmrc's ignore-scripts in force; --foreground-scripts lets
+  // us see why a download failed.
   const inngestCommand = [
     "--yes",
     `--allow-scripts=${inngestCli}`,
