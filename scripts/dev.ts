@@ -10,7 +10,7 @@
 // one answers on :8288, else on the local Inngest driver, started here. Nothing leaves the
 // machine, and everything simulated starts afresh each run.
 //
-// Everything it starts listens on 127.0.0.1 only: in dev mode /api/inngest runs unsigned
+// Everything it starts listens on loopback only: in dev mode /api/inngest runs unsigned
 // requests, and the Inngest dev server and the driver's runs hold every sign-up. HOST (from the
 // shell, e.g. HOST=0.0.0.0) opens the app, and demo mode's browser-facing server with it, to
 // other machines; the rest stays on loopback.
@@ -28,12 +28,16 @@ import { demoVendorNames, liveKeysInDemo, vendorsToSimulate, type DemoVendor } f
 const inngestCli = "inngest-cli@1.45.1";
 
 const port = process.env.PORT ?? "3000";
-const host = process.env.HOST ?? "127.0.0.1";
+/** Where HOST opens the app (and demo mode's browser-facing server) to other machines. */
+const openTo = process.env.HOST;
+// Unset: `localhost`, loopback, and the name Next builds request URLs from; with 127.0.0.1
+// there, Clerk's middleware sees another origin than the browser's and Next proxies to it.
+const appHost = openTo ?? "localhost";
 const appUrl = `http://localhost:${port}`;
 const reach =
-  host === "127.0.0.1"
+  openTo === undefined
     ? "from this machine only; HOST=0.0.0.0 npm run dev opens it to your network"
-    : `listening on ${host}`;
+    : `listening on ${openTo}`;
 const inngestUrl = "http://localhost:8288";
 const serveUrl = `${appUrl}/api/inngest`;
 const root = path.resolve(import.meta.dirname, "..");
@@ -129,7 +133,7 @@ if (simulated.length > 0) {
 }
 
 function startApp(env: NodeJS.ProcessEnv) {
-  const app = start("npx", ["next", "dev", "--hostname", host, "--port", port], {
+  const app = start("npx", ["next", "dev", "--hostname", appHost, "--port", port], {
     // Not stdin: a process outside the terminal's foreground group must not read from it.
     stdio: ["ignore", "inherit", "inherit"],
     env,
@@ -146,7 +150,7 @@ async function startDemo(vendors: DemoVendor[]) {
   const log = (line: string) => console.log(`[demo] ${line}`);
   const standIns = await startDemoStandIns({
     appUrl: appOrigin,
-    browserHost: host,
+    browserHost: openTo,
     simulate: {
       clerk: vendors.includes("clerk"),
       stripe: vendors.includes("stripe"),
