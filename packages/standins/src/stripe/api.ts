@@ -6,13 +6,12 @@ import {
   matches,
   newId,
   type Incoming,
-  type Json,
   type PathMatcher,
   type Reply,
 } from "../standin";
 import { fail, injectedFailureBody } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
-import { parseStripeParams } from "./params";
+import { parseStripeParams, type Params } from "./params";
 import { stripeResources } from "./resources";
 import type { SubscriptionPatch, SubscriptionSeed } from "./resources/subscriptions";
 import { StripeRouter } from "./router";
@@ -105,13 +104,13 @@ export class StripeStandIn extends StandIn {
     this.failuresAfterEffect = [];
   }
 
-  protected parseBody(raw: string, headers: Record<string, string>): Json {
+  protected parseBody(raw: string, headers: Record<string, string>): unknown {
     if (!raw) return {};
     if ((headers["content-type"] ?? "").includes("json")) return super.parseBody(raw, headers);
     return parseStripeParams(new URLSearchParams(raw));
   }
 
-  protected parseQuery(search: URLSearchParams): Record<string, Json> {
+  protected parseQuery(search: URLSearchParams): Params {
     return parseStripeParams(search);
   }
 
@@ -186,7 +185,7 @@ export class StripeStandIn extends StandIn {
   webhookEvent<T extends { object?: string }>(
     type: string,
     object: T,
-    extra: { previous_attributes?: Json } = {},
+    extra: { previous_attributes?: Record<string, unknown> } = {},
   ): Stripe.Event {
     return this.state.event(type, object, extra);
   }

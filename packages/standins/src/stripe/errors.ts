@@ -1,14 +1,10 @@
-import type { Json, Reply } from "../standin";
+import type Stripe from "stripe";
+import type { Reply } from "../standin";
 
 /** The `error` object of Stripe's error responses (https://docs.stripe.com/api/errors). */
-export type StripeError = {
+export type StripeError = Stripe.StripeRawError & {
   type: "card_error" | "invalid_request_error" | "idempotency_error" | "api_error";
-  code?: string;
-  decline_code?: string;
-  param?: string;
   message: string;
-  setup_intent?: Json;
-  payment_intent?: Json;
 };
 
 /** An error reply as Stripe sends it: `{ error }` with the HTTP status. */

@@ -1,13 +1,13 @@
-import type { Json, Reply } from "../standin";
+import type { Reply } from "../standin";
 import { missing } from "./errors";
-import { int } from "./params";
+import { int, text, type Params } from "./params";
 
 /** A page of a list, newest first as Stripe lists, after `starting_after` or before `ending_before`. */
-export function list<T extends { id: string }>(url: string, data: T[], query: Json): Reply {
+export function list<T extends { id?: string }>(url: string, data: T[], query: Params): Reply {
   const limit = int(query.limit) ?? 10;
   const all = data.toReversed();
   const before = query.ending_before !== undefined;
-  const cursor = before ? query.ending_before : query.starting_after;
+  const cursor = text(before ? query.ending_before : query.starting_after);
   const at = cursor === undefined ? -1 : all.findIndex((o) => o.id === cursor);
   if (cursor !== undefined && at === -1) {
     return missing("object", cursor, before ? "ending_before" : "starting_after");

@@ -1,13 +1,14 @@
-import type { Incoming, Json, Reply } from "../standin";
+import type { Incoming, Reply } from "../standin";
 import { fail, missing, parameterUnknown } from "./errors";
+import { isParams, type Params } from "./params";
 import { sdkParams } from "./sdk-params";
 
 /** A request as a route's handler sees it: the path's object id, the parsed body and query. */
 export interface RouteRequest {
   /** the path's `:id` segment ("" when the path has none) */
   id: string;
-  body: Json;
-  query: Json;
+  body: Params;
+  query: Params;
 }
 
 /** One Stripe endpoint a resource module serves. */
@@ -47,7 +48,8 @@ export class StripeRouter {
   ) {}
 
   dispatch(req: Incoming): Reply {
-    const { method, path, body, query } = req;
+    const { method, path, query } = req;
+    const body: unknown = req.body;
     const found = this.match(method, path);
     if (!found) {
       this.violations.push(`stripe stand-in does not implement ${method} ${path}`);
@@ -59,14 +61,14 @@ export class StripeRouter {
     const { route, id } = found;
     if (route.params) {
       const accepted = this.acceptedParams().get(route.params);
-      const sent = Object.keys({ ...query, ...(method === "GET" ? {} : body) });
+      const sent = Object.keys({ ...query, ...(method === "GET" || !isParams(body) ? {} : body) });
       const unknown = accepted && sent.find((k) => !accepted.has(k));
       if (unknown) {
         this.violations.push(`${method} ${route.path}: unknown parameter ${unknown}`);
         return parameterUnknown(unknown);
       }
     }
-    return route.handle({ id, body, query });
+    return route.handle({ id, body: isParams(body) ? body : {}, query });
   }
 
   /** The route whose path fits, a literal segment winning over `:id` ("/customers/search"). */

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type ts from "typescript";
+import { isParams } from "./params";
 
 /**
  * The top-level parameters each of the installed `stripe` SDK's request types accepts (e.g.
@@ -30,13 +31,21 @@ const sdkRoot = () => path.resolve(path.dirname(require.resolve("stripe")), ".."
 const sdkVersion = () => readFileSync(path.join(sdkRoot(), "VERSION"), "utf8").trim();
 const cacheDir = () => path.resolve(sdkRoot(), "..", ".cache", "onramp-standins");
 
+/** The cached answer, or null when there is none or it is not a name → parameters map. */
 function readCache(file: string): Record<string, string[]> | null {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, string[]>;
+    const cached: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return isParamsByType(cached) ? cached : null;
   } catch {
     return null;
   }
 }
+
+const isParamsByType = (value: unknown): value is Record<string, string[]> =>
+  isParams(value) &&
+  Object.values(value).every(
+    (props) => Array.isArray(props) && props.every((p) => typeof p === "string"),
+  );
 
 /** Best effort: a read-only install only pays the compile again next time. */
 function writeCache(file: string, params: Record<string, string[]>): void {

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
-import { clone, newId, type Json } from "../standin";
-import { fixture } from "./fixtures";
+import { clone, newId } from "../standin";
+import { fixture, type StandInInvoice } from "./fixtures";
 
 /**
  * What the resource modules share: Stripe's objects by id (the maps tests read), Stripe's clock,
@@ -12,7 +12,7 @@ export class StripeState {
   readonly paymentMethods = new Map<string, Stripe.PaymentMethod>();
   readonly setupIntents = new Map<string, Stripe.SetupIntent>();
   readonly subscriptions = new Map<string, Stripe.Subscription>();
-  readonly invoices = new Map<string, Stripe.Invoice>();
+  readonly invoices = new Map<string, StandInInvoice>();
   readonly invoicePayments = new Map<string, Stripe.InvoicePayment>();
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
@@ -40,11 +40,12 @@ export class StripeState {
   event<T extends { object?: string }>(
     type: string,
     object: T,
-    extra: { previous_attributes?: Json } = {},
+    extra: { previous_attributes?: Record<string, unknown> } = {},
   ): Stripe.Event {
-    const base = fixture("event");
+    const data: Stripe.Event.Data = { object: clone(object), ...extra };
+    // Stripe.Event is a union keyed by `type`; an event made by name cannot name its member.
     return {
-      ...base,
+      ...fixture("event"),
       id: newId("evt_"),
       created: this.now(),
       type,
@@ -52,7 +53,7 @@ export class StripeState {
       livemode: false,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
-      data: { object: clone(object), ...extra },
+      data,
     } as Stripe.Event;
   }
 

@@ -1,6 +1,8 @@
-import { newId, type Json, type Reply } from "../../standin";
+import type Stripe from "stripe";
+import { newId, type Reply } from "../../standin";
 import { missing, parameterMissing } from "../errors";
 import { fixture } from "../fixtures";
+import { text } from "../params";
 import { ok, type Route } from "../router";
 import type { StripeState } from "../state";
 
@@ -14,26 +16,31 @@ export class BillingPortalSessions {
         method: "POST",
         path: "/billing_portal/sessions",
         params: "Stripe.BillingPortal.SessionCreateParams",
-        handle: ({ body }) => this.create(body),
+        handle: ({ body }) => {
+          const customer = text(body.customer);
+          if (!customer) return parameterMissing("customer");
+          return this.create({ customer, return_url: text(body.return_url) });
+        },
       },
     ];
   }
 
-  private create(body: Json): Reply {
-    if (!body.customer) return parameterMissing("customer");
-    if (!this.state.customers.has(body.customer))
-      return missing("customer", body.customer, "customer");
+  private create(params: Stripe.BillingPortal.SessionCreateParams): Reply {
+    const { customer } = params;
+    if (!customer || !this.state.customers.has(customer))
+      return missing("customer", customer ?? "", "customer");
     const id = newId("bps_");
-    const session: Json = {
+    const { hostedPagesUrl } = this.state;
+    const session: Stripe.BillingPortal.Session = {
       ...fixture("billing_portal.session"),
       id,
       created: this.state.now(),
-      customer: body.customer,
+      customer,
       flow: null,
       livemode: false,
-      return_url: body.return_url ?? null,
-      url: this.state.hostedPagesUrl
-        ? `${this.state.hostedPagesUrl}/portal/${id}`
+      return_url: params.return_url ?? null,
+      url: hostedPagesUrl
+        ? `${hostedPagesUrl}/portal/${id}`
         : `https://billing.stripe.com/p/session/test_${newId("", 32)}`,
     };
     this.state.portalSessions.set(id, session);

@@ -1,12 +1,12 @@
 import type Stripe from "stripe";
-import { clone, newId, type Json, type Reply } from "../../standin";
+import { clone, newId, type Reply } from "../../standin";
 import { fail, missing } from "../errors";
 import { fixture } from "../fixtures";
 import { list } from "../pagination";
-import { int, mergeMetadata } from "../params";
+import { int, items, mergeMetadata, metadataParam, nested, text, type Params } from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
-import type { Subscriptions } from "./subscriptions";
+import { idOf, type Subscriptions } from "./subscriptions";
 
 const DAY = 86_400;
 
@@ -14,7 +14,7 @@ const DAY = 86_400;
 interface Order {
   price: string;
   quantity: number;
-  metadata: Record<string, string>;
+  metadata: Stripe.Metadata;
 }
 
 /** Checkout sessions (subscription mode, one line item): open, then paid or expired. */
@@ -38,22 +38,20 @@ export class CheckoutSessions {
         method: "POST",
         path: "/checkout/sessions",
         params: "Stripe.Checkout.SessionCreateParams",
-        handle: ({ body }) => this.create(body),
+        handle: ({ body }) => this.create(readCreateParams(body)),
       },
       {
         method: "GET",
         path: "/checkout/sessions",
         params: "Stripe.Checkout.SessionListParams",
-        handle: ({ query }) =>
-          list(
-            "/v1/checkout/sessions",
-            [...checkoutSessions.values()].filter(
-              (s) =>
-                (!query.customer || s.customer === query.customer) &&
-                (!query.status || s.status === query.status),
-            ),
-            query,
-          ),
+        handle: ({ query }) => {
+          const customer = text(query.customer);
+          const status = text(query.status);
+          const found = [...checkoutSessions.values()].filter(
+            (s) => (!customer || s.customer === customer) && (!status || s.status === status),
+          );
+          return list("/v1/checkout/sessions", found, query);
+        },
       },
       {
         method: "GET",
@@ -66,14 +64,15 @@ export class CheckoutSessions {
         path: "/checkout/sessions/:id/expire",
         params: "Stripe.Checkout.SessionExpireParams",
         handle: ({ id }) => {
-          const session: Json = checkoutSessions.get(id);
+          const session = checkoutSessions.get(id);
           if (!session) return missing("checkout.session", id);
           if (session.status !== "open")
             return fail(400, {
               type: "invalid_request_error",
               message: `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
             });
-          Object.assign(session, { status: "expired", url: null });
+          session.status = "expired";
+          session.url = null;
           return ok(session);
         },
       },
@@ -95,36 +94,37 @@ export class CheckoutSessions {
    * the session can no longer be paid (expired or complete).
    */
   pay(sessionId: string, quantity?: number): Stripe.Subscription | null {
-    const session: Json = this.state.checkoutSessions.get(sessionId);
+    const session = this.state.checkoutSessions.get(sessionId);
     const order = this.orders.get(sessionId);
-    if (!session || !order) throw new Error(`StripeStandIn: no Checkout session ${sessionId}`);
+    const customer = idOf(session?.customer);
+    if (!session || !order || !customer)
+      throw new Error(`StripeStandIn: no Checkout session ${sessionId} for a customer`);
     if (session.status !== "open") return null;
     const subscription = this.subscriptions.create({
-      customer: session.customer,
+      customer,
       price: order.price,
       quantity: quantity ?? order.quantity,
       status: "active",
-      metadata: mergeMetadata({}, order.metadata),
+      metadata: { ...order.metadata },
     });
-    Object.assign(session, {
-      status: "complete",
-      payment_status: "paid",
-      subscription: subscription.id,
-      url: null,
-    });
+    session.status = "complete";
+    session.payment_status = "paid";
+    session.subscription = subscription.id;
+    session.url = null;
     this.state.emit("customer.subscription.created", subscription);
     return clone(subscription);
   }
 
-  private create(body: Json): Reply {
+  private create(params: Stripe.Checkout.SessionCreateParams): Reply {
     const now = this.state.now();
-    if (body.customer && !this.state.customers.has(body.customer))
-      return missing("customer", body.customer, "customer");
-    for (const [i, li] of (body.line_items ?? []).entries())
-      if (li.price && !this.state.prices.has(li.price))
-        return missing("price", li.price, `line_items[${i}][price]`);
+    if (params.customer && !this.state.customers.has(params.customer))
+      return missing("customer", params.customer, "customer");
+    const lineItems = params.line_items ?? [];
+    for (const [i, { price }] of lineItems.entries())
+      if (price && !this.state.prices.has(price))
+        return missing("price", price, `line_items[${i}][price]`);
     // Stripe accepts an expiry from 30 minutes to 24 hours ahead.
-    const expiresAt = body.expires_at === undefined ? now + DAY : Number(body.expires_at);
+    const expiresAt = params.expires_at ?? now + DAY;
     if (!(expiresAt >= now + 30 * 60 && expiresAt <= now + DAY)) {
       return fail(400, {
         type: "invalid_request_error",
@@ -133,32 +133,54 @@ export class CheckoutSessions {
       });
     }
     const id = newId("cs_test_", 58);
-    const [lineItem] = body.line_items ?? [];
+    const [lineItem] = lineItems;
     if (lineItem?.price)
       this.orders.set(id, {
         price: lineItem.price,
-        quantity: int(lineItem.quantity) ?? 1,
-        metadata: mergeMetadata({}, body.subscription_data?.metadata),
+        quantity: lineItem.quantity ?? 1,
+        metadata: mergeMetadata({}, params.subscription_data?.metadata),
       });
-    const session: Json = {
+    const { hostedPagesUrl } = this.state;
+    const session: Stripe.Checkout.Session = {
       ...fixture("checkout.session"),
       id,
       created: now,
       expires_at: expiresAt,
-      customer: body.customer ?? null,
-      customer_email: body.customer_email ?? null,
-      client_reference_id: body.client_reference_id ?? null,
-      mode: body.mode ?? "payment",
-      metadata: mergeMetadata({}, body.metadata),
-      success_url: body.success_url ?? null,
-      cancel_url: body.cancel_url ?? null,
+      customer: params.customer ?? null,
+      customer_email: params.customer_email ?? null,
+      client_reference_id: params.client_reference_id ?? null,
+      mode: params.mode ?? "payment",
+      metadata: mergeMetadata({}, params.metadata),
+      success_url: params.success_url ?? null,
+      cancel_url: params.cancel_url ?? null,
       status: "open",
       payment_status: "unpaid",
-      url: this.state.hostedPagesUrl
-        ? `${this.state.hostedPagesUrl}/checkout/${id}`
+      url: hostedPagesUrl
+        ? `${hostedPagesUrl}/checkout/${id}`
         : `https://checkout.stripe.com/c/pay/${id}`,
     };
     this.state.checkoutSessions.set(id, session);
     return ok(session);
   }
+}
+
+function readCreateParams(body: Params): Stripe.Checkout.SessionCreateParams {
+  const subscriptionData = nested(body.subscription_data);
+  return {
+    customer: text(body.customer),
+    customer_email: text(body.customer_email),
+    client_reference_id: text(body.client_reference_id),
+    mode: text(body.mode),
+    metadata: metadataParam(body.metadata) || undefined,
+    success_url: text(body.success_url),
+    cancel_url: text(body.cancel_url),
+    expires_at: int(body.expires_at),
+    line_items: items(body.line_items).map((value) => {
+      const item = nested(value) ?? {};
+      return { price: text(item.price), quantity: int(item.quantity) };
+    }),
+    subscription_data: subscriptionData && {
+      metadata: metadataParam(subscriptionData.metadata) || undefined,
+    },
+  };
 }

@@ -1,12 +1,27 @@
 import type Stripe from "stripe";
-import { clone, newId, type Json, type Reply } from "../../standin";
-import { fail, missing } from "../errors";
-import { fixture } from "../fixtures";
+import { clone, newId, type Reply } from "../../standin";
+import { fail, missing, type StripeError } from "../errors";
+import { fixture, type StandInInvoice } from "../fixtures";
 import { list } from "../pagination";
+import { text, type Params } from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 import { awaitingAction, threeDSecureAction } from "../three-d-secure";
 import type { ChargeOutcome, PaymentMethods } from "./payment-methods";
+import { idOf, onlyItem } from "./subscriptions";
+
+/** Why a charge did not pay, as the PaymentIntent's `last_payment_error` says it. */
+interface PaymentRefusal {
+  code: string;
+  decline_code?: string;
+  message: string;
+}
+
+const DECLINED: PaymentRefusal = {
+  code: "card_declined",
+  decline_code: "generic_decline",
+  message: "Your card was declined.",
+};
 
 /**
  * Invoices and how they are collected: each open invoice has a PaymentIntent, linked through the
@@ -31,7 +46,7 @@ export class Invoices {
         method: "POST",
         path: "/invoices/:id/pay",
         params: "Stripe.InvoicePayParams",
-        handle: ({ id, body }) => this.pay(id, body),
+        handle: ({ id, body }) => this.pay(id, { payment_method: text(body.payment_method) }),
       },
       {
         method: "GET",
@@ -52,10 +67,10 @@ export class Invoices {
    * The subscription's first invoice: nothing due in a trial; else a PaymentIntent collects it,
    * charged now when there is a card to charge.
    */
-  first(sub: Json, trialing: boolean, paymentMethod?: string): Stripe.Invoice {
-    const item = sub.items.data[0];
-    const amount = trialing ? 0 : (item.price.unit_amount ?? 0) * item.quantity;
-    const invoice: Json = {
+  first(sub: Stripe.Subscription, trialing: boolean, paymentMethod?: string): StandInInvoice {
+    const item = onlyItem(sub);
+    const amount = trialing ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+    const invoice: StandInInvoice = {
       ...fixture("invoice"),
       id: newId("in_"),
       created: sub.created,
@@ -87,11 +102,13 @@ export class Invoices {
     outcome: "succeeded" | "failed" = "succeeded",
   ): Stripe.PaymentIntent {
     const paymentIntent = awaitingAction(this.state.paymentIntents, id);
-    const payment: Json = [...this.state.invoicePayments.values()].find(
-      (p) => p.payment.payment_intent === id,
+    const payment = [...this.state.invoicePayments.values()].find(
+      (p) => idOf(p.payment.payment_intent) === id,
     );
-    const invoice: Json = this.state.invoices.get(payment.invoice);
-    const paymentMethod: string = paymentIntent.payment_method;
+    const invoice = payment && this.state.invoices.get(idOf(payment.invoice) ?? "");
+    const paymentMethod = idOf(paymentIntent.payment_method);
+    if (!invoice || !paymentMethod)
+      throw new Error(`StripeStandIn: ${id} collects no invoice with a payment method`);
     if (outcome === "succeeded") {
       this.settle(invoice, paymentMethod);
       this.subscriptionPaid(invoice, paymentMethod);
@@ -109,9 +126,9 @@ export class Invoices {
    * The PaymentIntent that collects an invoice, and the invoice's default InvoicePayment naming
    * it (how the API, since 2025-03-31, links the two).
    */
-  private openPayment(invoice: Json): void {
+  private openPayment(invoice: StandInInvoice): void {
     const id = newId("pi_");
-    const paymentIntent: Json = {
+    const paymentIntent: Stripe.PaymentIntent = {
       ...fixture("payment_intent"),
       id,
       client_secret: `${id}_secret_${newId("", 24)}`,
@@ -129,7 +146,7 @@ export class Invoices {
       status: "requires_payment_method",
     };
     this.state.paymentIntents.set(id, paymentIntent);
-    const payment: Json = {
+    const payment: Stripe.InvoicePayment = {
       ...fixture("invoice_payment"),
       id: newId("inpay_"),
       created: this.state.now(),
@@ -147,14 +164,18 @@ export class Invoices {
   }
 
   /** The invoice's default InvoicePayment and its PaymentIntent. */
-  private paymentOf(invoiceId: string): { payment: Json; paymentIntent: Json } {
-    const payment: Json = [...this.state.invoicePayments.values()].find(
+  private paymentOf(invoiceId: string): {
+    payment: Stripe.InvoicePayment;
+    paymentIntent: Stripe.PaymentIntent;
+  } {
+    const payment = [...this.state.invoicePayments.values()].find(
       (p) => p.invoice === invoiceId && p.is_default,
     );
-    return {
-      payment,
-      paymentIntent: this.state.paymentIntents.get(payment.payment.payment_intent),
-    };
+    const paymentIntent =
+      payment && this.state.paymentIntents.get(idOf(payment.payment.payment_intent) ?? "");
+    if (!payment || !paymentIntent)
+      throw new Error(`StripeStandIn: invoice ${invoiceId} has no PaymentIntent`);
+    return { payment, paymentIntent };
   }
 
   /**
@@ -162,7 +183,7 @@ export class Invoices {
    * ConfirmationTokens.issue): paid, declined (the PaymentIntent needs another payment method) or
    * awaiting the customer's authentication.
    */
-  private charge(invoice: Json, paymentMethod: string): ChargeOutcome {
+  private charge(invoice: StandInInvoice, paymentMethod: string): ChargeOutcome {
     const outcome = this.paymentMethods.chargeOutcome(paymentMethod);
     const { paymentIntent } = this.paymentOf(invoice.id);
     invoice.attempted = true;
@@ -170,61 +191,59 @@ export class Invoices {
     if (outcome === "succeeds") {
       this.settle(invoice, paymentMethod);
     } else if (outcome === "declines") {
-      this.refusePayment(paymentIntent, paymentMethod, {
-        code: "card_declined",
-        decline_code: "generic_decline",
-        message: "Your card was declined.",
-      });
+      this.refusePayment(paymentIntent, paymentMethod, DECLINED);
     } else {
-      Object.assign(paymentIntent, {
-        status: "requires_action",
-        payment_method: paymentMethod,
-        last_payment_error: null,
-        next_action: threeDSecureAction("payment_intent", paymentIntent.id),
-      });
+      paymentIntent.status = "requires_action";
+      paymentIntent.payment_method = paymentMethod;
+      paymentIntent.last_payment_error = null;
+      paymentIntent.next_action = threeDSecureAction("payment_intent", paymentIntent.id);
     }
     return outcome;
   }
 
   /** The card did not pay: the PaymentIntent needs another payment method, and says why. */
   private refusePayment(
-    paymentIntent: Json,
+    paymentIntent: Stripe.PaymentIntent,
     paymentMethod: string,
-    error: { code: string; decline_code?: string; message: string },
+    refusal: PaymentRefusal,
   ): void {
-    Object.assign(paymentIntent, {
-      status: "requires_payment_method",
-      payment_method: null,
-      next_action: null,
-      last_payment_error: {
-        type: "card_error",
-        ...error,
-        payment_method: clone(this.state.paymentMethods.get(paymentMethod)),
-      },
-    });
+    paymentIntent.status = "requires_payment_method";
+    paymentIntent.payment_method = null;
+    paymentIntent.next_action = null;
+    paymentIntent.last_payment_error = this.cardError(refusal, paymentMethod);
+  }
+
+  /** Stripe's card_error for a refused charge, naming the card. */
+  private cardError(refusal: PaymentRefusal, paymentMethod: string) {
+    return {
+      type: "card_error" as const,
+      ...refusal,
+      payment_method: clone(this.state.paymentMethods.get(paymentMethod)),
+    };
   }
 
   /** The invoice is paid with the card: its PaymentIntent succeeded. */
-  private settle(invoice: Json, paymentMethod: string): void {
+  private settle(invoice: StandInInvoice, paymentMethod: string): void {
     const { payment, paymentIntent } = this.paymentOf(invoice.id);
+    const now = this.state.now();
     Object.assign(paymentIntent, {
       status: "succeeded",
       amount_received: paymentIntent.amount,
       payment_method: paymentMethod,
       next_action: null,
       last_payment_error: null,
-    });
+    } satisfies Partial<Stripe.PaymentIntent>);
     Object.assign(invoice, {
       status: "paid",
       amount_paid: invoice.amount_due,
       amount_remaining: 0,
-      status_transitions: { ...invoice.status_transitions, paid_at: this.state.now() },
-    });
+      status_transitions: { ...invoice.status_transitions, paid_at: now },
+    } satisfies Partial<Stripe.Invoice>);
     Object.assign(payment, {
       status: "paid",
       amount_paid: invoice.amount_due,
-      status_transitions: { ...payment.status_transitions, paid_at: this.state.now() },
-    });
+      status_transitions: { ...payment.status_transitions, paid_at: now },
+    } satisfies Partial<Stripe.InvoicePayment>);
   }
 
   /**
@@ -232,8 +251,8 @@ export class Invoices {
    * active, and with `save_default_payment_method: on_subscription` the card that paid becomes its
    * default. Stripe then sends customer.subscription.updated.
    */
-  private subscriptionPaid(invoice: Json, paymentMethod: string): void {
-    const sub: Json = this.state.subscriptions.get(invoice.subscription);
+  private subscriptionPaid(invoice: StandInInvoice, paymentMethod: string): void {
+    const sub = invoice.subscription && this.state.subscriptions.get(invoice.subscription);
     if (!sub) return;
     if (sub.status === "incomplete") sub.status = "active";
     if (sub.payment_settings?.save_default_payment_method === "on_subscription")
@@ -242,8 +261,8 @@ export class Invoices {
   }
 
   /** POST /v1/invoices/:id/pay: charges an open invoice now, with the card given or the default. */
-  private pay(id: string, body: Json): Reply {
-    const invoice: Json = this.state.invoices.get(id);
+  private pay(id: string, params: Stripe.InvoicePayParams): Reply {
+    const invoice = this.state.invoices.get(id);
     if (!invoice) return missing("invoice", id);
     if (invoice.status !== "open")
       return fail(400, {
@@ -251,11 +270,15 @@ export class Invoices {
         code: "invoice_not_open",
         message: `Invoice is ${invoice.status === "paid" ? "already paid" : invoice.status}.`,
       });
-    const refused = this.paymentMethods.refusedFor(invoice.customer, body.payment_method);
+    const refused = this.paymentMethods.refusedFor(
+      idOf(invoice.customer) ?? "",
+      params.payment_method,
+    );
     if (refused) return refused;
-    const sub: Json = this.state.subscriptions.get(invoice.subscription);
-    const paymentMethod: string | undefined =
-      body.payment_method ?? sub?.default_payment_method ?? undefined;
+    const sub = invoice.subscription
+      ? this.state.subscriptions.get(invoice.subscription)
+      : undefined;
+    const paymentMethod = params.payment_method ?? idOf(sub?.default_payment_method);
     if (!paymentMethod)
       return fail(400, {
         type: "invalid_request_error",
@@ -268,32 +291,32 @@ export class Invoices {
       this.subscriptionPaid(invoice, paymentMethod);
       return ok(invoice);
     }
-    return fail(
-      402,
+    const error: StripeError =
       outcome === "declines"
-        ? { ...paymentIntent.last_payment_error, payment_intent: clone(paymentIntent) }
+        ? { ...this.cardError(DECLINED, paymentMethod), payment_intent: clone(paymentIntent) }
         : {
             type: "card_error",
             code: "invoice_payment_intent_requires_action",
             message:
               "This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice.",
             payment_intent: clone(paymentIntent),
-          },
-    );
+          };
+    return fail(402, error);
   }
 
   /** An invoice's payments, newest first; `expand[]=data.payment.payment_intent` inlines the intent. */
-  private listPayments(query: Json): Reply {
-    const expand: string[] = [query.expand ?? []].flat();
+  private listPayments(query: Params): Reply {
+    const invoice = text(query.invoice);
+    const expand = [query.expand ?? []].flat();
     const data = [...this.state.invoicePayments.values()]
-      .filter((p) => !query.invoice || p.invoice === query.invoice)
-      .map((p: Json) =>
+      .filter((p) => !invoice || p.invoice === invoice)
+      .map((p): Stripe.InvoicePayment =>
         expand.includes("data.payment.payment_intent")
           ? {
               ...p,
               payment: {
                 ...p.payment,
-                payment_intent: this.state.paymentIntents.get(p.payment.payment_intent),
+                payment_intent: this.state.paymentIntents.get(idOf(p.payment.payment_intent) ?? ""),
               },
             }
           : p,

@@ -30,13 +30,13 @@ export class PaymentMethods {
   }
 
   create(customer: string | null, id = newId("pm_")): Stripe.PaymentMethod {
-    const pm = {
+    const pm: Stripe.PaymentMethod = {
       ...fixture("payment_method"),
       id,
       created: this.state.now(),
       customer,
       metadata: {},
-    } as Stripe.PaymentMethod;
+    };
     this.state.paymentMethods.set(id, pm);
     return pm;
   }

@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import { fixture, fixtures } from "../fixtures";
+import { fixture } from "../fixtures";
 import type { StripeState } from "../state";
 
 /** The price catalogue: seeded, never created over the API (onramp only reads prices). */
@@ -7,7 +7,7 @@ export class Prices {
   constructor(private readonly state: StripeState) {}
 
   add(overrides: Partial<Stripe.Price> & { id: string }): Stripe.Price {
-    const price = { ...fixture("price"), created: this.state.now(), ...overrides } as Stripe.Price;
+    const price: Stripe.Price = { ...fixture("price"), created: this.state.now(), ...overrides };
     this.state.prices.set(price.id, price);
     return price;
   }
@@ -22,7 +22,7 @@ export class Prices {
     const ids = [
       process.env.STRIPE_PRICE_PRO ?? "price_pro_test",
       process.env.STRIPE_PRICE_ENTERPRISE ?? "price_enterprise_test",
-      fixtures.price.id,
+      fixture("price").id,
     ];
     for (const id of ids) this.add({ id });
   }

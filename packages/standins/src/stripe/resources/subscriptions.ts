@@ -1,9 +1,18 @@
 import type Stripe from "stripe";
-import { clone, newId, type Json, type Reply } from "../../standin";
+import { clone, newId, type Reply } from "../../standin";
 import { fail, missing, parameterMissing } from "../errors";
 import { fixture } from "../fixtures";
 import { list } from "../pagination";
-import { bool, int, mergeMetadata } from "../params";
+import {
+  bool,
+  int,
+  items,
+  mergeMetadata,
+  metadataParam,
+  nested,
+  text,
+  type Params,
+} from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 import type { Invoices } from "./invoices";
@@ -31,6 +40,17 @@ export interface SubscriptionSeed {
   default_payment_method?: string | null;
 }
 
+/** The subscription's item: the stand-in models exactly one per subscription. */
+export function onlyItem(sub: Stripe.Subscription): Stripe.SubscriptionItem {
+  const [item] = sub.items.data;
+  if (!item) throw new Error(`StripeStandIn: subscription ${sub.id} has no item`);
+  return item;
+}
+
+/** A field that names an object by id, or holds it expanded: its id. */
+export const idOf = (field: string | { id?: string } | null | undefined): string | undefined =>
+  typeof field === "string" ? field : field?.id;
+
 /**
  * Subscriptions of one item: trial or charged at once (the first invoice, see Invoices), adopt
  * by listing, update, cancel without proration; each write sends `customer.subscription.*`.
@@ -50,24 +70,24 @@ export class Subscriptions {
         method: "POST",
         path: "/subscriptions",
         params: "Stripe.SubscriptionCreateParams",
-        handle: ({ body }) => this.announce("created", this.createFromApi(body)),
+        handle: ({ body }) => this.createFromApi(readCreateParams(body)),
       },
       {
         method: "GET",
         path: "/subscriptions",
         params: "Stripe.SubscriptionListParams",
         handle: ({ query }) => {
-          const status = query.status ?? "active-like";
-          const subs = [...subscriptions.values()].filter(
+          const { customer, price, status = "active-like" } = readListParams(query);
+          const found = [...subscriptions.values()].filter(
             (s) =>
-              (!query.customer || s.customer === query.customer) &&
-              (!query.price || s.items.data[0]?.price.id === query.price) &&
+              (!customer || s.customer === customer) &&
+              (!price || s.items.data[0]?.price.id === price) &&
               (status === "all" ||
                 (status === "active-like"
                   ? s.status !== "canceled" && s.status !== "incomplete_expired"
                   : s.status === status)),
           );
-          return list("/v1/subscriptions", subs, query);
+          return list("/v1/subscriptions", found, query);
         },
       },
       {
@@ -80,25 +100,13 @@ export class Subscriptions {
         method: "POST",
         path: "/subscriptions/:id",
         params: "Stripe.SubscriptionUpdateParams",
-        handle: ({ id, body }) => this.announce("updated", this.updateFromApi(id, body)),
+        handle: ({ id, body }) => this.updateFromApi(id, readUpdateParams(body)),
       },
       {
         method: "DELETE",
         path: "/subscriptions/:id",
         params: "Stripe.SubscriptionCancelParams",
-        handle: ({ id, query }) => {
-          const sub: Json = subscriptions.get(id);
-          // Stripe treats an ended subscription as gone here (GET still returns it): cancelling
-          // twice answers "No such subscription" (stripe/stripe-go#1887).
-          if (!sub || sub.status === "canceled" || sub.status === "incomplete_expired")
-            return missing("subscription", id);
-          if (query.cancellation_details)
-            sub.cancellation_details = {
-              ...sub.cancellation_details,
-              ...query.cancellation_details,
-            };
-          return this.announce("deleted", ok(this.update(id, { status: "canceled" })));
-        },
+        handle: ({ id, query }) => this.cancel(id, readCancelParams(query)),
       },
     ];
   }
@@ -109,13 +117,14 @@ export class Subscriptions {
     const trialEnd = params.trialDays ? created + params.trialDays * DAY : null;
     const price = this.prices.get(params.price ?? process.env.STRIPE_PRICE_PRO ?? "price_pro_test");
     const base = fixture("subscription");
-    const item = {
-      ...base.items.data[0],
+    const baseItem = onlyItem(base);
+    const item: Stripe.SubscriptionItem = {
+      ...baseItem,
       id: newId("si_", 14),
       created,
       price: clone(price),
       plan: {
-        ...base.items.data[0].plan,
+        ...baseItem.plan,
         id: price.id,
         product: price.product,
         amount: price.unit_amount,
@@ -131,7 +140,7 @@ export class Subscriptions {
       current_period_start: created,
       current_period_end: trialEnd ?? created + 30 * DAY,
     };
-    const sub: Json = {
+    const sub: Stripe.Subscription = {
       ...base,
       id,
       created,
@@ -160,9 +169,9 @@ export class Subscriptions {
 
   /** What the Customer Portal (or a dashboard edit) does: change seats, price or status. */
   update(id: string, patch: SubscriptionPatch): Stripe.Subscription {
-    const sub: Json = this.state.subscriptions.get(id);
+    const sub = this.state.subscriptions.get(id);
     if (!sub) throw new Error(`StripeStandIn: no subscription ${id}`);
-    const item = sub.items.data[0];
+    const item = onlyItem(sub);
     if (patch.quantity !== undefined) item.quantity = patch.quantity;
     if (patch.price !== undefined) item.price = clone(this.prices.get(patch.price));
     if (patch.cancel_at_period_end !== undefined)
@@ -180,42 +189,40 @@ export class Subscriptions {
   /** What the Customer Portal does when the customer changes seats or cancels: the change, and its event. */
   change(id: string, patch: SubscriptionPatch): Stripe.Subscription {
     const sub = this.update(id, patch);
-    this.state.emit(
-      `customer.subscription.${sub.status === "canceled" ? "deleted" : "updated"}`,
-      sub,
-    );
+    this.announce(sub.status === "canceled" ? "deleted" : "updated", sub);
     return sub;
   }
 
-  /** Passes a successful subscription write on to `onEvent`, as Stripe's event. */
-  private announce(change: "created" | "updated" | "deleted", reply: Reply): Reply {
-    if (reply.status === 200)
-      this.state.emit(`customer.subscription.${change}`, reply.body as Json);
-    return reply;
+  /** Stripe's `customer.subscription.*` event for a write, to `onEvent`. */
+  private announce(change: "created" | "updated" | "deleted", sub: Stripe.Subscription): void {
+    this.state.emit(`customer.subscription.${change}`, sub);
   }
 
-  private createFromApi(body: Json): Reply {
-    if (!body.customer) return parameterMissing("customer");
-    const customer: Json = this.state.customers.get(body.customer);
-    if (!customer) return missing("customer", body.customer, "customer");
-    const items: Json[] = body.items ?? [];
-    if (items.length !== 1)
+  private createFromApi(params: Stripe.SubscriptionCreateParams): Reply {
+    if (!params.customer) return parameterMissing("customer");
+    const customer = this.state.customers.get(params.customer);
+    if (!customer) return missing("customer", params.customer, "customer");
+    const [item, ...more] = params.items ?? [];
+    if (!item || more.length > 0)
       return fail(400, {
         type: "invalid_request_error",
         code: "parameter_invalid",
         param: "items",
         message: "This stand-in models exactly one subscription item.",
       });
-    const price = items[0].price;
+    const price = item.price ?? "";
     if (!this.state.prices.has(price)) return missing("price", price, "items[0][price]");
-    const trialDays = int(body.trial_period_days);
-    const trialEnd = body.trial_end === "now" ? undefined : int(body.trial_end);
-    const refused = this.paymentMethods.refusedFor(customer.id, body.default_payment_method);
+    const trialDays = params.trial_period_days;
+    const trialEnd = params.trial_end === "now" ? undefined : params.trial_end;
+    const refused = this.paymentMethods.refusedFor(customer.id, params.default_payment_method);
     if (refused) return refused;
-    const paymentMethod: string | undefined =
-      body.default_payment_method ?? customer.invoice_settings?.default_payment_method ?? undefined;
+    const paymentMethod =
+      params.default_payment_method ??
+      idOf(customer.invoice_settings?.default_payment_method) ??
+      undefined;
     const trialing = Boolean(trialDays || trialEnd);
-    if (!trialing && !paymentMethod && body.payment_behavior !== "default_incomplete")
+    const incompleteAllowed = params.payment_behavior === "default_incomplete";
+    if (!trialing && !paymentMethod && !incompleteAllowed)
       return fail(400, {
         type: "invalid_request_error",
         code: "resource_missing",
@@ -223,34 +230,43 @@ export class Subscriptions {
       });
     // Without a trial the first invoice is charged at once (unless `default_incomplete`); a
     // failed charge leaves the subscription `incomplete` (Stripe's default, allow_incomplete).
-    const sub: Json = this.create({
+    const sub = this.create({
       customer: customer.id,
       price,
-      quantity: int(items[0].quantity) ?? 1,
+      quantity: item.quantity ?? 1,
       trialDays,
       status: trialing ? "trialing" : "incomplete",
-      metadata: mergeMetadata({}, body.metadata),
-      default_payment_method: body.default_payment_method ?? null,
+      metadata: mergeMetadata({}, params.metadata),
+      default_payment_method: params.default_payment_method ?? null,
     });
-    const charged = body.payment_behavior !== "default_incomplete" ? paymentMethod : undefined;
-    const invoice = this.invoices.first(sub, trialing, charged);
+    const invoice = this.invoices.first(
+      sub,
+      trialing,
+      incompleteAllowed ? undefined : paymentMethod,
+    );
     sub.latest_invoice = invoice.id;
     if (!trialing && invoice.status === "paid") sub.status = "active";
-    if (trialEnd)
-      Object.assign(sub, {
-        trial_start: sub.created,
-        trial_end: trialEnd,
-        billing_cycle_anchor: trialEnd,
-      });
-    if (body.payment_settings)
-      sub.payment_settings = { ...sub.payment_settings, ...body.payment_settings };
-    if (body.collection_method) sub.collection_method = body.collection_method;
-    if (body.description) sub.description = body.description;
+    if (trialEnd) {
+      sub.trial_start = sub.created;
+      sub.trial_end = trialEnd;
+      sub.billing_cycle_anchor = trialEnd;
+    }
+    const saveDefault = params.payment_settings?.save_default_payment_method;
+    if (saveDefault)
+      sub.payment_settings = {
+        payment_method_options: null,
+        payment_method_types: null,
+        ...sub.payment_settings,
+        save_default_payment_method: saveDefault,
+      };
+    if (params.collection_method) sub.collection_method = params.collection_method;
+    if (params.description) sub.description = params.description;
+    this.announce("created", sub);
     return ok(sub);
   }
 
-  private updateFromApi(id: string, body: Json): Reply {
-    const sub: Json = this.state.subscriptions.get(id);
+  private updateFromApi(id: string, params: Stripe.SubscriptionUpdateParams): Reply {
+    const sub = this.state.subscriptions.get(id);
     if (!sub) return missing("subscription", id);
     if (sub.status === "canceled")
       return fail(400, {
@@ -258,25 +274,96 @@ export class Subscriptions {
         code: "resource_missing",
         message: `A canceled subscription can only update its cancellation_details and metadata.`,
       });
-    const item = body.items?.[0];
+    const item = params.items?.[0];
     if (item?.price && !this.state.prices.has(item.price))
       return missing("price", item.price, "items[0][price]");
+    const customer = idOf(sub.customer) ?? "";
     const refused = this.paymentMethods.refusedFor(
-      sub.customer,
-      body.default_payment_method || undefined,
+      customer,
+      params.default_payment_method || undefined,
     );
     if (refused) return refused;
     this.update(id, {
-      quantity: int(item?.quantity),
+      quantity: item?.quantity,
       price: item?.price,
-      cancel_at_period_end:
-        body.cancel_at_period_end === undefined ? undefined : bool(body.cancel_at_period_end),
+      cancel_at_period_end: params.cancel_at_period_end,
     });
-    sub.metadata = mergeMetadata(sub.metadata, body.metadata);
-    if (body.default_payment_method !== undefined)
-      sub.default_payment_method = body.default_payment_method || null;
-    if (body.trial_end === "now" && sub.status === "trialing")
-      Object.assign(sub, { status: "active", trial_end: this.state.now() });
+    sub.metadata = mergeMetadata(sub.metadata, params.metadata);
+    if (params.default_payment_method !== undefined)
+      sub.default_payment_method = params.default_payment_method || null;
+    if (params.trial_end === "now" && sub.status === "trialing") {
+      sub.status = "active";
+      sub.trial_end = this.state.now();
+    }
+    this.announce("updated", sub);
     return ok(sub);
   }
+
+  private cancel(id: string, params: Stripe.SubscriptionCancelParams): Reply {
+    const sub = this.state.subscriptions.get(id);
+    // Stripe treats an ended subscription as gone here (GET still returns it): cancelling
+    // twice answers "No such subscription" (stripe/stripe-go#1887).
+    if (!sub || sub.status === "canceled" || sub.status === "incomplete_expired")
+      return missing("subscription", id);
+    const { comment, feedback } = params.cancellation_details ?? {};
+    const details = sub.cancellation_details;
+    if (details && comment !== undefined) details.comment = comment || null;
+    if (details && feedback !== undefined) details.feedback = feedback || null;
+    const canceled = this.update(id, { status: "canceled" });
+    this.announce("deleted", canceled);
+    return ok(canceled);
+  }
+}
+
+function readItem(value: unknown): Stripe.SubscriptionCreateParams.Item {
+  const item = nested(value) ?? {};
+  return { price: text(item.price), quantity: int(item.quantity) };
+}
+
+function readTrialEnd(value: unknown): "now" | number | undefined {
+  return value === "now" ? "now" : int(value);
+}
+
+function readCreateParams(body: Params): Stripe.SubscriptionCreateParams {
+  const paymentSettings = nested(body.payment_settings);
+  return {
+    customer: text(body.customer),
+    items: items(body.items).map(readItem),
+    trial_period_days: int(body.trial_period_days),
+    trial_end: readTrialEnd(body.trial_end),
+    default_payment_method: text(body.default_payment_method),
+    payment_behavior: text(body.payment_behavior),
+    payment_settings: paymentSettings && {
+      save_default_payment_method: text(paymentSettings.save_default_payment_method),
+    },
+    collection_method: text(body.collection_method),
+    description: text(body.description),
+    metadata: metadataParam(body.metadata),
+  };
+}
+
+function readUpdateParams(body: Params): Stripe.SubscriptionUpdateParams {
+  return {
+    items: items(body.items).map(readItem),
+    cancel_at_period_end:
+      body.cancel_at_period_end === undefined ? undefined : bool(body.cancel_at_period_end),
+    default_payment_method: text(body.default_payment_method),
+    trial_end: readTrialEnd(body.trial_end),
+    metadata: metadataParam(body.metadata),
+  };
+}
+
+function readCancelParams(query: Params): Stripe.SubscriptionCancelParams {
+  const details = nested(query.cancellation_details);
+  return {
+    cancellation_details: details && {
+      comment: text(details.comment),
+      feedback: text(details.feedback),
+    },
+  };
+}
+
+/** `status` also takes "all" and, left out, means every status but the ended ones. */
+function readListParams(query: Params): Stripe.SubscriptionListParams {
+  return { customer: text(query.customer), price: text(query.price), status: text(query.status) };
 }
