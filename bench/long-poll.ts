@@ -111,7 +111,7 @@ const overTheLimit = each(async () => {
   while ((await holdsOf(userId)) < 2) await new Promise((resolve) => setTimeout(resolve, 50));
   const before = { ...cost(userId) };
   await statusChange(userId, { seen: [etag], wait: true });
-  const after = cost(userId);
+  const after = { ...cost(userId) };
   client.abort();
   await Promise.all(holding);
   return { reads: after.reads - before.reads, writes: after.writes - before.writes };
