@@ -1,5 +1,5 @@
 import { EventRejected, type InngestDriver } from "./driver";
-import { registrationOf } from "./protocol";
+import { checkpointedRun, registrationOf } from "./protocol";
 import { viewOf } from "./run";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -8,7 +8,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 /**
  * The driver's HTTP API as a fetch handler (server.ts serves it; a test may hand it to msw):
  * `POST /e/:key` (Inngest's event API; with `eventKey`, only that key), `POST /fn/register`
- * (an out-of-band sync), `GET /runs`, `GET /runs/:id`, and `GET /` (what the driver knows).
+ * (an out-of-band sync), `POST /v1/checkpoint/:runId/async` (the SDK's checkpoints), `GET /runs`,
+ * `GET /runs/:id`, and `GET /` (what the driver knows).
  */
 export function driverHandler(driver: InngestDriver, options: { eventKey?: string } = {}) {
   return async (request: Request): Promise<Response> => {
@@ -30,6 +31,16 @@ export function driverHandler(driver: InngestDriver, options: { eventKey?: strin
         const status = error instanceof EventRejected ? 400 : 500;
         return json({ error: message(error), status }, status);
       }
+    }
+    const checkpointed = checkpointedRun(pathname);
+    if (request.method === "POST" && checkpointed) {
+      const body: unknown = await request.json().catch(() => null);
+      const answer = await driver.receiveCheckpoint(
+        checkpointed,
+        body,
+        request.headers.get("authorization"),
+      );
+      return json(answer.body, answer.status);
     }
     if (request.method === "POST" && pathname === "/fn/register") {
       try {
