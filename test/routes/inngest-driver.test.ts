@@ -5,13 +5,14 @@ import { http } from "msw";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST, PUT } from "@/app/api/inngest/route";
+import { getDb } from "@/lib/db/client";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { driverHandler, InngestDriver } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
-// functions, the real SDK protocol, the vendors' stand-ins behind their SDKs. Events the app
-// sends (INNGEST_BASE_URL) go to the same driver.
+// functions, the real SDK protocol (with checkpointing), the vendors' stand-ins behind their SDKs.
+// Events the app sends and the steps it checkpoints (INNGEST_BASE_URL) go to the same driver.
 
 const vendors = setupVendors();
 const handlers = { GET, POST, PUT } as Record<
@@ -40,6 +41,8 @@ const app = createServer((req, res) => {
 let origin = "";
 let driver: InngestDriver;
 
+// The in-memory database starts (and migrates) in a hook, not inside the first run's first step.
+beforeAll(() => getDb());
 beforeAll(async () => {
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
@@ -49,8 +52,9 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   const handle = driverHandler(driver);
+  // Inngest's API for the app: its events, and the checkpoints of the steps it runs.
   vendors.server.use(
-    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => handle(request)),
+    http.post(`${process.env.INNGEST_BASE_URL}/*`, ({ request }) => handle(request)),
   );
 });
 afterAll(async () => {
