@@ -475,10 +475,11 @@ export class Executor {
   }
 
   /**
-   * Inngest's `POST /v1/checkpoint/<run id>/async`: steps the app ran in a request that goes on.
-   * Each is saved (once, however often it is reported) and the request's attempts are reset, as
-   * Inngest resets its queue item's. 409 for a stale request, one Inngest gave up on (its steps
-   * are still saved) or whose run ended: the SDK then stops. 404 for a run Inngest never made.
+   * Inngest's `POST /v1/checkpoint/<run id>/async`: steps the app ran in a request that goes on,
+   * each saved once however often it is reported. 409 for a stale request, one Inngest gave up
+   * on (its steps are still saved, as Inngest saves them) or whose run ended: the SDK then stops.
+   * 404 for a run Inngest never made. (Inngest also resets the request's attempts; this SDK
+   * checkpoints only at attempt 0, so that changes nothing here.)
    */
   checkpoint(runId: string, body: unknown): { status: number; body: unknown } {
     const run = this.runById.get(runId);
@@ -490,27 +491,25 @@ export class Executor {
     }
     const dispatch = this.dispatchOf(run, checkpoint.request_id);
     if (dispatch) dispatch.checkpoints++;
+    // The app dies right after the step ran: this checkpoint never arrives, and the SDK stops.
+    const lost =
+      dispatch && !dispatch.lost && !run.done
+        ? checkpoint.steps.find((op) => this.loses(run, op, dispatch.attempt))
+        : undefined;
+    if (dispatch && lost) dispatch.lost = displayName(lost);
+    const saved = !run.done && !dispatch?.lost;
+    const status = saved && dispatch ? 200 : 409;
     const steps = checkpoint.steps.map(displayName);
-    this.log(run, "checkpoint", undefined, { steps });
-    const stale = { status: 409, body: { error: `request ${checkpoint.request_id} is stale` } };
-    if (run.done) {
-      // The run ended while the request went on: the step ran, nothing after it will.
-      run.steps.push(...steps);
-      return stale;
+    this.log(run, "checkpoint", undefined, { steps, status });
+    // The run ended while the request went on: the step ran, nothing after it will.
+    if (run.done) run.steps.push(...steps);
+    if (lost) this.log(run, "answer-lost", displayName(lost), { attempt: dispatch!.attempt });
+    if (saved) {
+      for (const op of checkpoint.steps) this.save(run, op);
+      this.changed();
     }
-    if (dispatch?.lost) return stale;
-    const lost = dispatch && checkpoint.steps.find((op) => this.loses(run, op, dispatch.attempt));
-    if (dispatch && lost) {
-      // The app dies right after the step ran: this checkpoint never arrives, and the SDK stops.
-      dispatch.lost = displayName(lost);
-      this.log(run, "answer-lost", dispatch.lost, { attempt: dispatch.attempt });
-      return stale;
-    }
-    for (const op of checkpoint.steps) this.save(run, op);
-    this.changed();
-    if (!dispatch) return stale;
-    dispatch.attempt = 0;
-    return { status: 200, body: {} };
+    if (status === 200) return { status, body: {} };
+    return { status, body: { error: `request ${checkpoint.request_id} is stale` } };
   }
 
   /** `checkpoint`, answered when the executor lets the request go on (the simulator: when it drives). */

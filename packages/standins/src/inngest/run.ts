@@ -64,13 +64,12 @@ export interface HistoryEntry {
 /** A request sent to the app and not yet answered. */
 export interface Dispatch {
   /** the request's `x-request-id`, which the SDK echoes in its checkpoints */
-  id: string;
+  readonly id: string;
   /** "step", or the hashed id of the planned step it runs */
-  stepId: string;
-  /** its attempt; a checkpoint resets it to 0, as Inngest resets its queue item's attempts */
-  attempt: number;
+  readonly stepId: string;
+  readonly attempt: number;
   /** whether the SDK was told not to run steps at once (disable_immediate_execution) */
-  parallel: boolean;
+  readonly parallel: boolean;
   /** checkpoint calls made in it that reached the Inngest API */
   checkpoints: number;
   /** the step whose answer a fault lost: Inngest gave up on the request */
