@@ -6,7 +6,7 @@ import { setupVendors } from "@onramp/standins/vitest";
 
 // The SDK checkpoints each step to Inngest's API at INNGEST_BASE_URL: the Inngest API stand-in
 // (behind msw) hands those to the simulator.
-const vendors = setupVendors();
+setupVendors();
 
 // Functions of their own, on a client of their own, so each behaviour of the simulator is seen
 // in isolation; the function tests then rely on it.
