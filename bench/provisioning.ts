@@ -106,7 +106,7 @@ console.log = () => {};
 await getDb(); // start (and migrate) the embedded database before timing anything
 
 async function signUp() {
-  const user = addSignedUpUser(vendors.clerk);
+  const user = addSignedUpUser(vendors);
   const event = { id: `clerk-msg_${randomUUID()}`, name: "clerk/user.created", data: user };
   // Stripe's subscription event would mark the user trialing; the trial offer then goes out.
   await (

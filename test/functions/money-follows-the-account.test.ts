@@ -22,7 +22,8 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+/** A ConfirmationToken as Stripe.js has Stripe make it when the card is entered. */
+const token = () => vendors.stripe.issueConfirmationToken();
 
 /** Someone signs up with a plan and a card, as the sign-up form leaves them in Clerk. */
 const signUp = () =>

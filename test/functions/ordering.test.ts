@@ -413,7 +413,7 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
   return { deletedBeforeCreation, reconcilerRepairs };
 }
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+const token = () => vendors.stripe.issueConfirmationToken();
 
 // ---------- what must hold ----------
 

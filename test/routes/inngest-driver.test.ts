@@ -80,7 +80,7 @@ const runOf = (functionId: string, userId: string) =>
 
 describe("the Inngest driver running the app's /api/inngest", () => {
   it("provisions a new user from user.created through every workflow, retrying a Stripe failure", async () => {
-    const { user, event } = signUp(`ctoken_ok_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken());
     vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
     await driver.accept(event);
     await driver.idle();
@@ -123,7 +123,7 @@ describe("the Inngest driver running the app's /api/inngest", () => {
   });
 
   it("waits for the browser's word after 3-D Secure, matched to the user, and then finishes", async () => {
-    const { user, event } = signUp(`ctoken_3ds_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken("3ds"));
     await driver.accept(event);
     await driver.idle();
     const provisioning = () => runOf("provision-subscription", user.id)!;

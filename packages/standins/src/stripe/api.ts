@@ -453,7 +453,7 @@ export class StripeStandIn extends StandIn {
    * does: "unchargeable" saves a card whose charges are declined, "chargeauth" one whose charges
    * need the customer to authenticate (Stripe's test cards 4000000000000341, 4000002760003184).
    * `used`: an intent was already confirmed with it (e.g. by the browser). A token id the
-   * stand-in never issued counts as made by Stripe.js when first seen.
+   * stand-in never issued does not exist, as in Stripe (resource_missing).
    */
   issueConfirmationToken(kind = "ok", { ageSeconds = 0, used = false } = {}): string {
     const id = `ctoken_${kind}_${newId("", 24)}`;
@@ -857,7 +857,10 @@ export class StripeStandIn extends StandIn {
 
   /**
    * Outcome by ConfirmationToken (or PaymentMethod) id: "decline" → 402 card_declined, "3ds" →
-   * requires_action, else succeeded. A token expired or already used → 400.
+   * requires_action, else succeeded. A token never issued, expired or already used → 400 on the
+   * `confirmation_token` param: resource_missing and token_already_used are codes of Stripe's
+   * error-code list (docs.stripe.com/error-codes, the `code` enum of its OpenAPI spec); for an
+   * expired token Stripe documents `expires_at` ("can no longer be used to confirm") but no code.
    */
   private confirmSetupIntent(si: Json, body: Json): Reply {
     const token: string | undefined = body.confirmation_token;
@@ -871,9 +874,8 @@ export class StripeStandIn extends StandIn {
         message:
           "You must provide a payment_method or confirmation_token to confirm this SetupIntent.",
       });
-    const issued = token ? this.confirmationToken(token) : undefined;
-    // Stripe documents both limits (`expires_at`, single use) but not its error body; what it
-    // says is modelled as a 400 on the `confirmation_token` param.
+    const issued = token ? this.confirmationTokens.get(token) : undefined;
+    if (token && !issued) return missing("confirmationtoken", token, "confirmation_token");
     if (issued && this.now() >= issued.created + CONFIRMATION_TOKEN_LIFETIME)
       return fail(400, {
         type: "invalid_request_error",
@@ -883,6 +885,7 @@ export class StripeStandIn extends StandIn {
     if (issued?.used)
       return fail(400, {
         type: "invalid_request_error",
+        code: "token_already_used",
         param: "confirmation_token",
         message: `ConfirmationToken ${token} has already been used. Create a new one and try again.`,
       });
@@ -994,13 +997,6 @@ export class StripeStandIn extends StandIn {
     if (intent?.status !== "requires_action")
       throw new Error(`StripeStandIn: ${id} is not awaiting action`);
     return intent;
-  }
-
-  /** A token's record; one the stand-in never issued was made by Stripe.js just now. */
-  private confirmationToken(id: string) {
-    let token = this.confirmationTokens.get(id);
-    if (!token) this.confirmationTokens.set(id, (token = { created: this.now(), used: false }));
-    return token;
   }
 
   private createPaymentMethod(customer: string | null, id = newId("pm_")): Stripe.PaymentMethod {
