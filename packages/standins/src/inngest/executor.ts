@@ -419,9 +419,12 @@ export class Executor {
     const answer = await this.call(url, body, { "x-request-id": dispatch.id });
     run.dispatches.delete(dispatch.id);
     const { status } = answer;
-    this.log(run, "request-answered", undefined, { status });
-    run.pending.delete(stepId);
     const ops = status === 206 ? ([answer.body].flat() as Op[]) : [];
+    this.log(run, "request-answered", undefined, {
+      status,
+      ...(ops.length ? { ops: ops.map(describeOp) } : {}),
+    });
+    run.pending.delete(stepId);
     if (run.done) {
       // Cancelled while the request was in flight: the step ran, the run goes no further.
       run.steps.push(...ops.filter(ranStep).map(displayName));
@@ -907,6 +910,10 @@ const idOf = (fn: InngestFunction.Any | string) => (typeof fn === "string" ? fn 
 
 /** Whether `id` names the function: its registered id, or its own (without the app's prefix). */
 const isFunction = (fn: Registered, id: string) => fn.id === id || fn.id === `${fn.appId}-${id}`;
+
+/** "StepRun create-stripe-customer", "WaitForEvent wait-for-payment-details", "RunComplete". */
+const describeOp = (op: Op) =>
+  [op.op, op.displayName ?? op.userland?.id ?? op.name].filter(Boolean).join(" ");
 
 /** An op reporting a `step.run` that ran (rather than failed, was planned, sleeps or waits). */
 const ranStep = (op: Op) => op.op === "StepRun" || op.op === "Step";
