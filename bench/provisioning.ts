@@ -128,7 +128,9 @@ function callsOf(sim: InstanceType<typeof InngestSim>, runId: string) {
     .flatMap((entry) => {
       const detail = (entry.detail ?? {}) as { steps?: string[]; status?: number; ops?: string[] };
       if (entry.type === "request-sent") {
-        return [`Inngest → app: POST /api/inngest?stepId=${entry.step ? "<planned step>" : "step"}`];
+        return [
+          `Inngest → app: POST /api/inngest?stepId=${entry.step ? "<planned step>" : "step"}`,
+        ];
       }
       if (entry.type === "request-answered") {
         return [`  ← ${detail.status}${detail.ops ? ` [${detail.ops.join(", ")}]` : ""}`];
@@ -171,6 +173,7 @@ async function signUp(mode: Mode, distance: number) {
   );
   const critical = firstDelivery.filter((c) => c.vendor !== "resend" && c.end <= clerkWrite!.end);
   const calls = callsOf(sim, provisioned!.id);
+  const emailCalls = callsOf(sim, emailed!.id);
 
   // Redeliveries let through (Inngest's idempotency key would stop them): the workflows' own
   // defences must make them free.
@@ -190,6 +193,7 @@ async function signUp(mode: Mode, distance: number) {
     requests: calls.filter((call) => call.startsWith("Inngest → app")).length,
     checkpoints: calls.filter((call) => call.includes("app → Inngest")).length,
     calls,
+    emailCalls,
   };
 }
 
@@ -270,10 +274,13 @@ print(`
 Checkpointing ÷ step by step, time to onboardingComplete within each run: in process ${spread((r) => r.near.checkpointing.toComplete / r.near["step-by-step"].toComplete, 2, "×")}; Inngest ${H} ms away ${spread((r) => r.far.checkpointing.toComplete / r.far["step-by-step"].toComplete, 2, "×")}.
 `);
 for (const mode of modes) {
-  print(`The HTTP calls between Inngest and the app for one sign-up's provisioning, ${mode}:
+  const { calls, emailCalls } = results[0]!.near[mode];
+  print(`The HTTP calls between Inngest and the app for one sign-up, ${mode}: provisioning, then the onboarding emails (run side by side):
 
 \`\`\`
-${results[0]!.near[mode].calls.join("\n")}
+${calls.join("\n")}
+
+${emailCalls.join("\n")}
 \`\`\`
 `);
 }
