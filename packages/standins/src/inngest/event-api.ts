@@ -126,7 +126,9 @@ export class InngestStandIn extends StandIn {
     if (req.method === "POST" && runId) {
       const executor = executorOfRun(runId);
       if (!executor) {
-        this.violations.push(`a checkpoint for run ${runId}, which no simulator in this process made`);
+        this.violations.push(
+          `a checkpoint for run ${runId}, which no simulator in this process made`,
+        );
         return { status: 404, body: { error: `run ${runId} not found` } };
       }
       return executor.answerCheckpoint(runId, req.body);

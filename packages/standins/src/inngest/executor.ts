@@ -95,7 +95,8 @@ export interface Faults {
    * so the step runs again with `attempt` + 1. With checkpointing, the app dies right after the
    * step, before its checkpoint. "first": every step's first answer; or the steps `pick` picks.
    */
-  lostAnswers?: "first" | ((step: { functionId: string; step: string; attempt: number }) => boolean);
+  lostAnswers?:
+    "first" | ((step: { functionId: string; step: string; attempt: number }) => boolean);
   /**
    * How long after its event a cancellation takes effect ("2s", or ms): Inngest applies cancelOn
    * asynchronously, so a run may start another step after the cancelling event was accepted.

@@ -46,7 +46,7 @@ export interface InngestSimOptions {
 }
 
 /** The mode a simulator runs in unless told: STANDIN_INNGEST_MODE, else checkpointing. */
-export function defaultMode(): ExecutionMode {
+function defaultMode(): ExecutionMode {
   const mode = process.env.STANDIN_INNGEST_MODE;
   if (mode === undefined || mode === "" || mode === "checkpointing") return "checkpointing";
   if (mode === "step-by-step") return mode;
@@ -161,7 +161,10 @@ export class InngestSim extends Executor {
       for (const release of held) release();
       this.dispatch();
       if (this.inFlight.size > 0) {
-        await Promise.race([...this.inFlight, new Promise<void>((resolve) => (this.wake = resolve))]);
+        await Promise.race([
+          ...this.inFlight,
+          new Promise<void>((resolve) => (this.wake = resolve)),
+        ]);
         this.wake = null;
         continue;
       }
