@@ -100,7 +100,7 @@ export class InngestStandIn extends StandIn {
   /** A checkpoint an injected failure refused still counts as the SDK having tried. */
   protected onInjectedFailure(req: Incoming): void {
     const runId = checkpointedRun(req.path);
-    if (runId) executorOfRun(runId)?.checkpointRefused(runId, req.body);
+    if (runId) executorOfRun(runId)?.checkpointAttempted(runId, req.body);
   }
 
   protected failureBody(status: number): unknown {

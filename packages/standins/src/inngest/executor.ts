@@ -29,9 +29,9 @@ import { TransportError, type Transport } from "./transport";
  *
  * - checkpointing, as Inngest runs v4 apps (the default mode): each request carries `fn_id` and
  *   `qi_id`, so the SDK runs steps one after another in it and reports each to `checkpoint`
- *   (Inngest's `POST /v1/checkpoint/<run id>/async`, which the caller serves), which saves it and
- *   resets the request's attempts; a checkpoint from a request Inngest no longer waits for, or
- *   for a run that ended, is answered 409 and the SDK stops. In "step-by-step" mode every step
+ *   (Inngest's `POST /v1/checkpoint/<run id>/async`, which the caller serves), which saves it;
+ *   a checkpoint from a request Inngest no longer waits for, or for a run that ended, is
+ *   answered 409 and the SDK stops. In "step-by-step" mode every step
  *   is its own request, as when the SDK does not checkpoint;
  * - faults production has (`faults`): a step's answer lost after the step ran (Inngest retries,
  *   the step runs again), cancellation applied after a delay;
@@ -522,7 +522,7 @@ export class Executor {
   }
 
   /** The SDK tried to checkpoint and an injected failure answered (the Inngest API stand-in). */
-  checkpointRefused(runId: string, body: unknown) {
+  checkpointAttempted(runId: string, body: unknown) {
     const run = this.runById.get(runId);
     const requestId = (body as { request_id?: unknown } | null)?.request_id;
     const dispatch = run && this.dispatchOf(run, requestId);
