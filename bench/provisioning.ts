@@ -4,8 +4,8 @@
  *
  *   npm run bench:provisioning -- [--latency 100] [--runs 7] [--inngest-ms 20]
  *
- * Each sign-up runs the provisioning and email workflows side by side (as Inngest would, both
- * triggered by one user.created) against the hermetic vendor stand-ins, then delivers the same
+ * Each sign-up runs the provisioning, email and user-sync workflows side by side (as Inngest
+ * would, all three triggered by one user.created) against the hermetic vendor stand-ins, then delivers the same
  * user.created twice more. Each run signs up four users, interleaved: checkpointing and step by
  * step, each with Inngest in this process (every request to the app, and every checkpoint, at
  * once) and with Inngest H ms away (each request Inngest sends to the app, and each call the SDK
@@ -45,6 +45,7 @@ const { createVendors } = await import("@onramp/standins/vitest");
 const { InngestSim } = await import("@onramp/standins/inngest");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { sendOnboardingEmails } = await import("@/inngest/functions/send-onboarding-emails");
+const { syncUser } = await import("@/inngest/functions/sync-user");
 const { getDb, closeConnection } = await import("@/lib/db/client");
 const { users } = await import("@/lib/db/schema");
 
@@ -156,24 +157,24 @@ async function signUp(mode: Mode, distance: number) {
     .values({ clerkUserId: user.id, subscriptionStatus: "trialing" });
   timeline.length = 0;
 
-  // Both workflows start from the one user.created, side by side, as on Inngest.
+  // The workflows start from the one user.created, side by side, as on Inngest.
   const sim = new InngestSim({
-    functions: [provisionSubscription, sendOnboardingEmails],
+    functions: [provisionSubscription, sendOnboardingEmails, syncUser],
     mode,
     requestLatencyMs: distance,
   });
   const t0 = performance.now();
-  const [provisioned, emailed] = sim.send(event);
+  const [provisioned, emailed, synced] = sim.send(event);
   await sim.settle();
-  if (provisioned!.error || emailed!.error)
-    throw new Error(JSON.stringify([provisioned!.error, emailed!.error]));
+  if (provisioned!.error || emailed!.error || synced!.error)
+    throw new Error(JSON.stringify([provisioned!.error, emailed!.error, synced!.error]));
   const firstDelivery = [...timeline];
   const clerkWrite = firstDelivery.find(
     (c) => c.vendor === "clerk" && c.what.endsWith("/metadata"),
   );
   const critical = firstDelivery.filter((c) => c.vendor !== "resend" && c.end <= clerkWrite!.end);
   const calls = callsOf(sim, provisioned!.id);
-  const emailCalls = callsOf(sim, emailed!.id);
+  const otherCalls = [emailed!, synced!].map((run) => callsOf(sim, run.id));
 
   // Redeliveries let through (Inngest's idempotency key would stop them): the workflows' own
   // defences must make them free.
@@ -193,7 +194,7 @@ async function signUp(mode: Mode, distance: number) {
     requests: calls.filter((call) => call.startsWith("Inngest → app")).length,
     checkpoints: calls.filter((call) => call.includes("app → Inngest")).length,
     calls,
-    emailCalls,
+    otherCalls,
   };
 }
 
@@ -218,7 +219,7 @@ const results = await repeat("provisioning", runs, async (run): Promise<Run> => 
 const across = (pick: (r: Run) => number) => results.map(pick);
 const spread = (pick: (r: Run) => number, digits: number, unit: string) =>
   formatSpread(across(pick), digits, unit);
-print(`In this process, not in production: the provisioning and email workflows run on the Inngest simulator (packages/standins/src/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} runs after one warm-up, each signing up four users, interleaved: checkpointing and step by step, with Inngest in this process and H = ${H} ms away. Median (min–max) over the runs.
+print(`In this process, not in production: the provisioning, email and user-sync workflows run on the Inngest simulator (packages/standins/src/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} runs after one warm-up, each signing up four users, interleaved: checkpointing and step by step, with Inngest in this process and H = ${H} ms away. Median (min–max) over the runs.
 `);
 const checkpointing = (pick: (m: Measured) => number) => across((r) => pick(r.near.checkpointing));
 printGoals(
@@ -274,13 +275,11 @@ print(`
 Checkpointing ÷ step by step, time to onboardingComplete within each run: in process ${spread((r) => r.near.checkpointing.toComplete / r.near["step-by-step"].toComplete, 2, "×")}; Inngest ${H} ms away ${spread((r) => r.far.checkpointing.toComplete / r.far["step-by-step"].toComplete, 2, "×")}.
 `);
 for (const mode of modes) {
-  const { calls, emailCalls } = results[0]!.near[mode];
-  print(`The HTTP calls between Inngest and the app for one sign-up, ${mode}: provisioning, then the onboarding emails (run side by side):
+  const { calls, otherCalls } = results[0]!.near[mode];
+  print(`The HTTP calls between Inngest and the app for one sign-up, ${mode}: provisioning, then the onboarding emails and the user sync (the three run side by side):
 
 \`\`\`
-${calls.join("\n")}
-
-${emailCalls.join("\n")}
+${[calls, ...otherCalls].map((lines) => lines.join("\n")).join("\n\n")}
 \`\`\`
 `);
 }
