@@ -158,6 +158,20 @@ describe("InngestSim: checkpointing, as Inngest runs v4 apps", () => {
     expect(run!.steps).toEqual(["a", "b", "c"]);
   });
 
+  it("refuses a checkpoint of anything but steps that ran, as Inngest does, and fails the test", async () => {
+    const sim = simulate([cancellable]);
+    const [run] = sim.send(start());
+    await sim.until(() => run!.sleeping("pause"));
+    const answer = fetch(`${vendors.inngest.baseUrl}/v1/checkpoint/${run!.id}/async`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ run_id: run!.id, fn_id: "f", steps: [{ id: "x", op: "Sleep" }] }),
+    });
+
+    await expect(sim.settle()).rejects.toThrow(/cannot checkpoint opcode: Sleep/);
+    expect((await answer).status).toBe(400);
+  });
+
   it("says so when the app's INNGEST_BASE_URL reaches no Inngest API", async () => {
     const sim = simulate([threeSteps]);
     vendors.server.use(

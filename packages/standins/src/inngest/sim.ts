@@ -156,9 +156,7 @@ export class InngestSim extends Executor {
     for (;;) {
       this.rethrow();
       if (await done()) return true;
-      const held = this.held;
-      this.held = [];
-      for (const release of held) release();
+      this.releaseCheckpoints();
       this.dispatch();
       if (this.inFlight.size > 0) {
         await Promise.race([
@@ -179,8 +177,17 @@ export class InngestSim extends Executor {
     }
   }
 
+  /** Lets the requests waiting on their checkpoint's answer go on. */
+  private releaseCheckpoints() {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+  }
+
+  /** Throws what went wrong; the requests held at a checkpoint are let go first, to end. */
   private rethrow() {
     if (this.failure === undefined) return;
+    this.releaseCheckpoints();
     const failure = this.failure;
     this.failure = undefined;
     throw failure;
