@@ -1,6 +1,6 @@
 import { RealClock } from "./clock";
 import { Executor, type EventInput, type Faults } from "./executor";
-import { hashedSigningKey, type ExecutionMode, type Registration } from "./protocol";
+import type { ExecutionMode, Registration } from "./protocol";
 import { HttpTransport } from "./transport";
 
 /**
@@ -47,7 +47,6 @@ export class InngestDriver extends Executor {
   readonly serveUrl: string;
   private readonly http: HttpTransport;
   private readonly realClock: RealClock;
-  private readonly signingKey?: string;
   private readonly stepDelayMs: number;
   private registrations = 0;
   private syncing: Promise<void> | null = null;
@@ -73,7 +72,6 @@ export class InngestDriver extends Executor {
       faults: options.faults,
     });
     this.serveUrl = options.serveUrl;
-    this.signingKey = options.signingKey;
     this.stepDelayMs = options.stepDelayMs ?? 0;
     this.http = http;
     this.realClock = clock;
@@ -122,18 +120,11 @@ export class InngestDriver extends Executor {
     }
   }
 
-  /**
-   * Inngest's checkpoint API (`POST /v1/checkpoint/:runId/async`), after the step delay. With a
-   * signing key, only the SDK's bearer (the hashed key) is let in, as Inngest Cloud does.
-   */
+  /** Inngest's checkpoint API (`POST /v1/checkpoint/:runId/async`), after the step delay. */
   async receiveCheckpoint(
     runId: string,
     body: unknown,
-    authorization: string | null,
   ): Promise<{ status: number; body: unknown }> {
-    if (this.signingKey && authorization !== `Bearer ${hashedSigningKey(this.signingKey)}`) {
-      return { status: 401, body: { error: "Unauthorized" } };
-    }
     if (this.stepDelayMs) await new Promise((resolve) => setTimeout(resolve, this.stepDelayMs));
     return this.checkpoint(runId, body);
   }

@@ -158,18 +158,22 @@ export function internalFunctionId(functionId: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The bearer the SDK sends to Inngest's API: its signing key, hashed (helpers/strings.js). */
-export function hashedSigningKey(signingKey: string): string {
-  const prefix = /^signkey-\w+-/.exec(signingKey)?.[0] ?? "";
-  return prefix + createHash("sha256").update(signingKey.slice(prefix.length), "hex").digest("hex");
-}
-
 /** The `x-inngest-signature` Inngest puts on a request body. */
 export function signature(body: string, signingKey: string, now = Date.now()): string {
   const t = String(Math.floor(now / 1000));
   const key = signingKey.replace(/^signkey-\w+-/, "");
   const s = createHmac("sha256", key).update(body).update(t).digest("hex");
   return `t=${t}&s=${s}`;
+}
+
+/**
+ * A signing key as the SDK sends it to Inngest's API (`Authorization: Bearer …`): its prefix, then
+ * the SHA-256 of the key's hex, so the key itself never travels.
+ */
+export function hashedSigningKey(signingKey: string): string {
+  const prefix = /^signkey-\w+-/.exec(signingKey)?.[0] ?? "";
+  const key = signingKey.slice(prefix.length);
+  return `${prefix}${createHash("sha256").update(Buffer.from(key, "hex")).digest("hex")}`;
 }
 
 /** What the app answered, read. */
