@@ -46,6 +46,15 @@ const server = {
   INNGEST_SERVE_ORIGIN: url("the origin Inngest reaches the app at").optional(),
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
   INNGEST_SIGNING_KEY: prefixed(["signkey-"], "an Inngest signing key").optional(),
+  // How long one request to /api/inngest runs steps (checkpointing each) before it hands the run
+  // back to Inngest: with the longest step, below the platform's limit on a request (Vercel's
+  // maxDuration, 60 s for /api/inngest). "0": no limit, for a long-running server.
+  INNGEST_CHECKPOINT_MAX_RUNTIME: z
+    .string()
+    .regex(/^(0|\d+(ms|s|m|h))$/, {
+      message: 'a duration such as "10s" or "4m", or "0" for no limit',
+    })
+    .default("10s"),
 
   CLERK_SECRET_KEY: prefixed(["sk_test_", "sk_live_"], "a Clerk secret key").optional(),
   CLERK_JWT_KEY: z

@@ -8,8 +8,8 @@ import { driverHandler, InngestDriver } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
-// functions, the real SDK protocol, the vendors' stand-ins behind their SDKs. Events the app
-// sends (INNGEST_BASE_URL) go to the same driver.
+// functions, the real SDK protocol (with checkpointing), the vendors' stand-ins behind their SDKs.
+// Events the app sends and the steps it checkpoints (INNGEST_BASE_URL) go to the same driver.
 
 const vendors = setupVendors();
 
@@ -54,8 +54,9 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   const handle = driverHandler(driver);
+  // Inngest's API for the app: its events, and the checkpoints of the steps it runs.
   vendors.server.use(
-    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => handle(request)),
+    http.post(`${process.env.INNGEST_BASE_URL}/*`, ({ request }) => handle(request)),
   );
 });
 afterAll(async () => {
@@ -81,7 +82,7 @@ const runOf = (functionId: string, userId: string) =>
 
 describe("the Inngest driver running the app's /api/inngest", () => {
   it("provisions a new user from user.created through every workflow, retrying a Stripe failure", async () => {
-    const { user, event } = signUp(`ctoken_ok_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken());
     vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
     await driver.accept(event);
     await driver.idle();
@@ -124,7 +125,7 @@ describe("the Inngest driver running the app's /api/inngest", () => {
   });
 
   it("waits for the browser's word after 3-D Secure, matched to the user, and then finishes", async () => {
-    const { user, event } = signUp(`ctoken_3ds_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken("3ds"));
     await driver.accept(event);
     await driver.idle();
     const provisioning = () => runOf("provision-subscription", user.id)!;

@@ -16,6 +16,7 @@ describe("lib/env", () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.TRIAL_DAYS).toBe(14);
     expect(env.TRIAL_OFFER_DELAY).toBe("3d");
+    expect(env.INNGEST_CHECKPOINT_MAX_RUNTIME).toBe("10s");
     expect(env.RECONCILE_CRON).toBe("0 * * * *");
     expect(env.APP_URL).toBe("http://localhost:3000");
   });
@@ -27,6 +28,7 @@ describe("lib/env", () => {
       STRIPE_API_BASE: "localhost:12111",
       DATABASE_URL: "mysql://db",
       RECONCILE_CRON: "hourly",
+      INNGEST_CHECKPOINT_MAX_RUNTIME: "ten seconds",
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Error);
@@ -37,6 +39,9 @@ describe("lib/env", () => {
     expect(message).toMatch(/STRIPE_API_BASE: the Stripe API origin: an absolute http\(s\) URL/);
     expect(message).toMatch(/DATABASE_URL: a PostgreSQL URL/);
     expect(message).toMatch(/RECONCILE_CRON: a cron schedule of five fields/);
+    expect(message).toMatch(
+      /INNGEST_CHECKPOINT_MAX_RUNTIME: a duration such as "10s" or "4m", or "0"/,
+    );
     expect(message).not.toContain("pk_test_oops");
   });
 
