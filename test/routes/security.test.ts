@@ -81,6 +81,7 @@ describe("in production mode", () => {
     vi.stubEnv("NODE_ENV", "production");
     vi.stubEnv("INNGEST_DEV", undefined);
     vi.stubEnv("APP_URL", new URL(serveUrl).origin);
+    vi.stubEnv("ONRAMP_ENVIRONMENT", "production");
     for (const [name, value] of Object.entries(secrets)) vi.stubEnv(name, value);
     // Unreachable on purpose: nothing here needs the database but the health check.
     vi.stubEnv("DATABASE_URL", `postgres://onramp:${dbPassword}@127.0.0.1:1/onramp`);
@@ -388,6 +389,7 @@ describe("a production server with INNGEST_DEV set", () => {
     const production: Record<string, string> = {
       NODE_ENV: "production",
       APP_URL: "http://localhost:3000",
+      ONRAMP_ENVIRONMENT: "production",
       INNGEST_DEV: "1",
       INNGEST_SIGNING_KEY: `signkey-prod-${hex(32)}`,
       INNGEST_EVENT_KEY: hex(32),
