@@ -13,8 +13,8 @@ import { InProcessTransport } from "./transport";
  * answers. What it does not simulate throws, so no test believes it was applied.
  *
  * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
- * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
- * next timer. Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
+ * (possibly several runs at once, interleaving for real) finish first, unless they wait on the
+ * simulated clock themselves (`latency`), then the clock jumps to the next timer. Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
  * also from inside a vendor stand-in's handler while a step is in flight. Application code still
  * reads the real clock (Date.now()); only Inngest's side of time is simulated.
  *
@@ -38,6 +38,10 @@ const HORIZON = 400 * DAY;
 export class InngestSim extends Executor {
   private readonly simulated: SimulatedClock;
   private readonly startedAt: number;
+  /** Work in flight that only waits for the simulated clock (`latency`). */
+  private waitingOnClock = 0;
+  /** Wakes the event loop when work in flight starts waiting for the clock. */
+  private wake: () => void = () => {};
 
   constructor(options: InngestSimOptions) {
     const clock = new SimulatedClock();
@@ -80,6 +84,23 @@ export class InngestSim extends Executor {
   }
 
   /**
+   * Resolves once `delay` of simulated time has passed: a vendor call's latency, for a stand-in to
+   * wait on while a request is in flight (`holdNext`). While everything in flight waits on the
+   * clock like this, the clock moves on, so what is due meanwhile (a deletion, another run's
+   * steps, timers) happens while the vendor call is in flight.
+   */
+  latency(delay: string | number): Promise<void> {
+    this.waitingOnClock += 1;
+    this.wake();
+    return new Promise((resolve) =>
+      this.simulated.schedule(this.now() + toMs(delay), () => {
+        this.waitingOnClock -= 1;
+        resolve();
+      }),
+    );
+  }
+
+  /**
    * Lets the simulation go on until `condition` holds (checked after every answer and timer; it
    * may be async, e.g. read the database), advancing the clock as needed; fails if nothing is left
    * to happen first, or when `within` (a duration) has passed. Requests of other runs may still be
@@ -115,8 +136,9 @@ export class InngestSim extends Executor {
       this.rethrow();
       if (await done()) return true;
       this.dispatch();
-      if (this.inFlight.size > 0) {
-        await Promise.race(this.inFlight);
+      if (this.inFlight.size > this.waitingOnClock) {
+        const parked = new Promise<void>((resolve) => (this.wake = resolve));
+        await Promise.race([...this.inFlight, parked]);
         continue;
       }
       const next = this.simulated.next();
