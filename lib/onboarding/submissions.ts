@@ -52,9 +52,9 @@ const tierKey = (tier: unknown, message = "Choose one of the plans.") =>
 
 /**
  * Stores a new plan and card and returns them as checked; a double submit of the same card is
- * one row. Without `tier` (a new card after a decline) the plan is the one chosen at sign-up,
- * asked of Clerk only once the attempt is admitted. Throws SubmissionRefusedError for a
- * malformed plan or token, or past the limit.
+ * one row. Without `tier` (a new card after a decline) the plan is the one the user chose last:
+ * the newest stored, else the one chosen at sign-up (asked of Clerk only once the attempt is
+ * admitted). Throws SubmissionRefusedError for a malformed plan or token, or past the limit.
  */
 export async function storePaymentDetails(
   userId: string,
@@ -69,7 +69,9 @@ export async function storePaymentDetails(
   );
   await admitSubmission(userId);
   const tier =
-    named ?? tierKey(await tierChosenAtSignUp(userId), "Choose a plan for your new card.");
+    named ??
+    (await latestChosenTier(userId)) ??
+    tierKey(await tierChosenAtSignUp(userId), "Choose a plan for your new card.");
   const db = await getDb();
   await db
     .insert(onboardingSubmissions)
@@ -125,6 +127,23 @@ async function admitSubmission(userId: string) {
       "Too many attempts in a short time. Please wait a minute, then try again.",
     );
   }
+}
+
+/** The plan of the user's newest submission, if any: the one they chose last. */
+export async function latestChosenTier(userId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ tier: onboardingSubmissions.tier })
+    .from(onboardingSubmissions)
+    .where(
+      and(
+        eq(onboardingSubmissions.clerkUserId, userId),
+        eq(onboardingSubmissions.kind, "payment_details"),
+      ),
+    )
+    .orderBy(desc(onboardingSubmissions.submittedAt))
+    .limit(1);
+  return row?.tier ?? null;
 }
 
 /** The newest plan and card submitted with a token the run has not tried yet, or null. */
