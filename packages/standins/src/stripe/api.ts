@@ -25,6 +25,8 @@ const HOUR = 3_600;
 const CONFIRMATION_TOKEN_LIFETIME = 12 * HOUR;
 /** Stripe prunes idempotency keys once they are at least 24 hours old; a later reuse runs anew. */
 const IDEMPOTENCY_KEY_LIFETIME = 24 * HOUR;
+/** How long a new customer takes to show in search results, when `eventualSearch` is on. */
+const SEARCH_LAG = 60;
 
 type StripeError = {
   type: "card_error" | "invalid_request_error" | "idempotency_error" | "api_error";
@@ -57,10 +59,14 @@ const PARAM_TYPES: Record<string, [file: string, iface: string]> = {
   "POST /subscriptions/:id": ["Subscriptions", "SubscriptionUpdateParams"],
   "DELETE /subscriptions/:id": ["Subscriptions", "SubscriptionCancelParams"],
   "GET /payment_methods/:id": ["PaymentMethods", "PaymentMethodRetrieveParams"],
+  "GET /invoices": ["Invoices", "InvoiceListParams"],
   "GET /invoices/:id": ["Invoices", "InvoiceRetrieveParams"],
   "POST /invoices/:id/pay": ["Invoices", "InvoicePayParams"],
   "GET /invoice_payments": ["InvoicePayments", "InvoicePaymentListParams"],
   "GET /payment_intents/:id": ["PaymentIntents", "PaymentIntentRetrieveParams"],
+  "POST /refunds": ["Refunds", "RefundCreateParams"],
+  "GET /refunds": ["Refunds", "RefundListParams"],
+  "GET /refunds/:id": ["Refunds", "RefundRetrieveParams"],
   "POST /checkout/sessions": ["Checkout/Sessions", "SessionCreateParams"],
   "GET /checkout/sessions": ["Checkout/Sessions", "SessionListParams"],
   "GET /checkout/sessions/:id": ["Checkout/Sessions", "SessionRetrieveParams"],
@@ -172,13 +178,15 @@ export class StripeStandIn extends StandIn {
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
   /**
    * Real Stripe search is eventually consistent (new objects show up within ~1 min).
-   * Set true to model that: new customers stay invisible to /search until `indexSearch()`.
+   * Set true to model that: a new customer stays invisible to /search for a minute of Stripe's
+   * clock (`advanceClock`), or until `indexSearch()`.
    */
   eventualSearch = false;
   private searchable = new Set<string>();
   readonly invoices = new Map<string, Stripe.Invoice>();
   readonly invoicePayments = new Map<string, Stripe.InvoicePayment>();
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
+  readonly refunds = new Map<string, Stripe.Refund>();
   private idempotency = new Map<
     string,
     { fingerprint: string; reply: Reply; requestId: string; at: number }
@@ -237,6 +245,7 @@ export class StripeStandIn extends StandIn {
       this.invoices,
       this.invoicePayments,
       this.paymentIntents,
+      this.refunds,
       this.idempotency,
       this.confirmationTokens,
       this.chargeOutcomes,
@@ -486,7 +495,8 @@ export class StripeStandIn extends StandIn {
    * The customer pays an open Checkout session (subscription mode), as Stripe Checkout does: the
    * subscription is created on the session's customer with the session's price, quantity (or the
    * `quantity` the customer chose, where the line item lets them) and `subscription_data.metadata`,
-   * the session completes, and `customer.subscription.created` goes to `onEvent`. Returns null when
+   * the session completes, its first invoice is paid with the card entered there, and
+   * `customer.subscription.created` goes to `onEvent`. Returns null when
    * the session can no longer be paid (expired or complete).
    */
   payCheckout(sessionId: string, quantity?: number): Stripe.Subscription | null {
@@ -494,13 +504,17 @@ export class StripeStandIn extends StandIn {
     const order = this.checkoutOrders.get(sessionId);
     if (!session || !order) throw new Error(`StripeStandIn: no Checkout session ${sessionId}`);
     if (session.status !== "open") return null;
-    const subscription = this.createSubscription({
+    const subscription: Json = this.createSubscription({
       customer: session.customer,
       price: order.price,
       quantity: quantity ?? order.quantity,
       status: "active",
       metadata: mergeMetadata({}, order.metadata),
     });
+    // The card entered on Checkout pays the first invoice.
+    const card = this.createPaymentMethod(session.customer);
+    subscription.default_payment_method = card.id;
+    subscription.latest_invoice = this.firstInvoice(subscription, false, card.id).id;
     Object.assign(session, {
       status: "complete",
       payment_status: "paid",
@@ -649,19 +663,8 @@ export class StripeStandIn extends StandIn {
       }
       case "POST /subscriptions":
         return this.announce("created", this.createSubscriptionFromApi(body));
-      case "GET /subscriptions": {
-        const status = query.status ?? "active-like";
-        const subs = [...this.subscriptions.values()].filter(
-          (s) =>
-            (!query.customer || s.customer === query.customer) &&
-            (!query.price || s.items.data[0]?.price.id === query.price) &&
-            (status === "all" ||
-              (status === "active-like"
-                ? s.status !== "canceled" && s.status !== "incomplete_expired"
-                : s.status === status)),
-        );
-        return this.list("/v1/subscriptions", subs, query);
-      }
+      case "GET /subscriptions":
+        return this.listSubscriptions(query);
       case "GET /subscriptions/:id":
         return found(this.subscriptions, "subscription");
       case "POST /subscriptions/:id":
@@ -678,6 +681,17 @@ export class StripeStandIn extends StandIn {
       }
       case "GET /payment_methods/:id":
         return found(this.paymentMethods, "payment_method");
+      case "GET /invoices":
+        return this.list(
+          "/v1/invoices",
+          [...this.invoices.values()].filter(
+            (invoice: Json) =>
+              (!query.customer || invoice.customer === query.customer) &&
+              (!query.subscription || invoice.subscription === query.subscription) &&
+              (!query.status || invoice.status === query.status),
+          ),
+          query,
+        );
       case "GET /invoices/:id":
         return found(this.invoices, "invoice");
       case "POST /invoices/:id/pay":
@@ -686,6 +700,18 @@ export class StripeStandIn extends StandIn {
         return this.listInvoicePayments(query);
       case "GET /payment_intents/:id":
         return found(this.paymentIntents, "payment_intent");
+      case "POST /refunds":
+        return this.createRefund(body);
+      case "GET /refunds":
+        return this.list(
+          "/v1/refunds",
+          [...this.refunds.values()].filter(
+            (refund) => !query.payment_intent || refund.payment_intent === query.payment_intent,
+          ),
+          query,
+        );
+      case "GET /refunds/:id":
+        return found(this.refunds, "refund");
       case "POST /checkout/sessions":
         return this.createCheckoutSession(body);
       case "GET /checkout/sessions":
@@ -719,6 +745,84 @@ export class StripeStandIn extends StandIn {
       type: "invalid_request_error",
       message: `Unrecognized request URL (${method}: ${p}).`,
     });
+  }
+
+  /**
+   * GET /v1/subscriptions. Without `status`, Stripe lists every subscription that is not
+   * canceled (incomplete_expired ones too); `ended` is canceled and incomplete_expired; `all` is
+   * every one.
+   */
+  private listSubscriptions(query: Json): Reply {
+    const status: string = query.status ?? "not-canceled";
+    const ended = (s: Stripe.Subscription) =>
+      s.status === "canceled" || s.status === "incomplete_expired";
+    const wanted = (s: Stripe.Subscription) =>
+      status === "all" ||
+      (status === "not-canceled" && s.status !== "canceled") ||
+      (status === "ended" && ended(s)) ||
+      s.status === status;
+    const subs = [...this.subscriptions.values()].filter(
+      (s) =>
+        (!query.customer || s.customer === query.customer) &&
+        (!query.price || s.items.data[0]?.price.id === query.price) &&
+        wanted(s),
+    );
+    return this.list("/v1/subscriptions", subs, query);
+  }
+
+  /**
+   * POST /v1/refunds for a PaymentIntent: what it received and no refund has given back yet (or
+   * `amount` of it), refunded at once, as test-mode card refunds are.
+   */
+  private createRefund(body: Json): Reply {
+    if (!body.payment_intent) {
+      this.violations.push("stripe stand-in models refunds of a payment_intent only");
+      return fail(400, {
+        type: "invalid_request_error",
+        code: "parameter_missing",
+        param: "payment_intent",
+        message: "Missing required param: payment_intent.",
+      });
+    }
+    const intent: Json = this.paymentIntents.get(body.payment_intent);
+    if (!intent) return missing("payment_intent", body.payment_intent, "payment_intent");
+    const refunded = [...this.refunds.values()]
+      .filter((r) => r.payment_intent === intent.id && r.status !== "failed")
+      .reduce((sum, r) => sum + r.amount, 0);
+    const left = intent.status === "succeeded" ? intent.amount_received - refunded : 0;
+    if (left <= 0)
+      return fail(400, {
+        type: "invalid_request_error",
+        code: intent.status === "succeeded" ? "charge_already_refunded" : "charge_not_refundable",
+        message:
+          intent.status === "succeeded"
+            ? `Charge for PaymentIntent ${intent.id} has already been refunded.`
+            : `PaymentIntent ${intent.id} has no successful charge to refund.`,
+      });
+    const amount = int(body.amount) ?? left;
+    if (amount > left)
+      return fail(400, {
+        type: "invalid_request_error",
+        code: "amount_too_large",
+        param: "amount",
+        message: `Refund amount (${amount}) is greater than the amount left to refund (${left}).`,
+      });
+    const refund: Json = {
+      ...fixture("refund"),
+      id: newId("re_"),
+      created: this.now(),
+      amount,
+      currency: intent.currency,
+      payment_intent: intent.id,
+      charge: intent.latest_charge ?? null,
+      customer: intent.customer ?? null,
+      payment_method: intent.payment_method ?? null,
+      metadata: mergeMetadata({}, body.metadata),
+      reason: body.reason ?? null,
+      status: "succeeded",
+    };
+    this.refunds.set(refund.id, refund);
+    return { status: 200, body: refund };
   }
 
   /** Passes a successful subscription write on to `onEvent`, as Stripe's event. */
@@ -797,9 +901,11 @@ export class StripeStandIn extends StandIn {
     }
     const test = (c: Json, m: RegExpExecArray) =>
       m[2] !== undefined ? c.metadata?.[m[2]] === m[5] : c[m[3]!] === m[5];
+    const indexed = (c: Stripe.Customer) =>
+      this.searchable.has(c.id) || this.now() >= c.created + SEARCH_LAG;
     const data = [...this.customers.values()].filter(
       (c) =>
-        this.searchable.has(c.id) &&
+        indexed(c) &&
         (joiner === "OR" ? parsed.some((m) => test(c, m!)) : parsed.every((m) => test(c, m!))),
     );
     const limit = int(query.limit) ?? 10;
