@@ -141,7 +141,10 @@ export const provisionSubscription = inngest.createFunction(
 
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, stepTry);
+    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, {
+      ...stepTry,
+      runId,
+    });
     await step.run("update-clerk-metadata", () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
@@ -190,7 +193,7 @@ async function subscribe(
   step: Steps,
   stripe: Stripe,
   user: ClerkUser,
-  stepTry: StepTry,
+  stepTry: StepTry & { runId: string },
 ): Promise<{ plan: Plan; customerId: string; subscriptionId: string }> {
   const userId = user.id;
   const tried: string[] = [];
@@ -229,7 +232,13 @@ async function subscribe(
       unpaid = undefined;
     }
     if (!unpaid) {
-      const subscribing = { userId, customerId, priceId: plan.priceId, paymentMethodId };
+      const subscribing = {
+        userId,
+        runId: stepTry.runId,
+        customerId,
+        priceId: plan.priceId,
+        paymentMethodId,
+      };
       const subscription = await step.run(numbered("create-trial-subscription", attempt), () =>
         startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
       );

@@ -167,7 +167,9 @@ export async function reconcilePage(
     stopped,
   };
   for (const item of compared) {
-    const plan = planCustomer(item, inClerk.get(item.account.owner.id), stopped);
+    const clerkAccount = inClerk.get(item.account.owner.id);
+    const plan = planCustomer(item, clerkAccount, stopped);
+    let { subscriptions } = item;
     if (options.apply) {
       for (const { finding, repair } of plan) {
         if (finding.outcome !== "planned" || !repair) continue;
@@ -175,6 +177,24 @@ export async function reconcilePage(
         await options.pace(4);
         await settle(finding, () => repair(stripe));
       }
+      if (plan.some(({ finding }) => finding.outcome === "done")) {
+        await options.pace();
+        subscriptions = await subscriptionsOf(stripe, item.customer.id);
+      }
+    } else {
+      subscriptions = asIfRepaired(subscriptions, plan);
+    }
+    // The row, against what Stripe holds once the repairs are made.
+    const difference =
+      item.account.row?.customerId === item.customer.id &&
+      !plan.some(({ finding }) => finding.kind === "account-missing-from-our-tables") &&
+      rowDifference(item.account, item.customer.id, subscriptions, clerkAccount);
+    if (difference) {
+      if (options.apply && difference.repair) {
+        const { repair } = difference;
+        await settle(difference.finding, () => repair(stripe));
+      }
+      plan.push(difference);
     }
     report.findings.push(...plan.map(({ finding }) => finding));
   }
@@ -342,7 +362,12 @@ function planCustomer(
     const closedAt = new Date();
     return liveOnes.map((subscription, i) => ({
       finding: {
-        ...finding("account-deleted-in-clerk", subscription.id, detail, stopped ? "held" : "planned"),
+        ...finding(
+          "account-deleted-in-clerk",
+          subscription.id,
+          detail,
+          stopped ? "held" : "planned",
+        ),
         ...(stopped ? { reason: "the reconciliation stopped: see below" } : {}),
       },
       repair: async (stripe: Stripe) => {
@@ -355,7 +380,6 @@ function planCustomer(
     }));
   }
 
-  const rowRecordsThis = account.row?.customerId === customerId;
   if (liveOnes.length > 0 && clerkAccount && (!account.row || !account.row.customerId)) {
     const current = currentSubscription(subscriptions, null)!;
     return [
@@ -371,7 +395,7 @@ function planCustomer(
   }
 
   const planned: Planned[] = [];
-  if (account.row?.customerId && !rowRecordsThis) {
+  if (account.row?.customerId && account.row.customerId !== customerId) {
     planned.push({
       finding: finding(
         "several-customers-for-account",
@@ -411,11 +435,21 @@ function planCustomer(
       });
     }
   }
-  if (rowRecordsThis) {
-    const difference = rowDifference(account, customerId, subscriptions, planned, clerkAccount);
-    if (difference) planned.push(difference);
-  }
   return planned;
+}
+
+/** The subscriptions as Stripe will hold them once the planned cancellations are made. */
+function asIfRepaired(subscriptions: Stripe.Subscription[], plan: Planned[]) {
+  const canceling = new Set(
+    plan.flatMap(({ finding, repair }) =>
+      repair && finding.outcome === "planned" ? [finding.subscriptionId] : [],
+    ),
+  );
+  return subscriptions.map((subscription) =>
+    canceling.has(subscription.id)
+      ? { ...subscription, status: "canceled" as const }
+      : subscription,
+  );
 }
 
 /**
@@ -474,7 +508,8 @@ async function writeRow(
 }
 
 /** A price onramp sells: a plan's, or the seat price. */
-const onOurCatalogue = (priceId: string) => Boolean(tierOfPrice(priceId)) || priceId === seatPrice();
+const onOurCatalogue = (priceId: string) =>
+  Boolean(tierOfPrice(priceId)) || priceId === seatPrice();
 
 class RowMovedOnError extends Error {}
 
@@ -517,24 +552,19 @@ function currentSubscription(
 }
 
 /**
- * How the row differs from Stripe once the planned cancellations are made, with the repair that
- * writes Stripe's state; null when they agree.
+ * How the row differs from the subscriptions Stripe holds, with the repair that writes Stripe's
+ * state; null when they agree. The row should show the live subscription Clerk's metadata names,
+ * else the one currentSubscription picks.
  */
 function rowDifference(
   account: Account,
   customerId: string,
   subscriptions: Stripe.Subscription[],
-  planned: Planned[],
   clerkAccount: ClerkAccount | undefined,
 ): Planned | null {
   const row = account.row!.state;
-  const canceling = new Set(planned.flatMap(({ repair, finding }) => (repair ? [finding.subscriptionId] : [])));
-  // What Stripe will hold once the planned cancellations are made.
-  const after = subscriptions.map((subscription) =>
-    canceling.has(subscription.id) ? { ...subscription, status: "canceled" as const } : subscription,
-  );
-  const named = after.find((s) => live(s) && s.id === clerkAccount?.subscriptionId);
-  const current = named ?? currentSubscription(after, row.subscriptionId);
+  const named = subscriptions.find((s) => live(s) && s.id === clerkAccount?.subscriptionId);
+  const current = named ?? currentSubscription(subscriptions, row.subscriptionId);
   const base = {
     kind: "row-differs-from-stripe" as const,
     account: accountLabel(account.owner),

@@ -32,9 +32,12 @@ export async function endFailedOnboardingBilling(
 ): Promise<EndedBilling | null> {
   if ((await onboardingRecords([userId])).get(userId)?.runId !== runId) return null;
   if (!stripe) return { canceled: [], refunded: [] };
+  // A run that made no customer (the step that makes one records it) started nothing in Stripe.
+  const recorded = await findUserStripeCustomerId(userId);
+  if (!recorded) return { canceled: [], refunded: [] };
   const owner: BillingOwner = { key: "clerk_user_id", id: userId };
   const ours = (subscription: Stripe.Subscription) => belongsTo(subscription.metadata, owner);
-  const customers = await customersOfAccount(stripe, owner, await findUserStripeCustomerId(userId));
+  const customers = await customersOfAccount(stripe, owner, recorded);
   const canceled = await cancelLiveSubscriptions(
     stripe,
     customers,

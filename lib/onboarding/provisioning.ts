@@ -35,11 +35,17 @@ export const idempotencyKeys = {
   setupIntent: (userId: string, confirmationToken: string) =>
     `onboarding:${userId}:setup-intent:${confirmationToken}`,
   /**
-   * Per plan and card: a retry of the step replays it, while a new card or plan (a first charge
-   * refused, a rerun after the earlier subscription was cancelled) makes a new one.
+   * Per run, plan and card: a retry of the step replays it, while another plan or card (chosen
+   * after a refused first charge) or a rerun (after the failed run cancelled its subscription,
+   * perhaps with the same saved card) makes a new one.
    */
-  subscription: (userId: string, priceId: string, paymentMethodId: string) =>
-    `onboarding:${userId}:subscription:${priceId}:${paymentMethodId}`,
+  subscription: (input: {
+    userId: string;
+    runId: string;
+    priceId: string;
+    paymentMethodId: string;
+  }) =>
+    `onboarding:${input.userId}:subscription:${input.runId}:${input.priceId}:${input.paymentMethodId}`,
   /** Per invoice and card: a new card is a new payment, a retry of the same one the same. */
   invoicePayment: (userId: string, invoiceId: string, paymentMethodId: string) =>
     `onboarding:${userId}:invoice:${invoiceId}:${paymentMethodId}`,
@@ -67,7 +73,10 @@ export async function saveCard(
         // Where a redirect-based authentication brings the browser back.
         return_url: new URL(paths.afterSignUp, env.APP_URL).href,
         // The token names the SetupIntent an earlier attempt made (setupIntentFor).
-        metadata: { ...ownerMetadata(userOwner(input.userId)), confirmation_token: input.confirmationToken },
+        metadata: {
+          ...ownerMetadata(userOwner(input.userId)),
+          confirmation_token: input.confirmationToken,
+        },
       },
       { idempotencyKey: idempotencyKeys.setupIntent(input.userId, input.confirmationToken) },
     );
@@ -154,7 +163,7 @@ const userOwner = (userId: string): BillingOwner => ({ key: "clerk_user_id", id:
  * The user's subscription. When an earlier attempt or run may have made it (a lost answer, a 500
  * Stripe replays for the key, an operator's rerun after the key's 24 hours or a price change), a
  * live one already on the customer that onramp made for this user is adopted, whatever its price;
- * otherwise it starts under a key per plan and card. So a customer has at most one, however often
+ * otherwise it starts under a key per run, plan and card. So a customer has at most one, however often
  * provisioning runs. Without a trial the first invoice is charged at once, and a refused charge
  * leaves it `incomplete` with that invoice open.
  */
@@ -162,6 +171,8 @@ export async function startTrialSubscription(
   stripe: Stripe,
   input: {
     userId: string;
+    /** The provisioning run (the same on every retry of its steps). */
+    runId: string;
     customerId: string;
     priceId: string;
     paymentMethodId: string;
@@ -189,13 +200,7 @@ export async function startTrialSubscription(
       payment_settings: { save_default_payment_method: "on_subscription" },
       metadata: ownerMetadata(owner),
     },
-    {
-      idempotencyKey: idempotencyKeys.subscription(
-        input.userId,
-        input.priceId,
-        input.paymentMethodId,
-      ),
-    },
+    { idempotencyKey: idempotencyKeys.subscription(input) },
   );
   return started(subscription, false);
 }
