@@ -113,11 +113,14 @@ export const provisionSubscription = inngest.createFunction(
         error,
         "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
       );
+      await step.run("mark-run-failed", () => markRunFailed(userId, runId, reason));
       // A run that ends for good ends what it started, and the user is told what became of it.
+      // (Should Stripe refuse for good, the reconciler ends it: a failed onboarding's live
+      // subscription is one of its findings.)
       const ended = await step.run("end-started-billing", () =>
         endFailedOnboardingBilling(stripe, userId, runId),
       );
-      await step.run("mark-run-failed", () =>
+      await step.run("say-what-was-charged", () =>
         markRunFailed(userId, runId, `${reason} ${chargesAfterFailure(ended)}`),
       );
     },

@@ -37,7 +37,8 @@ export async function refundPayments(
   })) {
     const paidAt = invoice.status_transitions.paid_at;
     if (invoice.amount_paid === 0 || !invoice.id) continue;
-    if (since && (paidAt === null || paidAt * 1000 < since.getTime())) continue;
+    // Stripe counts in whole seconds: a payment in the second of `since` counts as after it.
+    if (since && (paidAt === null || paidAt < Math.floor(since.getTime() / 1000))) continue;
     for (const intent of await paidIntentsOf(stripe, invoice.id)) {
       const refund = await refundRest(stripe, intent, owner);
       if (refund) refunds.push(refund);

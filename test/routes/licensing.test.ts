@@ -357,8 +357,9 @@ describe("buying seats", () => {
     // The workflow's Stripe request, with the row not written yet.
     const { orgCustomerIdempotencyKey } = await import("@/lib/orgs/customer");
     const { requireStripe } = await import("@/lib/vendors/stripe");
+    const { ownerMetadata } = await import("@/lib/billing/ownership");
     const workflows = await requireStripe().customers.create(
-      { name: org.name, metadata: { clerk_org_id: org.id } },
+      { name: org.name, metadata: ownerMetadata({ key: "clerk_org_id", id: org.id }) },
       { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
     );
 

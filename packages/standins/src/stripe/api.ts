@@ -201,10 +201,20 @@ export class StripeStandIn extends StandIn {
     left: number;
   }> = [];
   private clockOffset = 0;
+  private followed: (() => number) | null = null;
 
   /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
   now(): number {
-    return Math.floor(Date.now() / 1000) + this.clockOffset;
+    const own = Math.floor(Date.now() / 1000) + this.clockOffset;
+    return this.followed ? Math.max(own, Math.floor(this.followed() / 1000)) : own;
+  }
+
+  /**
+   * Keeps Stripe's clock at least at `clock` (epoch ms), e.g. the Inngest simulator's, so that
+   * times Stripe stamps (a payment's, a key's age) and times the workflows see agree.
+   */
+  followClock(clock: () => number): void {
+    this.followed = clock;
   }
 
   /** Moves Stripe's clock forward (token expiry, idempotency key pruning, Checkout expiry). */
@@ -255,6 +265,7 @@ export class StripeStandIn extends StandIn {
     this.searchable.clear();
     this.failuresAfterEffect = [];
     this.clockOffset = 0;
+    this.followed = null;
     this.eventualSearch = false;
     // The plan catalogue's prices (vitest.config.ts env) plus the fixture's own price.
     const priceIds = [
