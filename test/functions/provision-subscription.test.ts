@@ -376,6 +376,30 @@ describe("provision-subscription: failures the user can act on", () => {
     },
   );
 
+  it("the plan the user picked last is billed: enterprise at sign-up, pro on the new-card form, and a later card sent without a plan keeps pro", async () => {
+    const { userId, event } = signUp({ tier: "enterprise", confirmationToken: token("decline") });
+    const { sim, run } = deliver(event);
+    /** What the progress page's new-card form does: store the submission, then send it. */
+    const newCard = async (details: { tier?: string; confirmationToken: string }) => {
+      const stored = await storePaymentDetails(userId, details);
+      sim.send(submitted(userId, stored.tier, stored.confirmationToken));
+    };
+
+    await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
+    await newCard({ tier: "pro", confirmationToken: token("decline") });
+    await sim.until(() => run.waitingFor("wait-for-payment-details-3"));
+    // The form remounted after the second decline and named no plan.
+    await newCard({ confirmationToken: token() });
+    await sim.settle();
+
+    expect(run.error).toBeUndefined();
+    expect(stripeBodies("/v1/subscriptions").map((r) => r.body.items[0].price)).toEqual([PRO]);
+    expect(run.result).toMatchObject({ outcome: "complete", tier: "pro" });
+    expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({ tier: "pro" });
+    // Clerk's sign-up tier was never asked for: the user had chosen since.
+    expect(vendors.clerk.count("GET", `/v1/users/${userId}`)).toBe(0);
+  });
+
   it("3-D Secure → action_required with the client secret; once the browser confirms, the run re-checks Stripe and completes", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
     const { sim, run } = deliver(event);
@@ -1332,6 +1356,19 @@ describe("provision-subscription: Stripe's harder answers", () => {
         expect(payments()).toHaveLength(1);
         expect(theSubscription()).toMatchObject({ status: "active" });
         expect(status.state).toBe("complete");
+      });
+
+      it("Stripe failing every try of the payment, the last one charging the card but losing the answer: Stripe is asked again, and the user is onboarded, never told it failed", async () => {
+        const { run, status } = await payWithNewCard(() => {
+          vendors.stripe.failNext("POST", payPath, { status: 503, times: 5 });
+          vendors.stripe.failNext("POST", payPath, { status: 500, when: "lost" });
+        });
+
+        expect(run.error).toBeUndefined();
+        expect(payments()).toHaveLength(6);
+        expect(theSubscription()).toMatchObject({ status: "active" });
+        expect(status.state).toBe("complete");
+        expect(vendors.stripe.refunds.size).toBe(0);
       });
 
       it("a payment Stripe made before failing with a 500, which its key then replays, is found on retry, not lost", async () => {
