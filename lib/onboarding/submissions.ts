@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { tiers } from "@/lib/billing/plans";
 import { getDb } from "@/lib/db/client";
@@ -146,7 +146,10 @@ export async function latestChosenTier(userId: string): Promise<string | null> {
   return row?.tier ?? null;
 }
 
-/** The newest plan and card submitted with a token the run has not tried yet, or null. */
+/**
+ * The newest plan and card submitted, unless the run has tried it already: an older submission
+ * is one the user has since replaced (a double submit, a plan changed), never charged after it.
+ */
 export async function untriedPaymentDetails(
   userId: string,
   triedTokens: string[],
@@ -162,14 +165,12 @@ export async function untriedPaymentDetails(
       and(
         eq(onboardingSubmissions.clerkUserId, userId),
         eq(onboardingSubmissions.kind, "payment_details"),
-        triedTokens.length > 0
-          ? notInArray(onboardingSubmissions.reference, triedTokens)
-          : undefined,
       ),
     )
     .orderBy(desc(onboardingSubmissions.submittedAt))
     .limit(1);
-  return row ? { tier: row.tier ?? "", confirmationToken: row.confirmationToken } : null;
+  if (!row || triedTokens.includes(row.confirmationToken)) return null;
+  return { tier: row.tier ?? "", confirmationToken: row.confirmationToken };
 }
 
 /** Whether the browser said 3-D Secure of this SetupIntent or PaymentIntent is over. */

@@ -27,7 +27,7 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+const token = () => vendors.stripe.issueConfirmationToken();
 const signUp = () =>
   vendors.clerk.addUser({
     email: `ada.${randomUUID().slice(0, 8)}@example.com`,
