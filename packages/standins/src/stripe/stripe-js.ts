@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { StripeStandIn } from "./api";
+import { nested, text } from "./params";
 
-type Json = Record<string, unknown>;
+/** What the page passed to, or gets back from, a Stripe.js call: JSON. */
+type Payload = Record<string, unknown>;
 
 export interface StripeJsCall {
   op: string;
-  payload: Json;
+  payload: Payload;
 }
 
 export interface StripeJsError {
@@ -41,7 +43,7 @@ export class FakeStripeJs {
 
   constructor(private readonly stripeApi?: StripeStandIn) {}
 
-  handle(op: string, payload: Json): Json {
+  handle(op: string, payload: Payload): Payload {
     this.calls.push({ op, payload: structuredClone(payload) });
     switch (op) {
       case "createConfirmationToken": {
@@ -50,8 +52,8 @@ export class FakeStripeJs {
           this.nextConfirmationTokenError = null;
           return { error };
         }
-        const card = payload.card as { number?: string } | null;
-        const outcome = testCardOutcomes[(card?.number ?? "").replace(/\s/g, "")];
+        const number = text(nested(payload.card)?.number) ?? "";
+        const outcome = testCardOutcomes[number.replace(/\s/g, "")];
         const id = `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
         this.issuedTokens.push(id);
         return {
@@ -59,7 +61,7 @@ export class FakeStripeJs {
             id,
             object: "confirmation_token",
             livemode: false,
-            return_url: (payload.params as Json | null)?.return_url ?? null,
+            return_url: nested(payload.params)?.return_url ?? null,
           },
         };
       }
@@ -67,7 +69,7 @@ export class FakeStripeJs {
         // Stripe.js answers for the intent the client secret belongs to: a SetupIntent (saving
         // the card) or a PaymentIntent (paying the first invoice).
         const clientSecret = String(payload.clientSecret);
-        const id = clientSecret.split("_secret_")[0]!;
+        const [id = ""] = clientSecret.split("_secret_");
         const passed = payload.outcome === "complete";
         const payment = id.startsWith("pi_");
         if (payment && this.stripeApi?.paymentIntents.get(id)?.status === "requires_action") {
