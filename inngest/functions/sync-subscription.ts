@@ -30,7 +30,11 @@ export const syncSubscription = inngest.createFunction(
     const subscriptionId = event.data.id;
 
     /** A deleted account's live subscription: cancelled now, refunded, its final state written. */
-    const cancelOnSight = async ({ owner, label, deletedAt }: Omit<DeletedOwner, "deletedAt"> & { deletedAt: string }) => {
+    const cancelOnSight = async ({
+      owner,
+      label,
+      deletedAt,
+    }: Omit<DeletedOwner, "deletedAt"> & { deletedAt: string }) => {
       logger.warn(`Subscription ${subscriptionId} is live for deleted ${label}: cancelling`);
       await step.run("cancel-subscription-of-deleted-account", () =>
         cancelSubscriptionNow(requireStripe(), subscriptionId, deletedComment(owner)),

@@ -31,7 +31,9 @@ export function toWorkflowError(error: unknown, attempt = 0): unknown {
       });
     case "transient":
       if (failure.vendor !== "Clerk") return error;
-      return new RetryAfterError("Clerk is unavailable", clerkOutageWait(attempt), { cause: error });
+      return new RetryAfterError("Clerk is unavailable", clerkOutageWait(attempt), {
+        cause: error,
+      });
     default:
       return error;
   }

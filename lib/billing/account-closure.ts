@@ -118,4 +118,5 @@ export async function markCustomerDeleted(
 }
 
 /** Why a deleted account's subscription was cancelled, in Stripe's cancellation comment. */
-export const deletedComment = (account: BillingOwner) => `Clerk ${accountLabel(account)} was deleted`;
+export const deletedComment = (account: BillingOwner) =>
+  `Clerk ${accountLabel(account)} was deleted`;

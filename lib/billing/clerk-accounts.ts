@@ -47,7 +47,10 @@ export async function lookUpInClerk(
     await pace(2);
     const { data } = await clerk.users.getUserList({ userId: batch, limit: batch.length });
     for (const user of data) {
-      const metadata = user.publicMetadata as { onboardingComplete?: unknown; stripeSubscriptionId?: unknown };
+      const metadata = user.publicMetadata as {
+        onboardingComplete?: unknown;
+        stripeSubscriptionId?: unknown;
+      };
       found.set(user.id, {
         onboarded: metadata.onboardingComplete === true,
         subscriptionId:

@@ -17,7 +17,9 @@ export interface Refund {
 
 /** Refunds that count against a payment: made, or still being made. */
 const standingRefund = (refund: Stripe.Refund) =>
-  refund.status === "succeeded" || refund.status === "pending" || refund.status === "requires_action";
+  refund.status === "succeeded" ||
+  refund.status === "pending" ||
+  refund.status === "requires_action";
 
 /**
  * Refunds what the subscription's invoices collected, those paid since `since` (every one when

@@ -165,13 +165,6 @@ export async function hasCompletedOnboarding(userId: string): Promise<boolean> {
 }
 
 /**
- * Whether the user's onboarding is still going: a run owns it and has neither completed nor
- * failed (it may be waiting days for a card).
- */
-export const onboardingGoingOn = (state: OnboardingState | undefined) =>
-  state !== undefined && state !== "complete" && state !== "failed" && state !== "pending";
-
-/**
  * The welcome email failed for good (the email workflow's onFailure): its step shows it, with
  * the reason, unless it had already finished (a later email of the drip failed).
  */

@@ -146,7 +146,10 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
 }
 
 const orgDeleted = () =>
-  new LicensingError("org_deleted", "This organization has been deleted, so seats cannot be bought.");
+  new LicensingError(
+    "org_deleted",
+    "This organization has been deleted, so seats cannot be bought.",
+  );
 
 /** Stripe's shortest Checkout lifetime (30 minutes), plus a margin for the clocks. */
 const checkoutLifetimeMs = 31 * 60 * 1000;

@@ -167,6 +167,10 @@ describe("9. another deployment on the same Stripe account", () => {
     await app.settle();
     expect(vendors.stripe.subscriptions.get(stagingTrial.id)!.status).toBe("trialing");
     expect(vendors.stripe.customers.get(stagingCustomer.id)!.metadata).toEqual(staging);
-    expect(subscriptionsOf(user.id).map((s) => s.status).sort()).toEqual(["canceled", "trialing"]);
+    expect(
+      subscriptionsOf(user.id)
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(["canceled", "trialing"]);
   });
 });

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { eq } from "drizzle-orm";
-import type { InngestFunction } from "inngest";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { onboardingSubmitted } from "@/inngest/events";
 import * as withTrial from "@/test/support/ordering-app";
 import { isLive } from "@/lib/billing/subscription-status";
 import { onboarding, orgs, users } from "@/lib/db/schema";
-import type { ReconcileSummary } from "@/lib/billing/reconcile-report";
+import { repairsDone, type ReconcileSummary } from "@/lib/billing/reconcile-report";
 import { InngestSim } from "@onramp/standins/inngest";
 import { openSeatCheckout } from "@/test/support/seat-checkout";
 import {
@@ -565,7 +564,7 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
   recording = null;
   if (reconciliation.error) problems.push(`the reconciler failed: ${reconciliation.error.message}`);
   const summary = reconciliation.result as ReconcileSummary | undefined;
-  const reconcilerRepairs = Object.values(summary?.counts ?? {}).reduce((n, c) => n + c.done, 0);
+  const reconcilerRepairs = summary ? repairsDone(summary) : 0;
   if (!drift && reconcilerRepairs > 0) {
     problems.push(
       `the reconciler repaired ${reconcilerRepairs} thing(s) the workflows should have: ${JSON.stringify(summary?.details)}`,

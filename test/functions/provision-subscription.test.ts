@@ -1282,7 +1282,9 @@ describe("provision-subscription: Stripe's harder answers", () => {
       expect(run.error).toMatchObject({ name: "NonRetriableError" });
       expect(rerun.error).toBeUndefined();
       expect(stripeBodies("/v1/subscriptions")).toHaveLength(2);
-      const live = [...vendors.stripe.subscriptions.values()].filter((s) => s.status !== "canceled");
+      const live = [...vendors.stripe.subscriptions.values()].filter(
+        (s) => s.status !== "canceled",
+      );
       expect(live).toHaveLength(1);
       const subscription = live[0]!;
       expect(subscription).toMatchObject({

@@ -181,7 +181,9 @@ describe("billing reconciler", () => {
     const summary = await reconcileAll({ apply: true });
     console.log(formatSummary(summary));
 
-    expect(summary.stopped).toMatch(/Is CLERK_SECRET_KEY the key of this deployment's Clerk instance/);
+    expect(summary.stopped).toMatch(
+      /Is CLERK_SECRET_KEY the key of this deployment's Clerk instance/,
+    );
     // One finding a live subscription: two accounts have two.
     expect(count(summary, "account-deleted-in-clerk")).toMatchObject({ held: 10, done: 0 });
     expect(formatSummary(summary)).toMatch(/Stopped after page 1: Clerk has none of 8 of the 8/);

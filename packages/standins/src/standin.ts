@@ -179,7 +179,9 @@ export abstract class StandIn {
     };
     this.requests.push(record);
 
-    const held = this.holds.find((h) => h.method === incoming.method && matches(h.path, incoming.path));
+    const held = this.holds.find(
+      (h) => h.method === incoming.method && matches(h.path, incoming.path),
+    );
     if (held) {
       this.holds = this.holds.filter((h) => h !== held);
       await held.hold(incoming);
