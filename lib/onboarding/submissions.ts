@@ -129,31 +129,8 @@ async function admitSubmission(userId: string) {
   }
 }
 
-/** The plan of the user's newest submission, if any: the one they chose last. */
-export async function latestChosenTier(userId: string): Promise<string | null> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ tier: onboardingSubmissions.tier })
-    .from(onboardingSubmissions)
-    .where(
-      and(
-        eq(onboardingSubmissions.clerkUserId, userId),
-        eq(onboardingSubmissions.kind, "payment_details"),
-      ),
-    )
-    .orderBy(desc(onboardingSubmissions.submittedAt))
-    .limit(1);
-  return row?.tier ?? null;
-}
-
-/**
- * The newest plan and card submitted, unless the run has tried it already: an older submission
- * is one the user has since replaced (a double submit, a plan changed), never charged after it.
- */
-export async function untriedPaymentDetails(
-  userId: string,
-  triedTokens: string[],
-): Promise<PaymentDetails | null> {
+/** The user's newest plan and card: the one they chose last, superseding any older one. */
+async function newestPaymentDetails(userId: string): Promise<PaymentDetails | null> {
   const db = await getDb();
   const [row] = await db
     .select({
@@ -169,8 +146,24 @@ export async function untriedPaymentDetails(
     )
     .orderBy(desc(onboardingSubmissions.submittedAt))
     .limit(1);
-  if (!row || triedTokens.includes(row.confirmationToken)) return null;
-  return { tier: row.tier ?? "", confirmationToken: row.confirmationToken };
+  return row ? { tier: row.tier ?? "", confirmationToken: row.confirmationToken } : null;
+}
+
+/** The plan of the user's newest submission, if any: the one they chose last. */
+export async function latestChosenTier(userId: string): Promise<string | null> {
+  return (await newestPaymentDetails(userId))?.tier || null;
+}
+
+/**
+ * The newest plan and card submitted, unless the run has tried it already: an older submission
+ * is one the user has since replaced (a double submit, a plan changed), never charged after it.
+ */
+export async function untriedPaymentDetails(
+  userId: string,
+  triedTokens: string[],
+): Promise<PaymentDetails | null> {
+  const newest = await newestPaymentDetails(userId);
+  return newest && !triedTokens.includes(newest.confirmationToken) ? newest : null;
 }
 
 /** Whether the browser said 3-D Secure of this SetupIntent or PaymentIntent is over. */

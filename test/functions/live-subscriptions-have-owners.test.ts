@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clerkOutageWait } from "@/inngest/middleware/workflow-errors";
@@ -10,6 +9,7 @@ import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { onrampOnSimulator } from "@/test/support/onramp-on-sim";
+import { signUpInClerk } from "@/test/support/sign-up";
 import { setupVendors } from "@onramp/standins/vitest";
 
 /**
@@ -27,14 +27,7 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const token = () => vendors.stripe.issueConfirmationToken();
-const signUp = () =>
-  vendors.clerk.addUser({
-    email: `ada.${randomUUID().slice(0, 8)}@example.com`,
-    first_name: "Ada",
-    last_name: "Lovelace",
-    unsafe_metadata: { tier: "pro", confirmationToken: token() },
-  });
+const signUp = () => signUpInClerk(vendors);
 const subscriptionsOf = (userId: string) => {
   const customers = [...vendors.stripe.customers.values()].filter(
     (customer) => customer.metadata.clerk_user_id === userId,

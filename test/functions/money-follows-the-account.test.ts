@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { HttpResponse, http } from "msw";
 import type Stripe from "stripe";
@@ -8,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { onrampOnSimulator } from "@/test/support/onramp-on-sim";
+import { signUpInClerk } from "@/test/support/sign-up";
 import { openSeatCheckout } from "@/test/support/seat-checkout";
 import { setupVendors } from "@onramp/standins/vitest";
 
@@ -23,16 +23,7 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
-
-/** Someone signs up with a plan and a card, as the sign-up form leaves them in Clerk. */
-const signUp = () =>
-  vendors.clerk.addUser({
-    email: `ada.${randomUUID().slice(0, 8)}@example.com`,
-    first_name: "Ada",
-    last_name: "Lovelace",
-    unsafe_metadata: { tier: "pro", confirmationToken: token() },
-  });
+const signUp = () => signUpInClerk(vendors);
 
 /** Clerk deletes the user (or org) and then tells us. */
 const deleted = (id: string, object: "user" | "organization") => ({ object, id, deleted: true });

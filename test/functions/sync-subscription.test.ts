@@ -33,6 +33,17 @@ async function userWithCustomer() {
   return { clerkUserId, customerId: customer.id };
 }
 
+/** A user whose deletion has been processed (their tombstone), with their customer. */
+async function deletedUserWithCustomer() {
+  const user = await userWithCustomer();
+  const db = await getDb();
+  await db
+    .update(users)
+    .set({ deletedAt: new Date() })
+    .where(eq(users.clerkUserId, user.clerkUserId));
+  return user;
+}
+
 async function orgWithCustomer() {
   const customer = vendors.stripe.createCustomer();
   const clerkOrgId = unique("org");
@@ -221,14 +232,8 @@ describe("sync-subscription: a live subscription of a deleted account", () => {
   const cancels = (id: string) => vendors.stripe.count("DELETE", `/v1/subscriptions/${id}`);
 
   it("is cancelled on sight, once however often its events come, and the row records its end", async () => {
-    const { clerkUserId, customerId } = await userWithCustomer();
     // The deletion was processed while provisioning's last step was in flight: it slipped past.
-    await (
-      await getDb()
-    )
-      .update(users)
-      .set({ deletedAt: new Date() })
-      .where(eq(users.clerkUserId, clerkUserId));
+    const { clerkUserId, customerId } = await deletedUserWithCustomer();
     const subscription = vendors.stripe.createSubscription({
       customer: customerId,
       price: pro,
@@ -299,13 +304,7 @@ describe("sync-subscription: a live subscription of a deleted account", () => {
   });
 
   it("is another deployment's to handle when another deployment made it (one Stripe account, two environments): nothing is written or cancelled", async () => {
-    const { clerkUserId, customerId } = await userWithCustomer();
-    await (
-      await getDb()
-    )
-      .update(users)
-      .set({ deletedAt: new Date() })
-      .where(eq(users.clerkUserId, clerkUserId));
+    const { clerkUserId, customerId } = await deletedUserWithCustomer();
     // Staging's subscription for a user id that happens to be deleted here.
     const staging = vendors.stripe.createSubscription({
       customer: customerId,
