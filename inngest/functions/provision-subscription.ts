@@ -115,8 +115,8 @@ export const provisionSubscription = inngest.createFunction(
       );
       await step.run("mark-run-failed", () => markRunFailed(userId, runId, reason));
       // A run that ends for good ends what it started, and the user is told what became of it.
-      // (Should Stripe refuse for good, the reconciler ends it: a failed onboarding's live
-      // subscription is one of its findings.)
+      // (Should Stripe refuse for good, the reconciler reports a failed onboarding's live
+      // subscription to an operator.)
       const ended = await step.run("end-started-billing", () =>
         endFailedOnboardingBilling(stripe, userId, runId),
       );

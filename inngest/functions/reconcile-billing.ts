@@ -21,10 +21,10 @@ const CLERK_REQUESTS_PER_SECOND = 2;
 
 /**
  * Every RECONCILE_CRON (hourly by default), Stripe against Clerk and our tables
- * (lib/billing/reconcile): live subscriptions of deleted accounts, of accounts Clerk no longer
- * has and of failed onboardings are cancelled (and what was paid for nothing refunded), rows our
- * tables lack are written from Clerk and Stripe, second live subscriptions cancelled, rows that
- * differ from Stripe rewritten. One step per page of customers, the cursor in the step's result,
+ * (lib/billing/reconcile): live subscriptions of deleted accounts and of accounts Clerk no longer
+ * has are cancelled (and what was paid for nothing refunded), rows our tables lack are written
+ * from Clerk and Stripe, second live subscriptions cancelled, rows that differ from Stripe
+ * rewritten; a failed onboarding's live subscription is held for an operator. One step per page of customers, the cursor in the step's result,
  * so a retry or a restart resumes at the page it was on. When Clerk seems to have none of the
  * accounts (a wrong key), it stops before closing any. The summary table goes to the log.
  */

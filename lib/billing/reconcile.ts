@@ -53,7 +53,8 @@ import { classifyStripeError } from "@/lib/vendors/stripe";
  * - an account Clerk has but our tables lack (a restore, the wrong database) gets its row back
  *   from Clerk and Stripe, and nothing of it is cancelled;
  * - a live subscription of a user whose onboarding failed for good (and whom Clerk does not count
- *   onboarded) is cancelled and refunded, as the failed run should have;
+ *   onboarded) is held for an operator: the failed run's handler should have ended it, and the
+ *   reconciler never cancels an account Clerk still has;
  * - of several live subscriptions onramp made for one account, the one its Clerk metadata names
  *   (else the one our row records, else the oldest) stays and the others are cancelled;
  *   subscriptions onramp did not make (an add-on from Stripe's dashboard) are not its to judge;
@@ -78,9 +79,9 @@ export const findingKinds = [
 export type FindingKind = (typeof findingKinds)[number];
 
 /**
- * What became of a finding: `planned` (a dry run), `done`, `held` (the reconciliation stopped
- * before it), `failed` (Stripe refused or the row moved on; the reason says), `reported` (nothing
- * to repair here).
+ * What became of a finding: `planned` (a dry run), `done`, `held` (for an operator, or the
+ * reconciliation stopped before it), `failed` (Stripe refused or the row moved on; the reason
+ * says), `reported` (nothing to repair here).
  */
 export const outcomes = ["done", "planned", "held", "failed", "reported"] as const;
 export type Outcome = (typeof outcomes)[number];
@@ -414,11 +415,20 @@ function planCustomer(
   const failedOnboarding =
     owner.key === "clerk_user_id" && account.onboarding === "failed" && !clerkAccount?.onboarded;
   if (failedOnboarding) {
-    const comment = "The onboarding of this account failed";
+    // The failed run's handler ends what it started; this one it could not. Clerk still has the
+    // account, so a person decides rather than the reconciler.
     for (const subscription of ours) {
       planned.push({
-        finding: finding("live-subscription-without-onboarding", subscription.id, comment),
-        repair: cancelAndRefund(subscription.id, comment, async () => null),
+        finding: {
+          ...finding(
+            "live-subscription-without-onboarding",
+            subscription.id,
+            `The onboarding of ${label} failed, and Clerk does not count them onboarded`,
+            "held",
+          ),
+          reason:
+            "an operator decides: rerun the onboarding, or cancel and refund it in Stripe's dashboard",
+        },
       });
     }
   } else {

@@ -74,11 +74,11 @@ describe("billing reconciler", () => {
       "live-subscription-of-deleted-account planned 2",
       "account-deleted-in-clerk planned 1",
       "account-missing-from-our-tables planned 1",
-      "live-subscription-without-onboarding planned 1",
+      "live-subscription-without-onboarding held 1",
       "several-live-subscriptions planned 1",
       // The rows of what is cancelled, the rows Stripe's lost events left stale, and the row that
       // recorded the wrong one of two subscriptions.
-      "row-differs-from-stripe planned 6",
+      "row-differs-from-stripe planned 5",
       "several-customers-for-account reported 1",
     ]);
     expect(summary.details).toContainEqual(
@@ -110,15 +110,16 @@ describe("billing reconciler", () => {
       "live-subscription-of-deleted-account done 2",
       "account-deleted-in-clerk done 1",
       "account-missing-from-our-tables done 1",
-      "live-subscription-without-onboarding done 1",
+      "live-subscription-without-onboarding held 1",
       "several-live-subscriptions done 1",
-      "row-differs-from-stripe done 6",
+      "row-differs-from-stripe done 5",
       "several-customers-for-account reported 1",
     ]);
 
     expect(status(drift.deletedUser.subscription)).toBe("canceled");
     expect(status(drift.deletedOrg.subscription)).toBe("canceled");
-    expect(status(drift.failedOnboarding.subscription)).toBe("canceled");
+    // A failed onboarding's trial: Clerk still has the account, so a person decides.
+    expect(status(drift.failedOnboarding.subscription)).toBe("trialing");
     // The one Clerk's metadata names stays, though our row recorded the other.
     expect(status(drift.twiceSubscribed.other)).toBe("canceled");
     expect(status(drift.twiceSubscribed.kept)).toBe("trialing");
@@ -165,9 +166,12 @@ describe("billing reconciler", () => {
     const writes = vendors.stripe.requests.filter((r) => r.method !== "GET").length;
     const again = (await scheduledRun()).result as ReconcileSummary;
 
-    // Only what is left for a person: the second customer.
+    // Only what is left for a person: the failed onboarding's trial, the second customer.
     expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toHaveLength(writes);
-    expect(tally(again)).toEqual(["several-customers-for-account reported 1"]);
+    expect(tally(again)).toEqual([
+      "live-subscription-without-onboarding held 1",
+      "several-customers-for-account reported 1",
+    ]);
     // Clerk was asked in batches: one list of users (with its count) and one of orgs a page.
     expect(vendors.clerk.count("GET", "/v1/users")).toBeLessThanOrEqual(4);
     expect(vendors.clerk.violations).toEqual([]);
@@ -215,9 +219,9 @@ describe("billing reconciler", () => {
     expect(run.steps).toEqual(["reconcile-page-1", "reconcile-page-2"]);
     expect(run.retries.map((retry) => retry.step)).toEqual(["reconcile-page-2"]);
     // The first page once, the second twice (its retry); each compared customer's subscriptions
-    // listed once, and again after the repairs of the six that had some.
+    // listed once, and again after the repairs of the five that had some.
     expect(listed).toBe(3);
-    expect(vendors.stripe.count("GET", "/v1/subscriptions")).toBe(12 + 6);
+    expect(vendors.stripe.count("GET", "/v1/subscriptions")).toBe(12 + 5);
   });
 
   it("repeats no cancellation when Stripe's answer to one was lost: the page is retried and re-reads", async () => {
@@ -245,21 +249,13 @@ describe("billing reconciler", () => {
     );
   });
 
-  it("refunds the first charge of a failed onboarding it cancels: the user was never onboarded", async () => {
+  it("holds a failed onboarding's paid subscription for an operator, naming it: Clerk still has the account", async () => {
     const userId = vendors.clerk.addUser({ email: "late@example.com" }).id;
     const owner = ownerMetadata({ key: "clerk_user_id", id: userId });
     const customer = vendors.stripe.createCustomer({ metadata: owner });
-    const card = await stripe!.setupIntents.create({
+    const paid = vendors.stripe.createSubscription({
       customer: customer.id,
-      confirmation_token: vendors.stripe.issueConfirmationToken(),
-      confirm: true,
-      usage: "off_session",
-      return_url: "http://localhost:3000/after-sign-up",
-    });
-    const paid = await stripe!.subscriptions.create({
-      customer: customer.id,
-      items: [{ price: process.env.STRIPE_PRICE_PRO! }],
-      default_payment_method: card.payment_method as string,
+      price: process.env.STRIPE_PRICE_PRO!,
       metadata: owner,
     });
     const db = await getDb();
@@ -268,10 +264,16 @@ describe("billing reconciler", () => {
 
     const summary = await reconcileAll({ apply: true });
 
-    expect(count(summary, "live-subscription-without-onboarding")).toMatchObject({ done: 1 });
-    expect(status(paid.id)).toBe("canceled");
-    expect([...vendors.stripe.refunds.values()]).toEqual([
-      expect.objectContaining({ amount: expect.any(Number), metadata: owner }),
-    ]);
+    expect(count(summary, "live-subscription-without-onboarding")).toMatchObject({ held: 1 });
+    expect(summary.details).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: paid.id,
+        reason: expect.stringMatching(/^an operator decides/),
+      }),
+    );
+    expect(status(paid.id)).toBe("active");
+    expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(booksAreStraight(summary)).toBe(false);
   });
+
 });
