@@ -7,8 +7,12 @@ import {
   liveSubscriptionsOf,
   subscriptionsOf,
 } from "@/lib/billing/subscriptions";
+import { eraseStoredEmails } from "@/lib/email/erase";
 import { PermanentError } from "@/lib/errors";
 import { hasCompletedOnboarding } from "@/lib/onboarding/progress";
+import { clearCheckoutClaim, expireOpenCheckouts } from "@/lib/orgs/checkout";
+import { markOrgDeleted } from "@/lib/orgs/orgs";
+import { eraseUserProfile, markUserDeleted } from "@/lib/users";
 
 /**
  * Ending the billing of a Clerk user or organization that was deleted: every live subscription
@@ -115,6 +119,30 @@ export async function markCustomerDeleted(
     { idempotencyKey: `${mark}:${customerId}` },
   );
   return true;
+}
+
+/**
+ * Closes an account Clerk no longer has, as close-deleted-user or close-deleted-organization
+ * would have on its user.deleted or organization.deleted: tombstone (a user's personal data
+ * erased), an org's open Checkouts expired, the customer marked. Its subscriptions are cancelled
+ * by the reconciler's repairs.
+ */
+export async function closeAccount(
+  stripe: Stripe,
+  owner: BillingOwner,
+  customerId: string,
+  closedAt: Date,
+) {
+  if (owner.key === "clerk_user_id") {
+    await markUserDeleted(owner.id, closedAt);
+    await eraseUserProfile(owner.id);
+    await eraseStoredEmails(owner.id);
+  } else {
+    await markOrgDeleted(owner.id, closedAt);
+    await clearCheckoutClaim(owner.id);
+    await expireOpenCheckouts(stripe, customerId);
+  }
+  await markCustomerDeleted(stripe, customerId, owner, closedAt);
 }
 
 /** Why a deleted account's subscription was cancelled, in Stripe's cancellation comment. */

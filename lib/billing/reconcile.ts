@@ -1,21 +1,10 @@
-import { inArray, or } from "drizzle-orm";
 import type Stripe from "stripe";
-import {
-  deletedComment,
-  deletedMarkOf,
-  markCustomerDeleted,
-  refundCutoff,
-} from "@/lib/billing/account-closure";
+import { closeAccount, deletedComment, refundCutoff } from "@/lib/billing/account-closure";
 import { lookUpInClerk, type ClerkAccount } from "@/lib/billing/clerk-accounts";
-import {
-  accountLabel,
-  belongsTo,
-  madeBy,
-  ownerOf,
-  type BillingOwner,
-} from "@/lib/billing/ownership";
+import { accountLabel, belongsTo, type BillingOwner } from "@/lib/billing/ownership";
 import { seatPrice, tierOfPrice } from "@/lib/billing/plans";
 import { refundPayments } from "@/lib/billing/refunds";
+import { accountsOf, type Account, type RowState } from "@/lib/billing/reconcile-accounts";
 import { saveSubscriptionState } from "@/lib/billing/subscription-sync";
 import { isLive } from "@/lib/billing/subscription-status";
 import {
@@ -24,18 +13,8 @@ import {
   subscriptionsOf,
   type SubscriptionState,
 } from "@/lib/billing/subscriptions";
-import { getDb } from "@/lib/db/client";
-import { orgs, users, type OnboardingState } from "@/lib/db/schema";
-import { eraseStoredEmails } from "@/lib/email/erase";
-import { onboardingRecords } from "@/lib/onboarding/progress";
-import { clearCheckoutClaim, expireOpenCheckouts } from "@/lib/orgs/checkout";
-import { markOrgDeleted, upsertOrg } from "@/lib/orgs/orgs";
-import {
-  eraseUserProfile,
-  markUserDeleted,
-  recordUserStripeCustomer,
-  upsertUserProfile,
-} from "@/lib/users";
+import { upsertOrg } from "@/lib/orgs/orgs";
+import { recordUserStripeCustomer, upsertUserProfile } from "@/lib/users";
 import type { Pace } from "@/lib/vendors/pace";
 import { classifyStripeError } from "@/lib/vendors/stripe";
 
@@ -152,10 +131,11 @@ export async function reconcilePage(
     .filter(({ account, subscriptions }) => !account.deletedAt && subscriptions.some(live))
     .map(({ account }) => account.owner);
   const inClerk = await lookUpInClerk(asked, options.clerkPace);
-  const absent = new Set(asked.filter((owner) => !inClerk.has(owner.id)).map((o) => o.id));
+  const askedIds = new Set(asked.map((owner) => owner.id));
+  const absent = [...askedIds].filter((id) => !inClerk.has(id)).length;
   const stopped =
-    absent.size >= ABSENCES_WORTH_DOUBTING && absent.size * 2 > new Set(asked.map((o) => o.id)).size
-      ? `Clerk has none of ${absent.size} of the ${new Set(asked.map((o) => o.id)).size} accounts asked about on this page. ` +
+    absent >= ABSENCES_WORTH_DOUBTING && absent * 2 > askedIds.size
+      ? `Clerk has none of ${absent} of the ${askedIds.size} accounts asked about on this page. ` +
         "Is CLERK_SECRET_KEY the key of this deployment's Clerk instance? Nothing was closed."
       : null;
 
@@ -209,111 +189,6 @@ interface Compared {
   customer: Stripe.Customer;
   account: Account;
   subscriptions: Stripe.Subscription[];
-}
-
-/** The Clerk account a customer belongs to, as our tables and the customer's metadata say. */
-interface Account {
-  owner: BillingOwner;
-  /** Our row of the account, whatever customer it records; null when our tables lack it. */
-  row: AccountRow | null;
-  /** When it was deleted: our tombstone, or the mark close-deleted-* left on the customer. */
-  deletedAt: Date | null;
-  /** A user's onboarding state in our tables. */
-  onboarding: OnboardingState | undefined;
-}
-
-interface AccountRow {
-  customerId: string | null;
-  /** What the row says about the account's subscription. */
-  state: RowState;
-}
-
-interface RowState {
-  subscriptionId: string | null;
-  status: string | null;
-  /** users only */
-  tier?: string | null;
-  trialEndsAt?: Date | null;
-  /** orgs only */
-  seats?: number;
-}
-
-/** The accounts of the page's customers this deployment compares, by customer id. */
-async function accountsOf(customers: Stripe.Customer[]): Promise<Map<string, Account>> {
-  const customerIds = customers.map((customer) => customer.id);
-  const tagged = (key: BillingOwner["key"]) =>
-    customers.flatMap((customer) => customer.metadata[key] ?? []);
-  const [userIds, orgIds] = [tagged("clerk_user_id"), tagged("clerk_org_id")];
-  const db = await getDb();
-  // inArray needs at least one value; "" matches no Clerk or Stripe id.
-  const some = (ids: string[]) => (ids.length ? ids : [""]);
-  const [userRows, orgRows] = await Promise.all([
-    db
-      .select()
-      .from(users)
-      .where(
-        or(
-          inArray(users.clerkUserId, some(userIds)),
-          inArray(users.stripeCustomerId, some(customerIds)),
-        ),
-      ),
-    db
-      .select()
-      .from(orgs)
-      .where(
-        or(
-          inArray(orgs.clerkOrgId, some(orgIds)),
-          inArray(orgs.stripeCustomerId, some(customerIds)),
-        ),
-      ),
-  ]);
-
-  // Both tables in one shape: the account, the customer it records, what it says.
-  const rows = [
-    ...userRows.map((row) => ({
-      owner: { key: "clerk_user_id" as const, id: row.clerkUserId },
-      customerId: row.stripeCustomerId,
-      deletedAt: row.deletedAt,
-      state: {
-        subscriptionId: row.stripeSubscriptionId,
-        status: row.subscriptionStatus,
-        tier: row.tier,
-        trialEndsAt: row.trialEndsAt,
-      },
-    })),
-    ...orgRows.map((row) => ({
-      owner: { key: "clerk_org_id" as const, id: row.clerkOrgId },
-      customerId: row.stripeCustomerId,
-      deletedAt: row.deletedAt,
-      state: {
-        subscriptionId: row.stripeSubscriptionId,
-        status: row.subscriptionStatus,
-        seats: row.purchasedSeats,
-      },
-    })),
-  ];
-  const onboarding = await onboardingRecords(userRows.map((row) => row.clerkUserId));
-
-  const accounts = new Map<string, Account>();
-  for (const customer of customers) {
-    const recordedBy = rows.find((row) => row.customerId === customer.id);
-    const named = ownerOf(customer.metadata);
-    const made = madeBy(customer.metadata);
-    // Another deployment's customer is not ours to compare; one from before the tag is, where a
-    // row of ours records it.
-    if (made === "another" || (made === "untagged" && !recordedBy)) continue;
-    const owner = named ?? recordedBy?.owner;
-    if (!owner) continue;
-    const row = rows.find((r) => r.owner.key === owner.key && r.owner.id === owner.id);
-    const mark = customer.metadata[deletedMarkOf(owner.key)];
-    accounts.set(customer.id, {
-      owner,
-      row: row ? { customerId: row.customerId, state: row.state } : null,
-      deletedAt: row?.deletedAt ?? (mark ? new Date(mark) : null),
-      onboarding: onboarding.get(owner.id)?.state,
-    });
-  }
-  return accounts;
 }
 
 /** A finding, and the repair that settles it (none for a finding only reported). */
@@ -460,30 +335,6 @@ function asIfRepaired(subscriptions: Stripe.Subscription[], plan: Planned[]) {
       ? { ...subscription, status: "canceled" as const }
       : subscription,
   );
-}
-
-/**
- * Closes an account Clerk no longer has, as close-deleted-user or close-deleted-organization
- * would have on its user.deleted or organization.deleted: tombstone (a user's personal data
- * erased), an org's open Checkouts expired, the customer marked. Its subscriptions are cancelled
- * by the findings' repairs.
- */
-async function closeAccount(
-  stripe: Stripe,
-  owner: BillingOwner,
-  customerId: string,
-  closedAt: Date,
-) {
-  if (owner.key === "clerk_user_id") {
-    await markUserDeleted(owner.id, closedAt);
-    await eraseUserProfile(owner.id);
-    await eraseStoredEmails(owner.id);
-  } else {
-    await markOrgDeleted(owner.id, closedAt);
-    await clearCheckoutClaim(owner.id);
-    await expireOpenCheckouts(stripe, customerId);
-  }
-  await markCustomerDeleted(stripe, customerId, owner, closedAt);
 }
 
 /** The account's row, rebuilt from Clerk (who it is) and Stripe (its customer, its subscription). */

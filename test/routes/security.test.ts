@@ -11,6 +11,7 @@ import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { openSeatPortal } from "@/lib/orgs/checkout";
 import { licensingOverview } from "@/lib/orgs/licensing";
 import { runFunction } from "@onramp/standins/inngest";
@@ -490,10 +491,11 @@ describe("unsafeMetadata is the browser's word", () => {
       "/v1/subscriptions",
     ]);
     const [customer, setupIntent, subscription] = created;
-    expect(customer!.body.metadata).toEqual({ clerk_user_id: user.id });
+    const ours = ownerMetadata({ key: "clerk_user_id", id: user.id });
+    expect(customer!.body.metadata).toEqual(ours);
     const customerId = (run.result as { customerId: string }).customerId;
     expect([someoneElse.id, anotherCustomer.id]).not.toContain(customerId);
-    expect(vendors.stripe.customers.get(customerId)!.metadata).toEqual({ clerk_user_id: user.id });
+    expect(vendors.stripe.customers.get(customerId)!.metadata).toEqual(ours);
     expect(setupIntent!.body.customer).toBe(customerId);
     // The catalogue's price and the configured trial.
     expect(subscription!.body).toMatchObject({
