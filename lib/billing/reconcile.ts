@@ -234,7 +234,9 @@ function planCustomer(
     }));
   }
   if (liveOnes.length > 0 && !clerkAccount) {
-    const detail = `Clerk has no ${label}: closed as its deletion would be`;
+    const detail = stopped
+      ? `Clerk has no ${label}`
+      : `Clerk has no ${label}: closed as its deletion would be`;
     const closedAt = new Date();
     return liveOnes.map((subscription, i) => ({
       finding: {
@@ -244,7 +246,7 @@ function planCustomer(
           detail,
           stopped ? "held" : "planned",
         ),
-        ...(stopped ? { reason: "the reconciliation stopped: see below" } : {}),
+        ...(stopped ? { reason: "not closed: the reconciliation stopped, see below" } : {}),
       },
       repair: async (stripe: Stripe) => {
         // The tombstone first, so that nothing new is started for the account meanwhile.
