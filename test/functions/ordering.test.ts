@@ -51,10 +51,11 @@ import {
 const vendors = setupVendors();
 
 /**
- * The schedules `npm test` runs: seeds 36 to 55 cover every kind of schedule (checked below). A
- * seed the soak finds failing joins them once fixed.
+ * The schedules `npm test` runs: seeds 354 to 367 cover every kind of schedule (checked below),
+ * and two of them (359, 367) lose a user.deleted that leaves the reconciler something to repair.
+ * A seed the soak finds failing joins them once fixed.
  */
-const REGRESSION_SEEDS = Array.from({ length: 20 }, (_, i) => 36 + i);
+const REGRESSION_SEEDS = Array.from({ length: 14 }, (_, i) => 354 + i);
 
 const replay = process.env.ORDERING_SEED;
 const soak = process.env.ORDERING_SCHEDULES;
@@ -91,7 +92,13 @@ async function appWithoutTrial(): Promise<App> {
   return withoutTrial;
 }
 
-beforeAll(() => withTrial.getDb());
+// Both copies of the app start (and migrate their databases) side by side, before the clock runs.
+beforeAll(() =>
+  Promise.all([
+    withTrial.getDb(),
+    seeds.some((seed) => !planSchedule(seed).trial) && appWithoutTrial(),
+  ]),
+);
 beforeAll(() => {
   // The workflows' log lines of many schedules would bury the one that matters; a replay
   // (ORDERING_SEED) shows them.
