@@ -275,5 +275,4 @@ describe("billing reconciler", () => {
     expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toEqual([]);
     expect(booksAreStraight(summary)).toBe(false);
   });
-
 });
