@@ -3,9 +3,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { http } from "msw";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GET, POST, PUT } from "@/app/api/inngest/route";
-import { onboardingStatus } from "@/lib/onboarding/status";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { driverHandler, InngestDriver } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
@@ -14,10 +12,6 @@ import { setupVendors } from "@onramp/standins/vitest";
 // sends (INNGEST_BASE_URL) go to the same driver.
 
 const vendors = setupVendors();
-const handlers = { GET, POST, PUT } as Record<
-  string,
-  (req: NextRequest, ctx: unknown) => Promise<Response>
->;
 
 async function toNextRequest(req: IncomingMessage, origin: string) {
   const chunks: Buffer[] = [];
@@ -37,12 +31,23 @@ const app = createServer((req, res) => {
     res.end(Buffer.from(await response.arrayBuffer()));
   })();
 });
-let origin = "";
+await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+// The app registers with Inngest at its configured origin, never a request's Host: this server's,
+// set before the route (and lib/env) load.
+vi.stubEnv("INNGEST_SERVE_ORIGIN", origin);
+const { GET, POST, PUT } = await import("@/app/api/inngest/route");
+const { onboardingStatus } = await import("@/lib/onboarding/status");
+const { getDb } = await import("@/lib/db/client");
+const handlers = { GET, POST, PUT } as Record<
+  string,
+  (req: NextRequest, ctx: unknown) => Promise<Response>
+>;
 let driver: InngestDriver;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  // The embedded database starts before the tests, not inside the first one.
+  await getDb();
   // Real time, so the 3-D Secure wait (1 minute) and the email drip's sleep (3 days) stay
   // pending while the test acts; retries follow at once.
   driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, backoff: () => 0 });

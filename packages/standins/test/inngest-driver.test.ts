@@ -44,11 +44,13 @@ async function startApp(
     signingKey: options.driverSigningKey,
     log: options.log,
   });
+  // The app holds the keys the driver hands out (or, in cloud mode, its own signing key).
   const inngest = new Inngest({
     id: "driver-test",
     isDev: !options.cloud,
     baseUrl: served.url,
-    ...(options.cloud ? { signingKey: options.cloud.signingKey, eventKey: "test-key" } : {}),
+    eventKey: served.appEnv.INNGEST_EVENT_KEY,
+    signingKey: options.cloud?.signingKey ?? served.appEnv.INNGEST_SIGNING_KEY,
     logger: quiet,
   });
   handler = serve({ client: inngest, functions: define(inngest) });
@@ -393,7 +395,8 @@ describe("Inngest driver", () => {
 
   it("answers the event API and lists runs over HTTP", async () => {
     const base = app.served.url;
-    const sent = await fetch(`${base}/e/any-key`, {
+    const eventKey = app.served.appEnv.INNGEST_EVENT_KEY;
+    const sent = await fetch(`${base}/e/${eventKey}`, {
       method: "POST",
       body: JSON.stringify([{ name: "test/three", data: { n: 2 } }]),
     });
@@ -402,14 +405,14 @@ describe("Inngest driver", () => {
     expect(ids).toHaveLength(1);
     expect(ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
-    const bad = await fetch(`${base}/e/any-key`, {
+    const bad = await fetch(`${base}/e/${eventKey}`, {
       method: "POST",
       body: JSON.stringify({ data: {} }),
     });
     expect(bad.status).toBe(400);
 
     await driver().idle();
-    const { runs } = (await (await fetch(`${base}/runs`)).json()) as { runs: RunView[] };
+    const { runs } = (await (await fetch(app.served.consoleUrl)).json()) as { runs: RunView[] };
     expect(runs.filter((run) => run.functionId === "driver-test-three-steps")).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { canonical } from "../canonical-json";
 
 /**
@@ -110,6 +110,16 @@ export function signature(body: string, signingKey: string, now = Date.now()): s
   const key = signingKey.replace(/^signkey-\w+-/, "");
   const s = createHmac("sha256", key).update(body).update(t).digest("hex");
   return `t=${t}&s=${s}`;
+}
+
+/**
+ * A signing key as the SDK sends it to Inngest's API (`Authorization: Bearer …`): its prefix, then
+ * the SHA-256 of the key's hex, so the key itself never travels.
+ */
+export function hashedSigningKey(signingKey: string): string {
+  const prefix = /^signkey-\w+-/.exec(signingKey)?.[0] ?? "";
+  const key = signingKey.slice(prefix.length);
+  return `${prefix}${createHash("sha256").update(Buffer.from(key, "hex")).digest("hex")}`;
 }
 
 /** What the app answered, read. */
