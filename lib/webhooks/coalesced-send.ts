@@ -1,5 +1,3 @@
-import { QueueUnavailableError } from "./bounded-send";
-
 /**
  * Sends events in as few requests as possible without holding any back, the way a database's
  * group commit does: while `maxInFlight` requests are out, events that arrive wait, and leave
@@ -39,6 +37,21 @@ export interface CoalescedSendLimits {
   resendConcurrency: number;
   /** when a refused caller's sender should try again */
   retryAfterSeconds: number;
+}
+
+/** The queue could not take an event (full) or get it accepted in time; the sender should retry. */
+export class QueueUnavailableError extends Error {
+  constructor(
+    readonly reason: "full" | "timeout",
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      reason === "full"
+        ? "Too many events are waiting to be queued"
+        : "The event queue did not answer in time",
+    );
+    this.name = "QueueUnavailableError";
+  }
 }
 
 interface Waiting<Event> {

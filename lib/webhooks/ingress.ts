@@ -1,5 +1,5 @@
 import { logger } from "@/lib/logger";
-import { QueueUnavailableError } from "./bounded-send";
+import { QueueUnavailableError } from "./coalesced-send";
 
 /**
  * What every webhook route shares: a size limit checked before any verification work, the

@@ -3,8 +3,11 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/clerk/route";
 import { sendEventsWithin } from "@/inngest/client";
-import { QueueUnavailableError } from "@/lib/webhooks/bounded-send";
-import { coalescedSend, type CoalescedSendLimits } from "@/lib/webhooks/coalesced-send";
+import {
+  coalescedSend,
+  QueueUnavailableError,
+  type CoalescedSendLimits,
+} from "@/lib/webhooks/coalesced-send";
 import { receiveClerkWebhook } from "@/lib/webhooks/clerk";
 import type { ForwardedEvent } from "@/lib/webhooks/ingress";
 import { setupVendors } from "@onramp/standins/vitest";
