@@ -40,13 +40,13 @@ interface SubscriptionRecord {
   status: string | null;
 }
 
-export interface UserRowState extends SubscriptionRecord {
+interface UserRowState extends SubscriptionRecord {
   key: "clerk_user_id";
   tier: string | null;
   trialEndsAt: Date | null;
 }
 
-export interface OrgRowState extends SubscriptionRecord {
+interface OrgRowState extends SubscriptionRecord {
   key: "clerk_org_id";
   seats: number;
 }
