@@ -8,7 +8,8 @@ import {
   userDeleted,
 } from "@/inngest/events";
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
-import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
+import { progressRunner, type ProgressRunner, type TrackedStep } from "@/inngest/steps/progress";
+import { numbered } from "@/inngest/steps/step-id";
 import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, tierOfPrice, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
@@ -65,26 +66,37 @@ export const CONFIRMATION_TIMEOUTS = { first: "1m", rest: "59m" } as const;
 /** Cards a user may try before the onboarding fails for good. */
 export const MAX_CARD_ATTEMPTS = 5;
 
-/** What each step shows on the user's progress page (inngest/steps/progress). */
-const progress: ProgressPlan = {
-  "create-stripe-customer": { step: "customer", settles: ["plan"] },
-  "confirm-setup-intent": {
+/** The steps that show on the user's progress page (inngest/steps/progress), by what they do. */
+const tracked = {
+  createCustomer: { id: "create-stripe-customer", step: "customer", settles: ["plan"] },
+  confirmCard: {
+    id: "confirm-setup-intent",
     step: "payment-method",
     begin: recordCardAttempt,
     record: recordCardOutcome,
   },
-  "check-setup-intent": { step: "payment-method", record: recordCardOutcome },
-  "create-trial-subscription": { step: "subscription", record: recordSubscriptionStarted },
-  "pay-invoice": {
+  checkCard: { id: "check-setup-intent", step: "payment-method", record: recordCardOutcome },
+  startSubscription: {
+    id: "create-trial-subscription",
+    step: "subscription",
+    record: recordSubscriptionStarted,
+  },
+  payInvoice: {
+    id: "pay-invoice",
     step: "subscription",
     begin: recordPaymentAttempt,
     record: recordPaymentOutcome,
   },
-  "check-payment": { step: "subscription", record: recordPaymentOutcome },
-  "update-clerk-metadata": { step: "account", record: recordOnboardingComplete },
-};
+  checkPayment: { id: "check-payment", step: "subscription", record: recordPaymentOutcome },
+  completeAccount: {
+    id: "update-clerk-metadata",
+    step: "account",
+    record: recordOnboardingComplete,
+  },
+} satisfies Record<string, TrackedStep<never>>;
 
-type Steps = GetStepTools<typeof inngest>;
+/** The run's step tools, and `track` for the steps that show on the progress page. */
+type Steps = GetStepTools<typeof inngest> & { track: ProgressRunner };
 
 /**
  * Turns a new Clerk user into a trialing (or, without a trial, paying) Stripe customer: collect a
@@ -130,7 +142,7 @@ export const provisionSubscription = inngest.createFunction(
   async ({ event, step: steps, runId, attempt, maxAttempts }) => {
     const user = event.data;
     const userId = user.id;
-    const step = { ...steps, run: runWithProgress(steps, userId, progress) };
+    const step = { ...steps, track: progressRunner(steps, userId) };
 
     const claim = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
     if (!claim) return { userId, outcome: "skipped: another run provisions this user" };
@@ -151,7 +163,7 @@ export const provisionSubscription = inngest.createFunction(
       ...stepTry,
       runId,
     });
-    await step.run("update-clerk-metadata", () =>
+    await step.track(tracked.completeAccount, () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
         tier: plan.tier,
@@ -175,7 +187,7 @@ async function onboardWithoutBilling(step: Steps, user: ClerkUser) {
       "Billing is not configured",
     ),
   );
-  await step.run("update-clerk-metadata", () =>
+  await step.track(tracked.completeAccount, () =>
     completeClerkOnboarding(userId, { onboardingComplete: true, tier }),
   );
   return { userId, outcome: "complete", billing: "skipped" };
@@ -213,7 +225,7 @@ async function subscribe(
     const plan = planFor(submission.tier);
     if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
 
-    customerId ??= await step.run("create-stripe-customer", () =>
+    customerId ??= await step.track(tracked.createCustomer, () =>
       ensureUserCustomer(
         stripe,
         { id: userId, email: primaryEmailAddress(user), name: fullName(user) },
@@ -245,8 +257,11 @@ async function subscribe(
         priceId: plan.priceId,
         paymentMethodId,
       };
-      const subscription = await step.run(numbered("create-trial-subscription", attempt), () =>
-        startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
+      const subscription = await step.track(
+        tracked.startSubscription,
+        () =>
+          startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
+        attempt,
       );
       // One adopted from an earlier run keeps its plan.
       const subscribed = planOfPrice(subscription.priceId) ?? plan;
@@ -261,8 +276,11 @@ async function subscribe(
     }
     // The card's charge when the subscription was just made with it, else a payment with it.
     const { invoiceId } = unpaid;
-    const payment = await step.run(numbered("pay-invoice", attempt), () =>
-      payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+    const payment = await step.track(
+      tracked.payInvoice,
+      () =>
+        payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+      attempt,
     );
     const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
     if (paid.status === "succeeded") {
@@ -278,8 +296,6 @@ async function subscribe(
       : `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
   );
 }
-
-const numbered = (id: string, attempt: number) => (attempt === 1 ? id : `${id}-${attempt}`);
 
 /**
  * The next plan and card from the onboarding or progress page. The page stores a submission
@@ -333,8 +349,10 @@ async function confirmCard(
   input: { userId: string; customerId: string; confirmationToken: string; attempt: number },
   stepTry: StepTry,
 ): Promise<SetupOutcome> {
-  const outcome = await step.run(numbered("confirm-setup-intent", input.attempt), () =>
-    saveCard(stripe, { ...input, ...stepTry }),
+  const outcome = await step.track(
+    tracked.confirmCard,
+    () => saveCard(stripe, { ...input, ...stepTry }),
+    input.attempt,
   );
   if (outcome.status !== "requires_action") return outcome;
   const { setupIntentId } = outcome;
@@ -342,6 +360,7 @@ async function confirmCard(
     userId: input.userId,
     attempt: input.attempt,
     subject: "card",
+    checkStep: tracked.checkCard,
     intent: { field: "setupIntentId", id: setupIntentId },
     look: () => setupIntentOutcome(stripe, setupIntentId),
     settle: (looked) => settledOutcome(looked, "Your bank did not confirm the card."),
@@ -363,17 +382,15 @@ async function confirmPayment(
     userId: input.userId,
     attempt: input.attempt,
     subject: "payment",
+    checkStep: tracked.checkPayment,
     intent: { field: "paymentIntentId", id: outcome.paymentIntentId },
     look: () => firstInvoiceOutcome(stripe, input.invoiceId),
     settle: (looked) => settledOutcome(looked, "Your bank did not confirm the payment."),
   });
 }
 
-/** The steps waiting for the bank's word on saving the card, and on paying the first invoice. */
-const bankSteps = {
-  card: { look: "look-at-setup-intent", check: "check-setup-intent" },
-  payment: { look: "look-at-payment", check: "check-payment" },
-} as const;
+/** The step looking at the bank's word on saving the card, and on paying the first invoice. */
+const bankLooks = { card: "look-at-setup-intent", payment: "look-at-payment" } as const;
 
 /**
  * Waits for the user to pass their bank's 3-D Secure check. The browser finishes it with the
@@ -386,7 +403,9 @@ async function awaitBank<Outcome extends { status: string }>(
   check: {
     userId: string;
     attempt: number;
-    subject: keyof typeof bankSteps;
+    subject: keyof typeof bankLooks;
+    /** The step that settles the outcome. */
+    checkStep: TrackedStep<Outcome>;
     intent: { field: "setupIntentId" | "paymentIntentId"; id: string };
     /** The intent's outcome as Stripe has it now. */
     look: () => Promise<Outcome>;
@@ -409,11 +428,13 @@ async function awaitBank<Outcome extends { status: string }>(
     )) || (await waitForConfirmation("", CONFIRMATION_TIMEOUTS.first));
   const looked = confirmed
     ? null
-    : ((await step.run(id(bankSteps[subject].look), check.look)) as Outcome);
+    : ((await step.run(id(bankLooks[subject]), check.look)) as Outcome);
   const bankStillDeciding = looked?.status === "requires_action";
   if (bankStillDeciding) await waitForConfirmation("-late", CONFIRMATION_TIMEOUTS.rest);
-  return (await step.run(id(bankSteps[subject].check), async () =>
-    check.settle(looked && !bankStillDeciding ? looked : await check.look()),
+  return (await step.track(
+    check.checkStep,
+    async () => check.settle(looked && !bankStillDeciding ? looked : await check.look()),
+    check.attempt,
   )) as Outcome;
 }
 
