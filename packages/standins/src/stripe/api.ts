@@ -13,6 +13,7 @@ import { fail, injectedFailureBody } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { parseStripeParams, type Params } from "./params";
 import { stripeResources } from "./resources";
+import type { RetrySettings } from "./resources/invoices";
 import type { SubscriptionPatch, SubscriptionSeed } from "./resources/subscriptions";
 import { StripeRouter } from "./router";
 import { StripeState } from "./state";
@@ -48,6 +49,7 @@ export class StripeStandIn extends StandIn {
   readonly invoices = this.state.invoices;
   readonly invoicePayments = this.state.invoicePayments;
   readonly paymentIntents = this.state.paymentIntents;
+  readonly testClocks = this.state.testClocks;
 
   constructor(baseUrl: string) {
     super(baseUrl);
@@ -85,6 +87,29 @@ export class StripeStandIn extends StandIn {
   }
   set hostedPagesUrl(url: string | null) {
     this.state.hostedPagesUrl = url;
+  }
+
+  /**
+   * The account's retry settings: Smart Retries' count and window, and what becomes of a
+   * subscription whose last retry failed (cancel, unpaid, past_due). Reset to Stripe's default
+   * policy with the rest of the state.
+   */
+  get retrySettings(): RetrySettings {
+    return this.resources.invoices.retries;
+  }
+  set retrySettings(settings: RetrySettings) {
+    this.resources.invoices.retries = settings;
+  }
+
+  /**
+   * What `POST /v1/test_helpers/test_clocks/:id/advance` does, for a test or the demo's operator:
+   * the clock moves to `frozenTime` (Unix seconds) and everything due meanwhile happens. Throws
+   * what Stripe would answer with an error.
+   */
+  advanceTestClock(id: string, frozenTime: number): Stripe.TestHelpers.TestClock {
+    const reply = this.resources.testClocks.advance(id, { frozen_time: frozenTime });
+    if (reply.status !== 200) throw new Error(`StripeStandIn: ${JSON.stringify(reply.body)}`);
+    return clone(this.state.testClocks.get(id)!);
   }
 
   /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
@@ -160,7 +185,7 @@ export class StripeStandIn extends StandIn {
   /** A ConfirmationToken as Stripe.js makes it (see ConfirmationTokens.issue for the kinds). */
   issueConfirmationToken(
     kind = "ok",
-    options: { ageSeconds?: number; used?: boolean } = {},
+    options: { ageSeconds?: number; used?: boolean; card?: string } = {},
   ): string {
     return this.resources.confirmationTokens.issue(kind, options);
   }

@@ -20,6 +20,7 @@ interface Fixtures {
   payment_intent: Stripe.PaymentIntent;
   "checkout.session": Stripe.Checkout.Session;
   "billing_portal.session": Stripe.BillingPortal.Session;
+  "test_helpers.test_clock": Stripe.TestHelpers.TestClock;
   event: Stripe.Event;
 }
 

@@ -9,6 +9,7 @@ import { PaymentMethods } from "./payment-methods";
 import { Prices } from "./prices";
 import { SetupIntents } from "./setup-intents";
 import { Subscriptions } from "./subscriptions";
+import { TestClocks } from "./test-clocks";
 
 /**
  * Every Stripe resource the stand-in models, wired to the shared state and to the resources each
@@ -24,6 +25,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
   const subscriptions = new Subscriptions(state, prices, paymentMethods, invoices);
   const checkoutSessions = new CheckoutSessions(state, subscriptions);
   const billingPortalSessions = new BillingPortalSessions(state);
+  const testClocks = new TestClocks(state, subscriptions, invoices);
   const routes: Route[] = [
     customers,
     paymentMethods,
@@ -32,6 +34,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
     invoices,
     checkoutSessions,
     billingPortalSessions,
+    testClocks,
   ].flatMap((resource) => resource.routes());
   return {
     prices,
@@ -42,10 +45,18 @@ export function stripeResources(state: StripeState, violations: string[]) {
     invoices,
     subscriptions,
     checkoutSessions,
+    testClocks,
     routes,
     /** Forgets what the resources keep beside the shared state, and seeds the price catalogue. */
     reset(): void {
-      for (const resource of [customers, confirmationTokens, paymentMethods, checkoutSessions])
+      for (const resource of [
+        customers,
+        confirmationTokens,
+        paymentMethods,
+        invoices,
+        subscriptions,
+        checkoutSessions,
+      ])
         resource.reset();
       prices.seed();
     },
