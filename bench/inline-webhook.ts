@@ -52,6 +52,8 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
       priceId,
       paymentMethodId: card.paymentMethodId,
       lookInStripe: false,
+      // The inline baseline skips the one-trial-per-person check the workflow makes.
+      trial: true,
     });
     await completeClerkOnboarding(user.id, {
       onboardingComplete: true,

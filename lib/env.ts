@@ -64,6 +64,9 @@ const server = {
   STRIPE_PRICE_PRO: prefixed(["price_"], "a Stripe price id").optional(),
   STRIPE_PRICE_ENTERPRISE: prefixed(["price_"], "a Stripe price id").optional(),
   STRIPE_PRICE_SEAT: prefixed(["price_"], "a Stripe price id").optional(),
+  // "1": each new user's Stripe customer gets a test clock of its own, so `npm run stripe:clock`
+  // (or Stripe's dashboard) can move that user through their trial and renewals. Test keys only.
+  STRIPE_TEST_CLOCKS: z.enum(["0", "1"], { message: 'unset, "0" or "1"' }).optional(),
   TRIAL_DAYS: z.coerce
     .number({ message: "a whole number of days" })
     .int({ message: "a whole number of days" })
@@ -80,6 +83,15 @@ const server = {
     })
     .default("onramp <onboarding@onramp.dev>"),
   TRIAL_OFFER_DELAY: duration.default("3d"),
+  // How long after a renewal's payment failed the second reminder goes, if it is still unpaid:
+  // keep it shorter than Stripe's retry window (Billing → Revenue recovery → Retries).
+  PAYMENT_REMINDER_AFTER: duration.default("7d"),
+  // Keys the hashes that remember who had a free trial (kept after an account is deleted, so
+  // never the card or the address itself) and signs the unsubscribe links in emails.
+  ONRAMP_SECRET: z
+    .string()
+    .min(32, { message: "a random secret of at least 32 characters (openssl rand -hex 32)" })
+    .optional(),
 
   // Demo mode (lib/demo.ts): set by `npm run dev` for the app it starts, never by hand.
   ONRAMP_DEMO: z
@@ -161,6 +173,7 @@ function productionProblems(values: Partial<Record<keyof Shape, unknown>>, appUr
   if (values.STRIPE_SECRET_KEY)
     need("STRIPE_WEBHOOK_SECRET", "to verify Stripe webhooks when billing is on");
   need("RESEND_API_KEY", "the dev outbox does not deliver email");
+  need("ONRAMP_SECRET", "the key of the trial hashes and the unsubscribe links");
   return problems;
 }
 
@@ -189,7 +202,19 @@ export const env = createEnv({
   emptyStringAsUndefined: true,
   createFinalSchema: (shape, isServer) =>
     z.object(shape).superRefine((values, ctx) => {
-      if (!isServer || values.NODE_ENV !== "production") return;
+      if (!isServer) return;
+      // Stripe has test clocks in test mode only: with a live key every sign-up would fail.
+      if (
+        values.STRIPE_TEST_CLOCKS === "1" &&
+        /^(sk|rk)_live_/.test(values.STRIPE_SECRET_KEY ?? "")
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["STRIPE_TEST_CLOCKS"],
+          message: "test clocks exist in Stripe's test mode only: unset it with a live key",
+        });
+      }
+      if (values.NODE_ENV !== "production") return;
       // Simulated vendors accept anyone with any card: never in production, built or served.
       if (Array.isArray(values.ONRAMP_DEMO) && values.ONRAMP_DEMO.length > 0) {
         ctx.addIssue({

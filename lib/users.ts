@@ -65,12 +65,32 @@ export async function markUserDeleted(clerkUserId: string, deletedAt: Date): Pro
   return written.length > 0;
 }
 
+/** A user's plan as the session claims carry it: what Clerk is told when it changes. */
+export interface UserBilling {
+  tier: string | null;
+  subscriptionStatus: string | null;
+}
+
 /**
  * Applies the subscription Stripe reports to the user who owns its customer. Returns the user's
- * id, or null when no user row has this customer (or the row has moved on to a newer subscription).
+ * id with their plan before and after, or null when no user row has this customer (or the row
+ * has moved on to a newer subscription).
  */
-export async function applySubscriptionToUser(state: SubscriptionState): Promise<string | null> {
+export async function applySubscriptionToUser(
+  state: SubscriptionState,
+): Promise<{ userId: string; before: UserBilling; after: UserBilling } | null> {
   const db = await getDb();
+  const applies = and(
+    eq(users.stripeCustomerId, state.stripeCustomerId),
+    notSuperseded(users.stripeSubscriptionId, state),
+  );
+  // Runs for one subscription are serialized (sync-subscription's concurrency), so nothing else
+  // writes this row's plan between the read and the update.
+  const [before] = await db
+    .select({ tier: users.tier, subscriptionStatus: users.subscriptionStatus })
+    .from(users)
+    .where(applies);
+  if (!before) return null;
   const [row] = await db
     .update(users)
     .set({
@@ -79,16 +99,19 @@ export async function applySubscriptionToUser(state: SubscriptionState): Promise
       // A price outside the catalogue keeps the tier the user chose (drizzle skips undefined).
       tier: state.tier ?? undefined,
       trialEndsAt: state.trialEndsAt,
+      currentPeriodEnd: state.currentPeriodEnd,
+      cancelsAt: state.cancelsAt,
       updatedAt: sql`now()`,
     })
-    .where(
-      and(
-        eq(users.stripeCustomerId, state.stripeCustomerId),
-        notSuperseded(users.stripeSubscriptionId, state),
-      ),
-    )
-    .returning({ clerkUserId: users.clerkUserId });
-  return row?.clerkUserId ?? null;
+    .where(applies)
+    .returning({
+      clerkUserId: users.clerkUserId,
+      tier: users.tier,
+      subscriptionStatus: users.subscriptionStatus,
+    });
+  if (!row) return null;
+  const { clerkUserId: userId, ...after } = row;
+  return { userId, before, after };
 }
 
 /** When Clerk's deletion of the user was first processed (a tombstone row), or null. */

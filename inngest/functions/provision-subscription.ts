@@ -10,9 +10,15 @@ import {
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
-import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
+import { isTier, priceFor, trialDays, type Tier } from "@/lib/billing/plans";
+import { claimTrial } from "@/lib/billing/trial-eligibility";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
-import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
+import {
+  fullName,
+  primaryEmailAddress,
+  submittedPayment,
+  verifiedPrimaryEmail,
+} from "@/lib/onboarding/clerk-user";
 import {
   firstInvoiceOutcome,
   payFirstInvoice,
@@ -132,13 +138,19 @@ export const provisionSubscription = inngest.createFunction(
 
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, stepTry);
+    const { plan, customerId, subscriptionId, status } = await subscribe(
+      step,
+      stripe,
+      user,
+      stepTry,
+    );
     await step.run("update-clerk-metadata", () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
         tier: plan.tier,
         stripeCustomerId: customerId,
         stripeSubscriptionId: subscriptionId,
+        subscriptionStatus: status,
       }),
     );
     return { userId, outcome: "complete", tier: plan.tier, customerId, subscriptionId };
@@ -180,7 +192,7 @@ async function subscribe(
   stripe: Stripe,
   user: ClerkUser,
   stepTry: StepTry,
-): Promise<{ plan: Plan; customerId: string; subscriptionId: string }> {
+): Promise<{ plan: Plan; customerId: string; subscriptionId: string; status: string }> {
   const userId = user.id;
   const tried: string[] = [];
   let customerId: string | undefined;
@@ -211,12 +223,22 @@ async function subscribe(
     const paymentMethodId = card.paymentMethodId;
 
     if (!unpaid) {
-      const subscribing = { userId, customerId, priceId: plan.priceId, paymentMethodId };
+      // One free trial per person (card and verified address), decided before subscribing.
+      const trial =
+        trialDays() > 0 &&
+        (await step.run(numbered("check-trial-eligibility", attempt), () =>
+          claimTrial(stripe, {
+            userId,
+            paymentMethodId,
+            verifiedEmail: verifiedPrimaryEmail(user),
+          }),
+        ));
+      const subscribing = { userId, customerId, priceId: plan.priceId, paymentMethodId, trial };
       const subscription = await step.run("create-trial-subscription", () =>
         startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
       );
       if (!subscription.unpaidInvoiceId) {
-        return { plan, customerId, subscriptionId: subscription.id };
+        return { plan, customerId, subscriptionId: subscription.id, status: subscription.status };
       }
       unpaid = { plan, subscriptionId: subscription.id, invoiceId: subscription.unpaidInvoiceId };
     }
@@ -227,7 +249,8 @@ async function subscribe(
     );
     const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
     if (paid.status === "succeeded") {
-      return { plan, customerId, subscriptionId: unpaid.subscriptionId };
+      // The first invoice is paid: Stripe has made it active.
+      return { plan, customerId, subscriptionId: unpaid.subscriptionId, status: "active" };
     }
   }
   throw await failOnboarding(

@@ -8,12 +8,18 @@ import { applySubscriptionToUser, isUserDeleted } from "@/lib/users";
  * org whose customer it is. The subscription sync and the reconciler both write through here.
  */
 
-export interface SavedSubscription extends SubscriptionState {
+export interface SavedSubscription extends SubscriptionState, SavedTo {
+  /** The deleted Clerk account it belongs to ("user …", "organization …"), or null. */
+  deletedOwner: string | null;
+}
+
+/** Where a subscription's state was written. */
+export interface SavedTo {
   /** The row it was written to; both null when no row has its customer (or a newer subscription). */
   userId: string | null;
   orgId: string | null;
-  /** The deleted Clerk account it belongs to ("user …", "organization …"), or null. */
-  deletedOwner: string | null;
+  /** The user's plan or status changed with it: Clerk's metadata (the session claims) must follow. */
+  userPlanChanged: boolean;
 }
 
 /** Re-fetches the subscription and writes what Stripe says now. */
@@ -31,23 +37,25 @@ export async function refetchAndSaveSubscription(
  * Checkout put `clerk_user_id` or `clerk_org_id` on every subscription they create); one made
  * elsewhere, without that metadata, goes to whichever row has its customer.
  */
-export async function saveSubscriptionState(
-  state: SubscriptionState,
-): Promise<{ userId: string | null; orgId: string | null }> {
+export async function saveSubscriptionState(state: SubscriptionState): Promise<SavedTo> {
   const owner = state.owner;
-  const userId = owner && "orgId" in owner ? null : await applySubscriptionToUser(state);
-  const orgId = userId || (owner && "userId" in owner) ? null : await applySubscriptionToOrg(state);
-  return { userId, orgId };
+  const user = owner && "orgId" in owner ? null : await applySubscriptionToUser(state);
+  const orgId = user || (owner && "userId" in owner) ? null : await applySubscriptionToOrg(state);
+  return {
+    userId: user?.userId ?? null,
+    orgId,
+    userPlanChanged:
+      user !== null &&
+      (user.before.tier !== user.after.tier ||
+        user.before.subscriptionStatus !== user.after.subscriptionStatus),
+  };
 }
 
 /**
  * The deleted account the subscription belongs to, by its metadata (what onramp and its Checkout
  * put on every subscription) or by the row its customer is on; null when its owner is not deleted.
  */
-async function deletedOwnerOf(
-  state: SubscriptionState,
-  saved: { userId: string | null; orgId: string | null },
-): Promise<string | null> {
+async function deletedOwnerOf(state: SubscriptionState, saved: SavedTo): Promise<string | null> {
   const owner = state.owner;
   const userIds = [owner && "userId" in owner ? owner.userId : null, saved.userId];
   const orgIds = [owner && "orgId" in owner ? owner.orgId : null, saved.orgId];

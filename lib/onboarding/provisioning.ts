@@ -138,6 +138,8 @@ export interface StartedSubscription {
   status: string;
   adopted: boolean;
   unpaidInvoiceId: string | null;
+  /** The user has had a free trial before (lib/billing/trial-eligibility), so none was given. */
+  trialWithheld: boolean;
 }
 
 /**
@@ -155,6 +157,8 @@ export async function startTrialSubscription(
     priceId: string;
     paymentMethodId: string;
     lookInStripe: boolean;
+    /** Whether the user may have a free trial (one per person). */
+    trial: boolean;
   },
 ): Promise<StartedSubscription> {
   await ensureUserNotDeleted(input.userId);
@@ -164,7 +168,7 @@ export async function startTrialSubscription(
       )
     : undefined;
   if (existing) return started(existing, true);
-  const days = env.TRIAL_DAYS;
+  const days = input.trial ? env.TRIAL_DAYS : 0;
   const subscription = await stripe.subscriptions.create(
     {
       customer: input.customerId,
@@ -179,7 +183,7 @@ export async function startTrialSubscription(
     },
     { idempotencyKey: idempotencyKeys.subscription(input.userId) },
   );
-  return started(subscription, false);
+  return { ...started(subscription, false), trialWithheld: !input.trial && env.TRIAL_DAYS > 0 };
 }
 
 function started(subscription: Stripe.Subscription, adopted: boolean): StartedSubscription {
@@ -192,6 +196,7 @@ function started(subscription: Stripe.Subscription, adopted: boolean): StartedSu
     status: subscription.status,
     adopted,
     unpaidInvoiceId: subscription.status === "incomplete" ? invoiceId : null,
+    trialWithheld: false,
   };
 }
 
