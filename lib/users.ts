@@ -172,3 +172,18 @@ export async function recordUserStripeCustomer(clerkUserId: string, stripeCustom
       setWhere: and(isNull(users.stripeCustomerId), isNull(users.deletedAt)),
     });
 }
+
+/**
+ * The user whose Stripe customer it is, with where their email goes; null when no user has it
+ * (an organization's customer) or their row has no address (erased after deletion).
+ */
+export async function recipientOfCustomer(
+  stripeCustomerId: string,
+): Promise<{ userId: string; to: string; firstName: string | null } | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ userId: users.clerkUserId, to: users.email, firstName: users.firstName })
+    .from(users)
+    .where(eq(users.stripeCustomerId, stripeCustomerId));
+  return row?.to ? { userId: row.userId, to: row.to, firstName: row.firstName } : null;
+}

@@ -18,7 +18,10 @@ export interface SavedTo {
   /** The row it was written to; both null when no row has its customer (or a newer subscription). */
   userId: string | null;
   orgId: string | null;
-  /** The user's plan or status changed with it: Clerk's metadata (the session claims) must follow. */
+  /**
+   * The user's plan or status changed from one Stripe reported before: Clerk's metadata (the
+   * session claims) must follow.
+   */
   userPlanChanged: boolean;
 }
 
@@ -44,8 +47,10 @@ export async function saveSubscriptionState(state: SubscriptionState): Promise<S
   return {
     userId: user?.userId ?? null,
     orgId,
+    // The first state recorded is provisioning's, which wrote it to Clerk itself.
     userPlanChanged:
       user !== null &&
+      user.before.subscriptionStatus !== null &&
       (user.before.tier !== user.after.tier ||
         user.before.subscriptionStatus !== user.after.subscriptionStatus),
   };

@@ -24,8 +24,7 @@ export interface SubscriptionState {
   ended: boolean;
 }
 
-const dateOf = (seconds: number | null | undefined) =>
-  seconds ? new Date(seconds * 1000) : null;
+const dateOf = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
 
 export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
   const items = subscription.items.data;

@@ -59,3 +59,10 @@ export const stripeSubscription = z.looseObject({
   object: z.literal("subscription"),
   customer: z.union([z.string(), z.looseObject({ id: z.string() })]),
 });
+
+/** A Stripe invoice as the event carried it; handlers re-fetch it by id before acting. */
+export const stripeInvoice = z.looseObject({
+  id: z.string(),
+  object: z.literal("invoice"),
+  customer: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
+});
