@@ -157,6 +157,16 @@ export async function findUserStripeCustomerId(clerkUserId: string): Promise<str
   return row?.stripeCustomerId ?? null;
 }
 
+/** The user's current Stripe subscription as our row records it, or null. */
+export async function findUserSubscriptionId(clerkUserId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ stripeSubscriptionId: users.stripeSubscriptionId })
+    .from(users)
+    .where(eq(users.clerkUserId, clerkUserId));
+  return row?.stripeSubscriptionId ?? null;
+}
+
 /**
  * Links the user's Stripe customer to their row, so Stripe's subscription events find the user.
  * The first customer recorded stays; a deleted user's row is left as it is.

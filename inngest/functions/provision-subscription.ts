@@ -20,10 +20,10 @@ import {
   verifiedPrimaryEmail,
 } from "@/lib/onboarding/clerk-user";
 import {
-  firstInvoiceOutcome,
-  payFirstInvoice,
+  invoicePaymentOutcome,
+  payInvoice,
   type PaymentOutcome,
-} from "@/lib/onboarding/first-invoice";
+} from "@/lib/onboarding/invoice-payment";
 import {
   claimOnboarding,
   markRunFailed,
@@ -245,7 +245,7 @@ async function subscribe(
     // The card's charge when the subscription was just made with it, else a payment with it.
     const { invoiceId } = unpaid;
     const payment = await step.run(numbered("pay-invoice", attempt), () =>
-      payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+      payInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
     );
     const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
     if (paid.status === "succeeded") {
@@ -348,7 +348,7 @@ async function confirmPayment(
     attempt: input.attempt,
     subject: "payment",
     intent: { field: "paymentIntentId", id: outcome.paymentIntentId },
-    look: () => firstInvoiceOutcome(stripe, input.invoiceId),
+    look: () => invoicePaymentOutcome(stripe, input.invoiceId),
     settle: (looked) => settledOutcome(looked, "Your bank did not confirm the payment."),
   });
 }

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { publishPlanToClerk } from "@/lib/billing/session-claims";
 import { stateOf, type SubscriptionState } from "@/lib/billing/subscriptions";
 import { applySubscriptionToOrg, isOrgDeleted } from "@/lib/orgs/orgs";
 import { applySubscriptionToUser, isUserDeleted } from "@/lib/users";
@@ -23,6 +24,17 @@ export interface SavedTo {
    * session claims) must follow.
    */
   userPlanChanged: boolean;
+}
+
+/**
+ * After the user changed their subscription from the app: our row and the session's claims follow
+ * at once, without waiting for Stripe's event (which then finds them written).
+ */
+export async function applyChangeNow(stripe: Stripe, subscriptionId: string): Promise<void> {
+  const saved = await refetchAndSaveSubscription(stripe, subscriptionId);
+  if (saved.userId && !saved.deletedOwner && saved.userPlanChanged) {
+    await publishPlanToClerk(saved.userId);
+  }
 }
 
 /** Re-fetches the subscription and writes what Stripe says now. */

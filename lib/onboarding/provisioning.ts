@@ -51,7 +51,7 @@ export async function saveCard(
 ): Promise<SetupOutcome> {
   await ensureUserNotDeleted(input.userId);
   const earlier = input.lookInStripe ? await setupIntentFor(stripe, input) : null;
-  if (earlier) return outcomeOf(earlier);
+  if (earlier) return setupOutcomeOf(earlier);
   try {
     const setupIntent = await stripe.setupIntents.create(
       {
@@ -66,7 +66,7 @@ export async function saveCard(
       },
       { idempotencyKey: idempotencyKeys.setupIntent(input.userId, input.confirmationToken) },
     );
-    return outcomeOf(setupIntent);
+    return setupOutcomeOf(setupIntent);
   } catch (error) {
     const failure = classifyStripeError(error);
     // A card error's message is written for the customer by Stripe ("Your card has insufficient
@@ -109,7 +109,7 @@ async function setupIntentFor(
 
 /** The SetupIntent as Stripe has it now: 3-D Secure may be finished, abandoned or still going. */
 export async function setupIntentOutcome(stripe: Stripe, setupIntentId: string) {
-  return outcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
+  return setupOutcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
 }
 
 /**
@@ -200,7 +200,8 @@ function started(subscription: Stripe.Subscription, adopted: boolean): StartedSu
   };
 }
 
-function outcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
+/** What a SetupIntent came to: a saved card, a 3-D Secure challenge, or a refusal. */
+export function setupOutcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
   const paymentMethod = setupIntent.payment_method;
   if (setupIntent.status === "succeeded" && paymentMethod) {
     return {
