@@ -70,3 +70,14 @@ async function customersSetupIntent(stripe: Stripe, customerId: string, setupInt
   }
   return setupIntent;
 }
+
+/** The card on file as the payment forms show it, or null when there is none. */
+export async function savedCardSummary(
+  stripe: Stripe,
+  customerId: string,
+): Promise<{ brand: string; last4: string } | null> {
+  const paymentMethodId = await savedCardOf(stripe, customerId);
+  if (!paymentMethodId) return null;
+  const { card } = await stripe.paymentMethods.retrieve(paymentMethodId);
+  return card ? { brand: card.display_brand ?? card.brand, last4: card.last4 } : null;
+}
