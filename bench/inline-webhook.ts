@@ -34,7 +34,7 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
   try {
     const customerId = await ensureUserCustomer(
       stripe,
-      { id: user.id, email: primaryEmailAddress(user), name: fullName(user) },
+      { id: user.id, email: primaryEmailAddress(user), name: fullName(user), signedUpAt: null },
       { lookInStripe: false },
     );
     const card = await saveCard(stripe, {

@@ -208,7 +208,13 @@ async function subscribe(
     customerId ??= await step.run("create-stripe-customer", () =>
       ensureUserCustomer(
         stripe,
-        { id: userId, email: primaryEmailAddress(user), name: fullName(user) },
+        {
+          id: userId,
+          email: primaryEmailAddress(user),
+          name: fullName(user),
+          // Clerk's, the same on every retry (a test clock, when on, is frozen at it).
+          signedUpAt: user.created_at ? new Date(user.created_at) : null,
+        },
         stepTry,
       ),
     );

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { testClockForNewCustomer } from "@/lib/billing/test-clocks";
 import {
   findUserStripeCustomerId,
   ensureUserNotDeleted,
@@ -16,7 +17,7 @@ const userCustomerIdempotencyKey = (userId: string) => `onboarding:${userId}:cus
  */
 export async function ensureUserCustomer(
   stripe: Stripe,
-  user: { id: string; email: string | null; name: string | null },
+  user: { id: string; email: string | null; name: string | null; signedUpAt: Date | null },
   { lookInStripe }: { lookInStripe: boolean },
 ): Promise<string> {
   const recorded = await findUserStripeCustomerId(user.id);
@@ -24,18 +25,27 @@ export async function ensureUserCustomer(
   await ensureUserNotDeleted(user.id);
   const customerId =
     (lookInStripe ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
-    (
-      await stripe.customers.create(
-        {
-          ...(user.email ? { email: user.email } : {}),
-          ...(user.name ? { name: user.name } : {}),
-          metadata: { clerk_user_id: user.id },
-        },
-        { idempotencyKey: userCustomerIdempotencyKey(user.id) },
-      )
-    ).id;
+    (await createCustomer(stripe, user, lookInStripe));
   await recordUserStripeCustomer(user.id, customerId);
   return customerId;
+}
+
+async function createCustomer(
+  stripe: Stripe,
+  user: { id: string; email: string | null; name: string | null; signedUpAt: Date | null },
+  lookInStripe: boolean,
+): Promise<string> {
+  const testClock = await testClockForNewCustomer(stripe, user, { lookInStripe });
+  const customer = await stripe.customers.create(
+    {
+      ...(user.email ? { email: user.email } : {}),
+      ...(user.name ? { name: user.name } : {}),
+      ...(testClock ? { test_clock: testClock } : {}),
+      metadata: { clerk_user_id: user.id },
+    },
+    { idempotencyKey: userCustomerIdempotencyKey(user.id) },
+  );
+  return customer.id;
 }
 
 /** The metadata key that ties a Stripe customer (and a subscription) to a Clerk user or org. */
