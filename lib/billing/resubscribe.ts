@@ -12,7 +12,7 @@ import { idOf, requireStripe } from "@/lib/vendors/stripe";
 /**
  * Coming back after a plan ended (cancelled, unpaid after Stripe's retries, or never paid): a new
  * subscription on the same Stripe customer, on the plan chosen, with a saved card or a new one,
- * charged now: no second free trial. The first charge may need the customer's bank (3-D Secure):
+ * charged now: no second free trial. A plan that already runs is the answer as it is. The first charge may need the customer's bank (3-D Secure):
  * the browser finishes it and calls again, and another card pays the same invoice; a subscription
  * still waiting for its first payment is reused, never doubled.
  *
@@ -35,7 +35,10 @@ export async function resubscribe(
 
   const [newest] = await subscriptionsOf(stripe, customerId);
   if (newest && grantsAccess(newest.status)) {
-    throw new PermanentError("Your plan is still running: there is nothing to resubscribe to.");
+    // Already subscribed: a repeat of a request that succeeded (a double submit, the browser's
+    // call after the bank's check), or a plan that never ended. Nothing is charged.
+    await applyChangeNow(stripe, newest.id);
+    return { status: "succeeded" };
   }
   const card = await cardToCharge(stripe, { userId, customerId, card: input.card });
   if ("status" in card) return card;

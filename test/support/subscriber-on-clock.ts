@@ -11,7 +11,7 @@ export const HOUR = 3_600;
 
 /**
  * A Pro subscriber whose Stripe customer lives on a test clock, as the workflows leave one: the
- * customer, a card saved from a token of `card`'s kind ("ok", "unchargeable" for renewals the card
+ * Clerk user, the customer, a card saved from a token of `card`'s kind ("ok", "unchargeable" for renewals the card
  * refuses, "chargeauth" for ones the bank wants to confirm), a 14-day trial, and their users row.
  * The subscription's state in our row is what the test says; `advance` moves Stripe's clock, and
  * the events Stripe sends meanwhile are kept in `events`.
@@ -23,8 +23,12 @@ export async function subscriberOnClock(
   const stripe = requireStripe();
   const events: Stripe.Event[] = [];
   vendors.stripe.onEvent = (event) => events.push(event);
-  const userId = `user_${randomUUID().replaceAll("-", "")}`;
   const email = `ada.${randomUUID().slice(0, 8)}@example.com`;
+  const userId = vendors.clerk.addUser({
+    email,
+    first_name: "Ada",
+    public_metadata: { onboardingComplete: true, tier: "pro", subscriptionStatus: "trialing" },
+  }).id;
   const clock = await stripe.testHelpers.testClocks.create({
     frozen_time: Math.floor(Date.now() / 1000),
   });
