@@ -190,6 +190,14 @@ export class StripeStandIn extends StandIn {
     return this.resources.confirmationTokens.issue(kind, options);
   }
 
+  /**
+   * What charging a saved card does from now on: its bank starts declining it (funds ran out, it
+   * expired), or asking the customer to authenticate each charge, or pays again.
+   */
+  setCardOutcome(paymentMethodId: string, outcome: "succeeds" | "declines" | "requires_action") {
+    this.resources.paymentMethods.setChargeOutcome(paymentMethodId, outcome);
+  }
+
   /** Finish a `requires_action` SetupIntent as if the customer passed 3D Secure in the browser. */
   completeSetupIntentAction(
     id: string,
