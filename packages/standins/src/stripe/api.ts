@@ -112,6 +112,16 @@ export class StripeStandIn extends StandIn {
     return clone(this.state.testClocks.get(id)!);
   }
 
+  /**
+   * When Stripe's billing next does something on the clock's customers (a trial's reminder or
+   * end, a renewal, an invoice charged or retried, an expiry), in Unix seconds; null when nothing
+   * is due by `before`. Stripe has no such API: a test steps its clocks to these moments.
+   */
+  nextBillingMoment(clockId: string, before = Number.MAX_SAFE_INTEGER): number | null {
+    const clock = this.state.testClocks.get(clockId);
+    return (clock && this.resources.testClocks.nextDue(clock, before)?.at) ?? null;
+  }
+
   /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
   now(): number {
     return this.state.now();

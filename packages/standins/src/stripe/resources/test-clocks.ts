@@ -134,7 +134,7 @@ export class TestClocks {
   }
 
   /** The earliest thing due on the clock's customers by `target`, if any. */
-  private nextDue(clock: Stripe.TestHelpers.TestClock, target: number): Due | undefined {
+  nextDue(clock: Stripe.TestHelpers.TestClock, target: number): Due | undefined {
     const due = this.customersOn(clock).flatMap((customer) => [
       ...this.subscriptions.due(customer),
       ...this.invoices.due(customer).map(({ invoice, at }) => ({
