@@ -11,13 +11,15 @@ import { isParams } from "./params";
  * read with the TypeScript compiler from the SDK's own declarations: they are the source of
  * truth for request shapes at the pinned API version, and no current OpenAPI spec of Stripe's is
  * in `contracts/`. Building the program takes seconds, so the answer is cached on disk under
- * `node_modules/.cache`, keyed by the SDK's version and the names asked for.
+ * `node_modules/.cache`, keyed by the SDK's version, the compiler's, this file and the names.
  */
 export function sdkParams(typeNames: readonly string[]): Map<string, Set<string>> {
   const names = [...new Set(typeNames)].sort();
-  const key = createHash("sha256")
-    .update(`${sdkVersion()}\n${names.join("\n")}`)
-    .digest("hex");
+  // Keyed by all that decides the answer: the SDK, the compiler, this reader, the names.
+  const hash = createHash("sha256").update(sdkVersion());
+  for (const file of [require.resolve("typescript/package.json"), import.meta.filename])
+    hash.update(readFileSync(file));
+  const key = hash.update(names.join("\n")).digest("hex");
   const file = path.join(cacheDir(), `stripe-params-${sdkVersion()}-${key.slice(0, 16)}.json`);
   const cached = readCache(file);
   const params = cached ?? readSdkTypes(names);

@@ -1,12 +1,13 @@
 import type Stripe from "stripe";
 import { clone, newId, type Reply } from "../../standin";
 import { fail, missing } from "../errors";
+import { idOf } from "../expandable";
 import { fixture } from "../fixtures";
 import { list } from "../pagination";
 import { int, items, mergeMetadata, metadataParam, nested, text, type Params } from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
-import { idOf, type Subscriptions } from "./subscriptions";
+import type { Subscriptions } from "./subscriptions";
 
 const DAY = 86_400;
 

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { clone, newId, type Reply } from "../../standin";
 import { fail, missing, type StripeError } from "../errors";
+import { idOf } from "../expandable";
 import { fixture, type StandInInvoice } from "../fixtures";
 import { list } from "../pagination";
 import { text, type Params } from "../params";
@@ -8,7 +9,7 @@ import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 import { awaitingAction, threeDSecureAction } from "../three-d-secure";
 import type { ChargeOutcome, PaymentMethods } from "./payment-methods";
-import { endedBecause, idOf, onlyItem } from "./subscriptions";
+import { endedBecause, onlyItem } from "./subscriptions";
 
 /** Why a charge did not pay, as the PaymentIntent's `last_payment_error` says it. */
 interface PaymentRefusal {

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { clone, newId, type Reply } from "../../standin";
 import { fail, missing, parameterMissing } from "../errors";
+import { idOf } from "../expandable";
 import { fixture } from "../fixtures";
 import { list } from "../pagination";
 import {
@@ -84,10 +85,6 @@ export function endedBecause(
     reason,
   };
 }
-
-/** A field that names an object by id, or holds it expanded: its id. */
-export const idOf = (field: string | { id?: string } | null | undefined): string | undefined =>
-  typeof field === "string" ? field : field?.id;
 
 /**
  * Subscriptions of one item: trial or charged at once (the first invoice, see Invoices), adopt

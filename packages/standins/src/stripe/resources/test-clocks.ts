@@ -1,13 +1,14 @@
 import type Stripe from "stripe";
 import { clone, newId, type Reply } from "../../standin";
 import { fail, missing, parameterMissing } from "../errors";
+import { idOf } from "../expandable";
 import { fixture } from "../fixtures";
 import { list } from "../pagination";
 import { int, text } from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 import type { Invoices } from "./invoices";
-import { addMonths, idOf, onlyItem, type Due, type Subscriptions } from "./subscriptions";
+import { addMonths, onlyItem, type Due, type Subscriptions } from "./subscriptions";
 
 const DAY = 86_400;
 /** A test clock deletes itself (and its objects) a week after it was made, as in Stripe's example. */
