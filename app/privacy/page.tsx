@@ -47,9 +47,9 @@ export default function PrivacyPage() {
       <section>
         <h2>Emails</h2>
         <p>
-          We email you about your account: a welcome, your trial, and your payments. Every email
-          has an unsubscribe link; after it, we send you none, and your dashboard shows anything
-          that needs you.
+          We email you about your account: a welcome, your trial, and your payments. Every email has
+          an unsubscribe link; after it, we send you none, and your dashboard shows anything that
+          needs you.
         </p>
       </section>
     </LegalPage>

@@ -51,7 +51,7 @@ export async function cardToCharge(
 }
 
 /** The card renewals charge: the newest subscription's default, else the customer's. */
-export async function savedCardOf(stripe: Stripe, customerId: string): Promise<string | null> {
+async function savedCardOf(stripe: Stripe, customerId: string): Promise<string | null> {
   const [newest] = (
     await stripe.subscriptions.list({ customer: customerId, status: "all", limit: 1 })
   ).data;

@@ -39,7 +39,7 @@ export const accessStatuses: readonly Stripe.Subscription.Status[] = [
 export const grantsAccess = (status: string | null | undefined): boolean =>
   accessStatuses.some((granting) => granting === status);
 
-export function standingOf(status: string | null | undefined, billingEnabled: boolean): Standing {
+function standingOf(status: string | null | undefined, billingEnabled: boolean): Standing {
   if (!billingEnabled) return "unbilled";
   if (!status) return "pending";
   if (status === "past_due") return "past_due";

@@ -27,7 +27,7 @@ export const money = (cents: number, currency: string) =>
     cents / 100,
   );
 
-export const day = (seconds: number) =>
+const day = (seconds: number) =>
   new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(
     new Date(seconds * 1000),
   );

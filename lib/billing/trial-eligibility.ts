@@ -20,7 +20,7 @@ export const trialWithheld =
  * An address as one mailbox: trimmed, lower-cased, and without a "+tag" (ada+trial2@ and ada@
  * are the same inbox).
  */
-export function mailbox(address: string): string {
+function mailbox(address: string): string {
   const [local = "", domain = ""] = address.trim().toLowerCase().split("@");
   return `${local.replace(/\+.*$/, "")}@${domain}`;
 }

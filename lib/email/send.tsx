@@ -14,7 +14,7 @@ import { WelcomeEmail, welcomeSubject } from "./templates/welcome";
 import { unsubscribeUrl } from "./unsubscribe";
 
 /** What an email says beyond the greeting, by kind: the facts are written out by the caller. */
-export type EmailContent =
+type EmailContent =
   | { kind: "welcome" | "trial_offer" }
   | { kind: "trial_ending"; plan: string; trialEndsOn: string; amount: string }
   | {

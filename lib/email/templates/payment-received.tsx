@@ -14,7 +14,9 @@ export function PaymentReceivedEmail(props: PaymentReceivedEmailProps) {
   const { firstName, amount, dashboardUrl, unsubscribeUrl } = props;
   return (
     <EmailLayout preview={`We received your payment of ${amount}.`} unsubscribeUrl={unsubscribeUrl}>
-      <Heading style={heading}>Thanks{firstName ? `, ${firstName}` : ""}: you're all set</Heading>
+      <Heading style={heading}>
+        Thanks{firstName ? `, ${firstName}` : ""}: you&apos;re all set
+      </Heading>
       <Text style={paragraph}>
         We received your payment of {amount}. Your plan is paid up and nothing else is needed.
       </Text>

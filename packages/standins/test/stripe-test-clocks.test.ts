@@ -37,7 +37,10 @@ function recordEvents() {
 }
 
 /** A customer on a new clock, with a card saved from a token of `kind`, subscribed to Pro. */
-async function subscribedOnClock(kind = "ok", params: Partial<Stripe.SubscriptionCreateParams> = {}) {
+async function subscribedOnClock(
+  kind = "ok",
+  params: Partial<Stripe.SubscriptionCreateParams> = {},
+) {
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: "month" });
   const customer = await stripe.customers.create({ test_clock: clock.id });
   const { payment_method } = await stripe.setupIntents.create({
@@ -56,8 +59,7 @@ async function subscribedOnClock(kind = "ok", params: Partial<Stripe.Subscriptio
   const advance = (seconds: number) =>
     stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: frozen() + seconds });
   const current = () => stripe.subscriptions.retrieve(subscription.id);
-  const invoice = async () =>
-    stripe.invoices.retrieve((await current()).latest_invoice as string);
+  const invoice = async () => stripe.invoices.retrieve((await current()).latest_invoice as string);
   return { clock, customer, subscription, advance, frozen, current, invoice };
 }
 
@@ -189,7 +191,9 @@ describe("Stripe stand-in: test clocks", () => {
     stripeApi.retrySettings = { maxRetries: 2, retriesEndAfterDays: 7, afterRetries: "unpaid" };
     const { advance, current, invoice } = await subscribedOnClock("unchargeable");
     await advance(14 * DAY + HOUR);
-    expect((await invoice()).next_payment_attempt).toBe(start + 14 * DAY + HOUR + Math.round(3.5 * DAY));
+    expect((await invoice()).next_payment_attempt).toBe(
+      start + 14 * DAY + HOUR + Math.round(3.5 * DAY),
+    );
     await advance(8 * DAY);
     expect((await invoice()).attempt_count).toBe(3);
     expect((await current()).status).toBe("unpaid");

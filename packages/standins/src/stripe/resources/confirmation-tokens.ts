@@ -30,7 +30,11 @@ export class ConfirmationTokens {
    */
   issue(
     kind = "ok",
-    { ageSeconds = 0, used = false, card }: { ageSeconds?: number; used?: boolean; card?: string } = {},
+    {
+      ageSeconds = 0,
+      used = false,
+      card,
+    }: { ageSeconds?: number; used?: boolean; card?: string } = {},
   ): string {
     const id = `ctoken_${kind}_${newId("", 24)}`;
     this.tokens.set(id, { created: this.state.now() - ageSeconds, used, card });

@@ -306,7 +306,9 @@ export class Invoices {
       currency: invoice.currency,
       customer: invoice.customer,
       description:
-        invoice.billing_reason === "subscription_create" ? "Subscription creation" : "Subscription update",
+        invoice.billing_reason === "subscription_create"
+          ? "Subscription creation"
+          : "Subscription update",
       metadata: {},
       payment_method: null,
       last_payment_error: null,

@@ -159,7 +159,8 @@ export class SetupIntents {
       return fail(402, { ...error, setup_intent: clone(si) });
     }
     const card = token ? this.confirmationTokens.cardOf(token) : undefined;
-    const paymentMethod = pm && !token ? pm : this.paymentMethods.create(customer, undefined, card).id;
+    const paymentMethod =
+      pm && !token ? pm : this.paymentMethods.create(customer, undefined, card).id;
     if (!this.state.paymentMethods.has(paymentMethod))
       this.paymentMethods.create(customer, paymentMethod);
     if (source.includes("unchargeable"))

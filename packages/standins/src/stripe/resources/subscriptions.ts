@@ -292,7 +292,8 @@ export class Subscriptions {
     const item = onlyItem(sub);
     const end = addMonths(start, 1);
     Object.assign(item, { current_period_start: start, current_period_end: end });
-    if (sub.status === "trialing") Object.assign(sub, { status: "active", billing_cycle_anchor: start });
+    if (sub.status === "trialing")
+      Object.assign(sub, { status: "active", billing_cycle_anchor: start });
     this.invoices.renewal(sub, { start, end });
     this.announce("updated", sub);
   }
@@ -311,7 +312,10 @@ export class Subscriptions {
   /** A first invoice unpaid for 23 hours: the subscription expires and the invoice is voided. */
   private expire(sub: Stripe.Subscription): void {
     const at = sub.created + INCOMPLETE_LIFETIME;
-    Object.assign(sub, { status: "incomplete_expired", ended_at: at } satisfies Partial<Stripe.Subscription>);
+    Object.assign(sub, {
+      status: "incomplete_expired",
+      ended_at: at,
+    } satisfies Partial<Stripe.Subscription>);
     const invoice = this.state.invoices.get(idOf(sub.latest_invoice) ?? "");
     if (invoice) this.invoices.void(invoice, at);
     this.announce("deleted", sub);
