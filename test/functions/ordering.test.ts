@@ -34,6 +34,9 @@ import { parseStripeParams, setupVendors, type InjectedFailure } from "@onramp/s
  * run (200 by default).
  */
 
+// Each user's customer on a Stripe test clock, which a schedule may move on (issue 21).
+vi.hoisted(() => void (process.env.STRIPE_TEST_CLOCKS = "1"));
+
 const vendors = setupVendors();
 beforeAll(() => getDb());
 beforeAll(() => {
@@ -98,6 +101,8 @@ interface Schedule {
   users: PlannedUser[];
   org: PlannedOrg | null;
   stripeChangeAt: number | null;
+  /** When Stripe's test clocks move on, and by how many days (trials end, renewals, retries). */
+  clocksAdvance: { at: number; days: number } | null;
   fault: Fault | null;
 }
 
@@ -173,6 +178,9 @@ function planSchedule(seed: number): Schedule {
     users,
     org,
     stripeChangeAt: random.chance(0.4) ? random.int(MINUTE, 40 * MINUTE) : null,
+    clocksAdvance: random.chance(0.5)
+      ? { at: random.int(MINUTE, 40 * MINUTE), days: random.int(11, 50) }
+      : null,
     fault: faultFor(random),
   };
 }
@@ -205,6 +213,15 @@ beforeAll(() => {
   });
 });
 
+/** The function that sends each kind of email (the onboarding drip sends the rest). */
+const emailSenders: Record<string, string> = {
+  trial_ending: "onramp-email-trial-ending",
+  payment_failed: "onramp-email-payment-failed",
+  payment_reminder: "onramp-email-payment-failed",
+  payment_action_required: "onramp-email-payment-action-required",
+  payment_received: "onramp-email-payment-received",
+};
+
 /** The account-creating vendor write a request is, if it is one. */
 async function writeOf(request: Request, at: number): Promise<Write | null> {
   const url = new URL(request.url);
@@ -229,8 +246,8 @@ async function writeOf(request: Request, at: number): Promise<Write | null> {
     return write("Clerk org metadata", org, "onramp-create-organization-customer");
   }
   if (url.host === "resend.test" && request.method === "POST") {
-    const [kind, userId] = (request.headers.get("idempotency-key") ?? "").split("/");
-    return write(`${kind} email`, userId, "onramp-send-onboarding-emails");
+    const [kind = "", userId] = (request.headers.get("idempotency-key") ?? "").split("/");
+    return write(`${kind} email`, userId, emailSenders[kind] ?? "onramp-send-onboarding-emails");
   }
   return null;
 }
@@ -271,7 +288,11 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
       first_name: "Ada",
       last_name: "Lovelace",
       unsafe_metadata: plan.withCard
-        ? { tier: random.pick(["pro", "enterprise"]), confirmationToken: token() }
+        ? {
+            tier: random.pick(["pro", "enterprise"]),
+            // A card whose later charges are declined: a renewal that fails.
+            confirmationToken: token(random.pick(["ok", "unchargeable"])),
+          }
         : {},
     });
     clerk(plan.createdAt, "user.created", user);
@@ -350,6 +371,16 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
     });
   }
 
+  if (schedule.clocksAdvance !== null) {
+    const { at, days } = schedule.clocksAdvance;
+    // Days of Stripe's billing at once: trial_will_end, trials ending, renewals paid or refused
+    // by the card, Smart Retries (the lifecycle emails' events).
+    sim.after(at, () => {
+      for (const clock of vendors.stripe.testClocks.values())
+        vendors.stripe.advanceTestClock(clock.id, clock.frozen_time + days * 86_400);
+    });
+  }
+
   await sim.settle();
   // The workflows alone already leave nothing live for a deleted account; the reconciler is the
   // backstop for what they cannot see.
@@ -388,12 +419,13 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
     }
     await checkUser(userId, plan.deletedAt !== null, problems);
     checkWrites(sim, recorded, userId, deletion, problems);
-    const sent = vendors.resend.emails.filter((email) =>
-      email.idempotencyKey?.endsWith(`/${userId}`),
+    const sent = vendors.resend.emails.filter(
+      (email) => email.idempotencyKey?.split("/")[1] === userId,
     );
-    for (const kind of ["welcome", "trial_offer"]) {
-      const count = sent.filter((email) => email.tags.some((t) => t.value === kind)).length;
-      if (count > 1) problems.push(`${userId} got ${count} ${kind} emails`);
+    const keys = sent.map((email) => email.idempotencyKey);
+    for (const key of new Set(keys)) {
+      const count = keys.filter((k) => k === key).length;
+      if (count > 1) problems.push(`${userId} got ${count} emails ${key}`);
     }
   }
   if (company) {
@@ -413,7 +445,7 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
   return { deletedBeforeCreation, reconcilerRepairs };
 }
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+const token = (kind = "ok") => `ctoken_${kind}_${randomUUID().replaceAll("-", "")}`;
 
 // ---------- what must hold ----------
 
@@ -464,11 +496,12 @@ function checkWrites(
   problems: string[],
 ) {
   if (deletion === null) return;
+  const customers = new Set(customersOf("clerk_user_id", account).map((c) => c.id));
   for (const write of writes.filter((w) => w.account === account)) {
     const runs = new Set(
       sim
         .runsOf(write.functionId)
-        .filter((run) => run.event.data.id === account)
+        .filter((run) => run.event.data.id === account || customers.has(run.event.data.customer))
         .map((run) => run.id),
     );
     const step = sim.history
