@@ -496,7 +496,7 @@ function checkWrites(
   problems: string[],
 ) {
   if (deletion === null) return;
-  const customers = new Set(customersOf("clerk_user_id", account).map((c) => c.id));
+  const customers = new Set<unknown>(customersOf("clerk_user_id", account).map((c) => c.id));
   for (const write of writes.filter((w) => w.account === account)) {
     const runs = new Set(
       sim
