@@ -1,6 +1,7 @@
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { setupVendors } from "@onramp/standins/vitest";
+import { hostedPagesHandler } from "../src/stripe/hosted-pages";
 
 // Test clocks as Stripe has them (docs.stripe.com/billing/testing/test-clocks, the API reference
 // of /v1/test_helpers/test_clocks), through the real SDK: a customer on a clock lives on its
@@ -272,6 +273,33 @@ describe("Stripe stand-in: test clocks", () => {
       cancellation_details: { reason: "cancellation_requested" },
     });
     expect(events.types().at(-1)).toBe("customer.subscription.deleted");
+  });
+
+  it("serves an invoice's hosted page (demo mode): a declined card says so, a good one pays it", async () => {
+    stripeApi.hostedPagesUrl = "http://pages.test";
+    const events = recordEvents();
+    const { advance, invoice, current } = await subscribedOnClock("unchargeable");
+    await advance(14 * DAY + HOUR);
+    const { id, hosted_invoice_url } = await invoice();
+    expect(hosted_invoice_url).toBe(`http://pages.test/invoice/${id}`);
+    const pages = hostedPagesHandler(stripeApi);
+    const pay = (number: string) =>
+      pages(
+        new Request(hosted_invoice_url!, {
+          method: "POST",
+          body: new URLSearchParams({ cardnumber: number }),
+        }),
+      );
+
+    const declined = await pay("4000 0000 0000 0002");
+    expect(declined!.status).toBe(402);
+    expect(await declined!.text()).toContain("Your card was declined.");
+    expect((await pay("4242 4242 4242 4242"))!.status).toBe(303);
+    expect(await invoice()).toMatchObject({ status: "paid" });
+    expect((await current()).status).toBe("active");
+    expect(events.types()).toContain("invoice.paid");
+    const shown = await pages(new Request(hosted_invoice_url!));
+    expect(await shown!.text()).toContain("Paid");
   });
 
   it("gives a card number one fingerprint, and a card it was never told about one of its own", async () => {

@@ -216,6 +216,15 @@ export class StripeStandIn extends StandIn {
     return this.resources.setupIntents.completeAction(id, outcome);
   }
 
+  /** Stripe's hosted invoice page: the customer pays the open invoice with a card typed there. */
+  payInvoiceOnHostedPage(
+    invoiceId: string,
+    cardNumber: string,
+    declines = false,
+  ): "paid" | "declined" {
+    return this.resources.invoices.payOnHostedPage(invoiceId, cardNumber, declines);
+  }
+
   /** Finish a `requires_action` PaymentIntent as if the customer passed 3-D Secure in the browser. */
   completePaymentIntentAction(
     id: string,

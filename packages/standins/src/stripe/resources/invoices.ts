@@ -521,6 +521,18 @@ export class Invoices {
       this.state.emit("customer.subscription.updated", sub);
   }
 
+  /**
+   * What Stripe's hosted invoice page does with a card typed into it: the card is saved for the
+   * customer and charges the invoice now (declined when it is one of the declining test cards).
+   */
+  payOnHostedPage(id: string, cardNumber: string, declines: boolean): "paid" | "declined" {
+    const invoice = this.state.invoices.get(id);
+    if (!invoice || invoice.status !== "open") return "declined";
+    const card = this.paymentMethods.create(idOf(invoice.customer) ?? null, undefined, cardNumber);
+    if (declines) this.paymentMethods.setChargeOutcome(card.id, "declines");
+    return this.pay(id, { payment_method: card.id }).status === 200 ? "paid" : "declined";
+  }
+
   /** POST /v1/invoices/:id/pay: charges an open invoice now, with the card given or the default. */
   private pay(id: string, params: Stripe.InvoicePayParams): Reply {
     const invoice = this.state.invoices.get(id);
