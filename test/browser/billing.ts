@@ -77,20 +77,27 @@ export function billingTests(suite: () => BrowserSuite) {
     return { user, subscription: now, customer, stripe };
   }
 
+  /** The user's dashboard in a fresh browser, signed in, with Stripe.js acting on the stand-in. */
+  async function dashboardOf(userId: string, viewport: { width: number; height: number }) {
+    const { appUrl, clerkApi, stripeApi, browser, tokenFor } = suite();
+    const opened = await visit(browser, {
+      appUrl,
+      clerkApi,
+      stripeApi,
+      token: tokenFor(userId),
+      viewport,
+    });
+    await opened.page.goto("/dashboard");
+    return opened;
+  }
+
   describe("after the trial", () => {
     it("past due: a banner on the dashboard, and the card fixed from it in one go", async () => {
-      const { appUrl, clerkApi, stripeApi, browser, tokenFor } = suite();
+      const { stripeApi } = suite();
       for (const { name, viewport } of widths) {
         const { user, subscription } = await subscriber("unchargeable");
         expect(subscription.status).toBe("past_due");
-        const { page, context } = await visit(browser, {
-          appUrl,
-          clerkApi,
-          stripeApi,
-          token: tokenFor(user.id),
-          viewport,
-        });
-        await page.goto("/dashboard");
+        const { page, context } = await dashboardOf(user.id, viewport);
         await page.getByText("Your last payment didn't go through").waitFor();
         expect(await page.getByTestId("subscription-status").textContent()).toBe("Payment overdue");
         await screenshot(page, `billing-past-due-${name}`);
@@ -115,17 +122,10 @@ export function billingTests(suite: () => BrowserSuite) {
     });
 
     it("ended: the resubscribe page, with the saved card or a new one the bank checks, charged now", async () => {
-      const { appUrl, clerkApi, stripeApi, browser, tokenFor } = suite();
+      const { stripeApi } = suite();
       for (const { name, viewport } of widths) {
         const { user, customer } = await subscriber("ok", "canceled");
-        const { page, context } = await visit(browser, {
-          appUrl,
-          clerkApi,
-          stripeApi,
-          token: tokenFor(user.id),
-          viewport,
-        });
-        await page.goto("/dashboard");
+        const { page, context } = await dashboardOf(user.id, viewport);
         await page.getByText("Your plan has ended").waitFor();
         await page.getByRole("link", { name: "Subscribe again" }).click();
         await page.waitForURL(/\/dashboard\/resubscribe$/);
@@ -159,7 +159,7 @@ export function billingTests(suite: () => BrowserSuite) {
     });
 
     it("cancelled at the period's end: the date on the dashboard, and resumed from there", async () => {
-      const { appUrl, clerkApi, stripeApi, browser, tokenFor } = suite();
+      const { stripeApi } = suite();
       for (const { name, viewport } of widths) {
         const { user, subscription, stripe } = await subscriber("ok");
         await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
@@ -170,13 +170,7 @@ export function billingTests(suite: () => BrowserSuite) {
           .update(users)
           .set({ cancelsAt: endsAt })
           .where(eq(users.clerkUserId, user.id));
-        const { page, context } = await visit(browser, {
-          appUrl,
-          clerkApi,
-          token: tokenFor(user.id),
-          viewport,
-        });
-        await page.goto("/dashboard");
+        const { page, context } = await dashboardOf(user.id, viewport);
         const date = new Intl.DateTimeFormat("en-US", {
           dateStyle: "long",
           timeZone: "UTC",
