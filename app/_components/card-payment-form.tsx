@@ -42,12 +42,15 @@ export function CardPaymentForm({
   label,
   submitLabel,
   savedCard,
+  cardNote,
   children,
   send,
 }: {
   /** The form's accessible name. */
   label: string;
   submitLabel: string;
+  /** What happens to a new card, under its field. */
+  cardNote: string;
   savedCard: SavedCard | null;
   /** Fields above the card (a plan picker). */
   children?: ReactNode;
@@ -139,12 +142,7 @@ export function CardPaymentForm({
           ))}
         </fieldset>
       )}
-      {!useSaved && (
-        <CardField
-          error={cardError}
-          note="Your card is charged now, and then every month, until you cancel."
-        />
-      )}
+      {!useSaved && <CardField error={cardError} note={cardNote} />}
       <Button type="submit" busy={busy} disabled={!stripe} className="w-full sm:w-auto">
         {submitLabel}
       </Button>

@@ -111,7 +111,7 @@ export function billingTests(suite: () => BrowserSuite) {
         await page.getByRole("button", { name: "Pay $20.00" }).click();
         await page.waitForURL(/\/dashboard$/);
         await expect
-          .poll(() => page.getByTestId("subscription-status").textContent())
+          .poll(() => page.getByTestId("subscription-status").textContent(), { timeout: 15_000 })
           .toBe("Active");
         expect(await page.getByText("Your last payment didn't go through").count()).toBe(0);
         const invoice = stripeApi.invoices.get(subscription.latest_invoice as string)!;
@@ -141,10 +141,14 @@ export function billingTests(suite: () => BrowserSuite) {
           await page.getByText("A new card").click();
           await fillCard(page, { number: "4000 0027 6000 3184" });
           await page.getByRole("button", { name: "Subscribe for $29/month" }).click();
+          await page.getByRole("dialog", { name: "3D Secure 2 Test Page" }).waitFor();
+          const bank = page.getByRole("dialog", { name: "3D Secure 2 Test Page" });
+          await screenshot(page, `billing-resubscribe-bank-${name}`);
+          await bank.getByRole("button", { name: "Complete" }).click();
         }
         await page.waitForURL(/\/dashboard$/);
         await expect
-          .poll(() => page.getByTestId("subscription-status").textContent())
+          .poll(() => page.getByTestId("subscription-status").textContent(), { timeout: 15_000 })
           .toBe("Active");
         const subscriptions = [...stripeApi.subscriptions.values()].filter(
           (s) => s.customer === customer.id,
@@ -178,7 +182,9 @@ export function billingTests(suite: () => BrowserSuite) {
         await page.getByText(`Your plan ends on ${date}`).waitFor();
         await screenshot(page, `billing-resume-${name}`);
         await page.getByRole("button", { name: "Resume my plan" }).click();
-        await expect.poll(() => page.getByText(`Your plan ends on ${date}`).count()).toBe(0);
+        await expect
+          .poll(() => page.getByText(`Your plan ends on ${date}`).count(), { timeout: 15_000 })
+          .toBe(0);
         expect(stripeApi.subscriptions.get(subscription.id)!.cancel_at_period_end).toBe(false);
         await context.close();
       }

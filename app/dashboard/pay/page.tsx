@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { PaymentDetailsProvider } from "@/app/_components/card-field";
 import { SignOutButton } from "@/app/_components/sign-out-button";
-import { Alert, Card, PageShell, PageTitle } from "@/app/_components/ui";
+import { Alert, ButtonLink, Card, PageShell, PageTitle } from "@/app/_components/ui";
 import { signedInPage } from "@/app/_lib/pages";
 import { overdueInvoice } from "@/lib/billing/overdue";
 import { paths } from "@/lib/routes";
@@ -41,6 +41,9 @@ export default signedInPage("Pay your invoice", paths.payOverdue, async ({ userI
           </Alert>
         )}
       </Card>
+      <ButtonLink href={paths.dashboard} variant="ghost" className="mt-4">
+        ← Back to the dashboard
+      </ButtonLink>
     </PageShell>
   );
 });

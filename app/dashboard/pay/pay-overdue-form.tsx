@@ -55,6 +55,7 @@ export function PayOverdueForm({
         label="Pay with another card"
         submitLabel={`Pay ${amount}`}
         savedCard={null}
+        cardNote="Your card is charged now, and your next renewals use it."
         send={(input) => payOverdueInvoice(input)}
       />
     </div>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { PaymentDetailsProvider } from "@/app/_components/card-field";
 import { SignOutButton } from "@/app/_components/sign-out-button";
-import { Card, PageShell, PageTitle } from "@/app/_components/ui";
+import { ButtonLink, Card, PageShell, PageTitle } from "@/app/_components/ui";
 import { signedInPage } from "@/app/_lib/pages";
 import { planOptions } from "@/app/_lib/plan-options";
 import { billingAccount } from "@/lib/billing/account";
@@ -47,6 +47,9 @@ export default signedInPage("Subscribe again", paths.resubscribe, async ({ userI
           />
         </PaymentDetailsProvider>
       </Card>
+      <ButtonLink href={paths.dashboard} variant="ghost" className="mt-4">
+        ← Back to the dashboard
+      </ButtonLink>
     </PageShell>
   );
 });

@@ -23,6 +23,7 @@ export function ResubscribeForm({
       label="Subscribe again"
       submitLabel={`Subscribe for ${price}/month`}
       savedCard={savedCard}
+      cardNote="Your card is charged now, and then every month until you cancel."
       send={(input) =>
         // After the bank's check of the first charge, the card is the one it was made with.
         resubscribeToPlan({ tier, card: "card" in input ? input.card : { saved: true } })
