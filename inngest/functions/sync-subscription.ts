@@ -1,8 +1,10 @@
 import { inngest } from "@/inngest/client";
 import { subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "@/inngest/events";
+import { deletedComment, refundCutoff } from "@/lib/billing/account-closure";
+import { refundPayments } from "@/lib/billing/refunds";
 import { isLive } from "@/lib/billing/subscription-status";
 import { publishPlanToClerk } from "@/lib/billing/session-claims";
-import { refetchAndSaveSubscription } from "@/lib/billing/subscription-sync";
+import { refetchAndSaveSubscription, type DeletedOwner } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
 import { requireStripe } from "@/lib/vendors/stripe";
 
@@ -10,7 +12,9 @@ import { requireStripe } from "@/lib/vendors/stripe";
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
  * subscription: each run re-fetches it and writes what Stripe says now to its user's or org's row.
  * A live subscription of a deleted user or org (a Checkout paid in its last second, a run that
- * slipped past its cancellation) is cancelled on sight, and its final state written.
+ * slipped past its cancellation) is cancelled on sight, what it collected since the deletion is
+ * refunded, and its final state written. Another deployment's subscriptions (its
+ * ONRAMP_ENVIRONMENT tag) are left alone.
  */
 export const syncSubscription = inngest.createFunction(
   {
@@ -19,18 +23,30 @@ export const syncSubscription = inngest.createFunction(
     triggers: [subscriptionCreated, subscriptionUpdated, subscriptionDeleted],
     // One run per subscription at a time, so every re-fetch is written before the next is made.
     concurrency: { key: "event.data.id", limit: 1 },
-    // One Stripe request per run (three in the rare run that cancels), within Stripe's 25 a second;
-    // a run that changes a user's plan writes it to Clerk too (100 per 10 s).
+    // One Stripe request per run (a few more in the rare run that cancels), within Stripe's 25 a
+    // second; a run that changes a user's plan writes it to Clerk too (100 per 10 s).
     throttle: { limit: 10, period: "1s" },
   },
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
 
-    /** A deleted account's live subscription: cancelled now, and its final state written. */
-    const cancelOnSight = async (deletedOwner: string) => {
-      logger.warn(`Subscription ${subscriptionId} is live for deleted ${deletedOwner}: cancelling`);
+    /** A deleted account's live subscription: cancelled now, refunded, its final state written. */
+    const cancelOnSight = async ({
+      owner,
+      label,
+      deletedAt,
+    }: Omit<DeletedOwner, "deletedAt"> & { deletedAt: string }) => {
+      logger.warn(`Subscription ${subscriptionId} is live for deleted ${label}: cancelling`);
       await step.run("cancel-subscription-of-deleted-account", () =>
-        cancelSubscriptionNow(requireStripe(), subscriptionId, `Clerk ${deletedOwner} was deleted`),
+        cancelSubscriptionNow(requireStripe(), subscriptionId, deletedComment(owner)),
+      );
+      await step.run("refund-payments-after-deletion", async () =>
+        refundPayments(
+          requireStripe(),
+          subscriptionId,
+          owner,
+          await refundCutoff(owner, new Date(deletedAt)),
+        ),
       );
       return step.run("save-canceled-subscription", () =>
         refetchAndSaveSubscription(requireStripe(), subscriptionId),
@@ -42,10 +58,14 @@ export const syncSubscription = inngest.createFunction(
     const fetched = await step.run("refetch-and-save-subscription", () =>
       refetchAndSaveSubscription(requireStripe(), subscriptionId),
     );
+    if (fetched.madeElsewhere) {
+      return { subscriptionId, skipped: "made by another deployment (its onramp_environment)" };
+    }
 
     const { deletedOwner } = fetched;
     const outcome =
       deletedOwner && isLive(fetched.status) ? await cancelOnSight(deletedOwner) : fetched;
+    const deleted = deletedOwner ? { deletedOwner: deletedOwner.label } : {};
 
     // A plan changed in the portal, a trial converted, a payment failed or a plan ended: the
     // session claims follow. The first state recorded came from provisioning, which wrote it.
@@ -60,7 +80,7 @@ export const syncSubscription = inngest.createFunction(
       return {
         subscriptionId,
         skipped: reason,
-        ...(deletedOwner ? { deletedOwner, status: outcome.status } : {}),
+        ...(deletedOwner ? { ...deleted, status: outcome.status } : {}),
       };
     }
     return {
@@ -69,7 +89,7 @@ export const syncSubscription = inngest.createFunction(
       status: outcome.status,
       tier: outcome.tier,
       seats: outcome.seats,
-      ...(deletedOwner ? { deletedOwner } : {}),
+      ...deleted,
     };
   },
 );

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { customerSearchQuery, ownerMetadata, type BillingOwner } from "@/lib/billing/ownership";
 import { testClockForNewCustomer } from "@/lib/billing/test-clocks";
 import {
   findUserStripeCustomerId,
@@ -23,9 +24,10 @@ export async function ensureUserCustomer(
   const recorded = await findUserStripeCustomerId(user.id);
   if (recorded) return recorded;
   await ensureUserNotDeleted(user.id);
+  const owner: BillingOwner = { key: "clerk_user_id", id: user.id };
   const customerId =
-    (lookInStripe ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
-    (await createCustomer(stripe, user, lookInStripe));
+    (lookInStripe ? ((await customersOf(stripe, owner))[0] ?? null) : null) ??
+    (await createCustomer(stripe, user, owner, lookInStripe));
   await recordUserStripeCustomer(user.id, customerId);
   return customerId;
 }
@@ -33,6 +35,7 @@ export async function ensureUserCustomer(
 async function createCustomer(
   stripe: Stripe,
   user: { id: string; email: string | null; name: string | null; signedUpAt: Date | null },
+  owner: BillingOwner,
   lookInStripe: boolean,
 ): Promise<string> {
   const testClock = await testClockForNewCustomer(stripe, user, { lookInStripe });
@@ -41,28 +44,21 @@ async function createCustomer(
       ...(user.email ? { email: user.email } : {}),
       ...(user.name ? { name: user.name } : {}),
       ...(testClock ? { test_clock: testClock } : {}),
-      metadata: { clerk_user_id: user.id },
+      metadata: ownerMetadata(owner),
     },
     { idempotencyKey: userCustomerIdempotencyKey(user.id) },
   );
   return customer.id;
 }
 
-/** The metadata key that ties a Stripe customer (and a subscription) to a Clerk user or org. */
-export type ClerkIdKey = "clerk_user_id" | "clerk_org_id";
-
 /**
- * The customer Stripe holds for a Clerk user or org id (its metadata), oldest first when an
- * earlier bug made several. Stripe's search sees new customers within about a minute: a rerun
- * comes long after, and a retried step that does not find it yet creates again under its key,
- * whose replayed answer fails the step once more while the backoff gives search the time.
+ * Every customer this deployment made in Stripe for a Clerk user or org (their metadata), oldest
+ * first when an earlier bug made several. Stripe's search sees new customers within about a
+ * minute: a rerun comes long after, and a retried step that does not find it yet creates again
+ * under its key, whose replayed answer fails the step once more while the backoff gives search
+ * the time.
  */
-async function findCustomerOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string | null> {
-  return (await customersOf(stripe, key, id))[0] ?? null;
-}
-
-/** Every customer Stripe holds for a Clerk user or org id, oldest first. */
-export async function customersOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string[]> {
-  const found = await stripe.customers.search({ query: `metadata['${key}']:'${id}'`, limit: 100 });
+export async function customersOf(stripe: Stripe, owner: BillingOwner): Promise<string[]> {
+  const found = await stripe.customers.search({ query: customerSearchQuery(owner), limit: 100 });
   return found.data.toSorted((a, b) => a.created - b.created).map((customer) => customer.id);
 }

@@ -5,7 +5,9 @@ import { getDb } from "@/lib/db/client";
 import { emails, users, type EmailKind } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
+import { isUserDeleted } from "@/lib/users";
 import { resend, sendEmail } from "@/lib/vendors/resend";
+import { eraseStoredEmails } from "./erase";
 import { PaymentDueEmail, paymentDueSubject } from "./templates/payment-due";
 import { PaymentReceivedEmail, paymentReceivedSubject } from "./templates/payment-received";
 import { TrialEndingEmail, trialEndingSubject } from "./templates/trial-ending";
@@ -53,7 +55,8 @@ const emailIdempotencyKey = (email: UserEmail) =>
  * it the email is not sent again; without it the email is sent (through Resend under a key of its
  * own, so a retry after a lost receipt is answered from Resend's cache) and the receipt written.
  * Without RESEND_API_KEY the row itself is the email: the dev outbox. A user deleted in Clerk, or
- * who unsubscribed, gets nothing: both are read last before sending.
+ * who unsubscribed, gets nothing: both are read last before sending, and the tombstone again once
+ * the receipt is written, so a deletion in between leaves no address or body behind.
  */
 export async function sendUserEmail(email: UserEmail): Promise<SendResult> {
   const db = await getDb();
@@ -108,6 +111,10 @@ export async function sendUserEmail(email: UserEmail): Promise<SendResult> {
     })
     .onConflictDoNothing()
     .returning({ id: emails.id });
+  // An erasure that ran while the email was on its way found no receipt to erase: the tombstone
+  // is read again now that it is stored. An erasure starting later (it follows the tombstone)
+  // finds the receipt itself.
+  if (await isUserDeleted(email.userId)) await eraseStoredEmails(email.userId);
   // No row: a concurrent run wrote the receipt first (Resend answered both from one send).
   return row
     ? { kind: email.kind, outcome: "sent", transport: resend ? "resend" : "outbox" }

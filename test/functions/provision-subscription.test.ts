@@ -11,16 +11,22 @@ import {
 } from "@/inngest/functions/provision-subscription";
 import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
 import { syncUser } from "@/inngest/functions/sync-user";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
 import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
 import { markUserDeleted } from "@/lib/users";
-import { InngestSim, duration, runFunction } from "@onramp/standins/inngest";
+import { InngestSim, duration, runFunction, type Faults } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
+
+/** What a failed run's last word tells the user about their money. */
+const notCharged = "Your card has not been charged.";
+const trialCancelled =
+  "We have cancelled the subscription we had started, so your card will not be charged.";
 
 const PRO = process.env.STRIPE_PRICE_PRO!;
 const ENTERPRISE = process.env.STRIPE_PRICE_ENTERPRISE!;
@@ -49,8 +55,11 @@ function signUp(
 }
 
 /** One delivery run to its end on Inngest's clock (nothing else is sent: every wait times out). */
-const provision = (event: { name: string; data: unknown }) =>
-  runFunction(provisionSubscription, event);
+const provision = (event: { name: string; data: unknown }, faults?: Faults) =>
+  runFunction(provisionSubscription, event, { faults });
+
+/** Production's at-least-once: every step's first answer lost after the step ran. */
+const stepsRunTwice: Faults = { lostAnswers: "first" };
 
 /** Inngest with provisioning, and the run user.created starts; the test drives the clock. */
 function deliver(event: { name: string; data: unknown }) {
@@ -84,6 +93,12 @@ function succeeded(userId: string) {
     }),
   };
 }
+
+/** The items that pass and those that do not. */
+const partition = <T>(items: T[], pass: (item: T) => boolean) => [
+  items.filter(pass),
+  items.filter((item) => !pass(item)),
+];
 
 const stripeBodies = (path: string) =>
   vendors.stripe.requests.filter((r) => r.method === "POST" && r.path === path);
@@ -136,7 +151,7 @@ describe("provision-subscription: the happy path", () => {
     expect(customerRequest!.body).toEqual({
       email: user.email_addresses[0]!.email_address,
       name: "Ada Lovelace",
-      metadata: { clerk_user_id: userId },
+      metadata: ownerMetadata({ key: "clerk_user_id", id: userId }),
     });
     const [setupRequest] = stripeBodies("/v1/setup_intents");
     expect(setupRequest!.body).toMatchObject({
@@ -279,7 +294,7 @@ describe("provision-subscription: waiting for payment details", () => {
     const status = await onboardingStatus(userId);
     expect(status).toMatchObject({
       state: "failed",
-      reason: "No plan and card were submitted within 7 days.",
+      reason: `No plan and card were submitted within 7 days. ${notCharged}`,
     });
     expect(status.steps[0]).toMatchObject({ id: "plan", status: "failed" });
   });
@@ -375,6 +390,30 @@ describe("provision-subscription: failures the user can act on", () => {
       expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
     },
   );
+
+  it("the plan the user picked last is billed: enterprise at sign-up, pro on the new-card form, and a later card sent without a plan keeps pro", async () => {
+    const { userId, event } = signUp({ tier: "enterprise", confirmationToken: token("decline") });
+    const { sim, run } = deliver(event);
+    /** What the progress page's new-card form does: store the submission, then send it. */
+    const newCard = async (details: { tier?: string; confirmationToken: string }) => {
+      const stored = await storePaymentDetails(userId, details);
+      sim.send(submitted(userId, stored.tier, stored.confirmationToken));
+    };
+
+    await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
+    await newCard({ tier: "pro", confirmationToken: token("decline") });
+    await sim.until(() => run.waitingFor("wait-for-payment-details-3"));
+    // The form remounted after the second decline and named no plan.
+    await newCard({ confirmationToken: token() });
+    await sim.settle();
+
+    expect(run.error).toBeUndefined();
+    expect(stripeBodies("/v1/subscriptions").map((r) => r.body.items[0].price)).toEqual([PRO]);
+    expect(run.result).toMatchObject({ outcome: "complete", tier: "pro" });
+    expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({ tier: "pro" });
+    // Clerk's sign-up tier was never asked for: the user had chosen since.
+    expect(vendors.clerk.count("GET", `/v1/users/${userId}`)).toBe(0);
+  });
 
   it("3-D Secure → action_required with the client secret; once the browser confirms, the run re-checks Stripe and completes", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
@@ -474,10 +513,10 @@ describe("provision-subscription: failures the user can act on", () => {
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(stripeBodies("/v1/setup_intents")).toHaveLength(MAX_CARD_ATTEMPTS);
-    expect(vendors.stripe.requests.filter((r) => r.path === "/v1/subscriptions")).toEqual([]);
+    expect(stripeBodies("/v1/subscriptions")).toEqual([]);
     expect(await onboardingStatus(userId)).toMatchObject({
       state: "failed",
-      reason: `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+      reason: `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts. ${notCharged}`,
     });
   });
 });
@@ -495,7 +534,7 @@ describe("provision-subscription: permanent failures", () => {
     const status = await onboardingStatus(userId);
     expect(status).toMatchObject({
       state: "failed",
-      reason: '"price_1Free" is not a plan we offer.',
+      reason: `"price_1Free" is not a plan we offer. ${notCharged}`,
     });
     expect((await stepsOf(userId)).plan).toMatchObject({ status: "failed" });
   });
@@ -514,7 +553,7 @@ describe("provision-subscription: permanent failures", () => {
     const reason =
       "Something our payment provider needs for your account is missing. Please contact support.";
     const status = await onboardingStatus(userId);
-    expect(status).toMatchObject({ state: "failed", reason });
+    expect(status).toMatchObject({ state: "failed", reason: `${reason} ${notCharged}` });
     expect((await stepsOf(userId)).subscription).toMatchObject({ status: "failed", reason });
     // Stripe's own words (which name the price) never reach the user…
     const stripeMessage = vendors.stripe.requests.find((r) => r.path === "/v1/subscriptions")!;
@@ -543,10 +582,12 @@ describe("provision-subscription: permanent failures", () => {
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(vendors.clerk.count("PATCH", `/v1/users/${userId}/metadata`)).toBe(1);
+    // The trial it started is cancelled: the account is gone.
     expect(await onboardingStatus(userId)).toMatchObject({
       state: "failed",
-      reason: `The account ${userId} no longer exists`,
+      reason: `The account ${userId} no longer exists ${trialCancelled}`,
     });
+    expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({ status: "canceled" });
   });
 
   it("onFailure leaves a run that ran out of retries visibly failed, never stuck at running", async () => {
@@ -592,11 +633,12 @@ describe("provision-subscription: permanent failures", () => {
     const status = await onboardingStatus(userId);
     expect(status.state).toBe("failed");
     expect(status.reason).toBe(
-      "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
+      `Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened. ${notCharged}`,
     );
+    // The step shows why it failed; the overall reason adds what became of the money.
     expect((await stepsOf(userId)).subscription).toMatchObject({
       status: "failed",
-      reason: status.reason,
+      reason: status.reason!.replace(` ${notCharged}`, ""),
     });
     expect(JSON.stringify(status)).not.toMatch(/shard|stripe\.internal/);
     expect(logs).toContainEqual(
@@ -620,16 +662,21 @@ describe("provision-subscription: exactly once", () => {
   ] as const;
 
   it.each(calls)(
-    "%s failing once (5xx), and user.created delivered 3 times, still makes one of everything",
+    "%s failing once (5xx), every step's answer lost once after it ran, and user.created delivered 3 times, still makes one of everything",
     async (_, vendor, method, path) => {
       const { userId, event } = signUp();
       vendors[vendor].failNext(method, path, { status: 500 });
 
       const runs = [];
-      for (let delivery = 0; delivery < 3; delivery++) runs.push(await provision(event));
+      for (let delivery = 0; delivery < 3; delivery++) {
+        runs.push(await provision(event, stepsRunTwice));
+      }
 
       expect(runs[0]!.error).toBeUndefined();
-      expect(runs[0]!.failures).toHaveLength(1);
+      // The vendor's 500, and each step's lost answer: every step ran twice.
+      const [lost, failed] = partition(runs[0]!.failures, (f) => f.name === "AnswerLost");
+      expect(failed).toHaveLength(1);
+      expect(lost).toHaveLength(runs[0]!.steps.length);
       expect(vendors[vendor].count(method, path, { status: 500 })).toBe(1);
       for (const redelivery of runs.slice(1)) {
         expect(redelivery.result).toEqual({
@@ -637,14 +684,22 @@ describe("provision-subscription: exactly once", () => {
           outcome: "skipped: another run provisions this user",
         });
       }
+      // Stripe's writes were looked for before being made again; Clerk's, a merge of the same
+      // metadata, was simply made again.
       expect(succeeded(userId)).toEqual({
         customers: 1,
         setupIntents: 1,
         subscriptions: 1,
-        clerkWrites: 1,
+        clerkWrites: 2,
       });
+      const metadataWrites = vendors.clerk.requests.filter((r) => r.method === "PATCH");
+      expect(new Set(metadataWrites.map((r) => JSON.stringify(r.body))).size).toBe(1);
       expect(vendors.stripe.customers.size).toBe(1);
       expect(vendors.stripe.subscriptions.size).toBe(1);
+      expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
+        onboardingComplete: true,
+        stripeSubscriptionId: [...vendors.stripe.subscriptions.keys()][0],
+      });
       expect((await onboardingStatus(userId)).state).toBe("complete");
     },
   );
@@ -690,6 +745,31 @@ describe("provision-subscription: exactly once", () => {
       expect(created()).toBe(1);
       expect(succeeded(userId)).toMatchObject({ clerkWrites: 1 });
       expect((await onboardingStatus(userId)).state).toBe("complete");
+    },
+  );
+
+  it.each(["checkpointing", "step-by-step"] as const)(
+    "%s: the retry of a step whose answer was lost (attempt 1) looks in Stripe and adopts what the first attempt made",
+    async (mode) => {
+      const { userId, event } = signUp();
+      const run = await runFunction(provisionSubscription, event, {
+        mode,
+        faults: {
+          lostAnswers: ({ step, attempt }) => step === "create-trial-subscription" && attempt === 0,
+        },
+      });
+
+      expect(run.error).toBeUndefined();
+      expect(run.retries).toMatchObject([{ step: "create-trial-subscription", attempt: 0 }]);
+      // The first attempt created it; the retry listed the customer's subscriptions and took it.
+      const calls = vendors.stripe.requests
+        .filter((r) => r.path === "/v1/subscriptions")
+        .map((r) => r.method);
+      expect(calls).toEqual(["POST", "GET"]);
+      expect(vendors.stripe.subscriptions.size).toBe(1);
+      expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
+        stripeSubscriptionId: [...vendors.stripe.subscriptions.keys()][0],
+      });
     },
   );
 
@@ -848,6 +928,44 @@ describe("provision-subscription: as Inngest runs it, beside other runs", () => 
     expect(vendors.clerk.requests).toEqual([]);
     expect(sim.runsOf("onramp-provision-subscription-failure")).toEqual([]);
     expect((await onboardingStatus(userId)).state).not.toBe("failed");
+  });
+
+  it("with Inngest's cancellation applied late, the step that starts after user.deleted was sent finds the tombstone and writes nothing", async () => {
+    const { userId, event } = signUp();
+    const sim = new InngestSim({
+      functions: [provisionSubscription],
+      faults: { cancellationDelay: "10s" },
+    });
+    const [run] = sim.send(event);
+    // Clerk deletes the user while Stripe creates the customer: the deletion is processed (its
+    // tombstone written) and user.deleted reaches Inngest, whose cancellation lags.
+    vendors.server.use(
+      http.post(
+        `${vendors.stripe.baseUrl}/v1/customers`,
+        async () => {
+          vendors.clerk.users.delete(userId);
+          await markUserDeleted(userId, new Date());
+          sim.send(userDeleted(userId));
+        },
+        { once: true },
+      ),
+    );
+
+    await sim.settle();
+
+    // The next step started after the cancelling event had arrived…
+    const types = sim.history.filter((h) => h.runId === run!.id).map((h) => h.type);
+    expect(types.indexOf("cancel-received")).toBeGreaterThan(-1);
+    expect(types.indexOf("step-failed")).toBeGreaterThan(types.indexOf("cancel-received"));
+    expect(run!.failures).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining("no longer exists") }),
+    );
+    // …and its tombstone check stopped it before Stripe: no card, no subscription, no Clerk write.
+    expect(vendors.stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/customers",
+    ]);
+    expect(vendors.clerk.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(run!.done).toBe(true);
   });
 
   it("keeps one run id across attempts: each attempt of a retried step, and the row, see the same", async () => {
@@ -1035,9 +1153,9 @@ describe("provision-subscription: Stripe's harder answers", () => {
     });
 
     /** Inngest with provisioning as it runs without a trial, and the run user.created starts. */
-    async function deliverWithoutTrial(event: { name: string; data: unknown }) {
+    async function deliverWithoutTrial(event: { name: string; data: unknown }, faults?: Faults) {
       const { fn, onboardingStatus } = await withoutTrial();
-      const sim = new InngestSim({ functions: [fn] });
+      const sim = new InngestSim({ functions: [fn], faults });
       const [run] = sim.send(event);
       return { fn, sim, run: run!, onboardingStatus };
     }
@@ -1076,7 +1194,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
       ["is declined", "unchargeable", "payment_failed"],
       ["needs the customer to authenticate", "chargeauth", "action_required"],
     ])(
-      "a card whose first charge %s leaves the subscription incomplete: the user is asked to act, not onboarded",
+      "a card whose first charge %s leaves the subscription incomplete: the user is asked to act, not onboarded; when nothing comes, it is cancelled",
       async (_, kind, asked) => {
         const { fn, onboardingStatus } = await withoutTrial();
         const { userId, event } = signUp({ tier: "pro", confirmationToken: token(kind) });
@@ -1087,11 +1205,16 @@ describe("provision-subscription: Stripe's harder answers", () => {
         // (A run is `queued` until Inngest starts it: `done`, not "not running", means it ended.)
         await sim.until(() => run!.waits.length > 0 || run!.done);
         const shown = [(await onboardingStatus(userId)).state];
-        await sim.settle();
-
         expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({
           status: "incomplete",
         });
+        await sim.settle();
+
+        // The run that ended for good ended what it started; nothing was charged.
+        expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({
+          status: "canceled",
+        });
+        expect(vendors.stripe.refunds.size).toBe(0);
         expect(shown[0]).toBe(asked);
         expect(vendors.clerk.users.get(userId)!.public_metadata.onboardingComplete).not.toBe(true);
         expect((await onboardingStatus(userId)).state).not.toBe("complete");
@@ -1232,14 +1355,16 @@ describe("provision-subscription: Stripe's harder answers", () => {
       expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
     });
 
-    it("a rerun after the run failed adopts the incomplete subscription and pays its invoice with the new card: never a second subscription", async () => {
+    it("a run that fails with its first invoice unpaid cancels that subscription; a rerun subscribes afresh with the new card: one live subscription", async () => {
       const { userId, event } = signUp({ tier: "pro", confirmationToken: token("unchargeable") });
       const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event);
       await sim.settle();
       expect(await onboardingStatus(userId)).toMatchObject({
         state: "failed",
-        reason: "No new card was submitted within 7 days.",
+        reason: `No new card was submitted within 7 days. ${trialCancelled}`,
       });
+      const [failed] = [...vendors.stripe.subscriptions.values()];
+      expect(failed).toMatchObject({ status: "canceled" });
 
       // An operator reruns provisioning; the sign-up's card was used, so a new one is asked for.
       const rerun = sim.start(fn, { ...event, id: `clerk-msg_${randomUUID()}` });
@@ -1249,13 +1374,17 @@ describe("provision-subscription: Stripe's harder answers", () => {
 
       expect(run.error).toMatchObject({ name: "NonRetriableError" });
       expect(rerun.error).toBeUndefined();
-      expect(stripeBodies("/v1/subscriptions")).toHaveLength(1);
-      const subscription = theSubscription();
-      expect(payments()).toHaveLength(1);
+      expect(stripeBodies("/v1/subscriptions")).toHaveLength(2);
+      const live = [...vendors.stripe.subscriptions.values()].filter(
+        (s) => s.status !== "canceled",
+      );
+      expect(live).toHaveLength(1);
+      const subscription = live[0]!;
       expect(subscription).toMatchObject({
         status: "active",
         default_payment_method: newestCard(),
       });
+      expect(vendors.stripe.refunds.size).toBe(0);
       expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
         onboardingComplete: true,
         stripeSubscriptionId: subscription.id,
@@ -1271,9 +1400,9 @@ describe("provision-subscription: Stripe's harder answers", () => {
       }) => unknown;
 
       /** A declined first charge; `meanwhile` runs once the run waits for a new card, which then comes. */
-      async function payWithNewCard(meanwhile: Meanwhile = () => {}) {
+      async function payWithNewCard(meanwhile: Meanwhile = () => {}, faults?: Faults) {
         const { userId, event } = signUp({ tier: "pro", confirmationToken: token("unchargeable") });
-        const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event);
+        const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event, faults);
         await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
         await meanwhile({ sim, fn, userId, event });
         sim.send(submitted(userId, "pro", token()));
@@ -1281,24 +1410,24 @@ describe("provision-subscription: Stripe's harder answers", () => {
         return { userId, sim, run, status: await onboardingStatus(userId) };
       }
 
-      it("a payment failing once (5xx), and user.created delivered again (a replay Inngest let through), still pays once", async () => {
+      it("a payment failing once (5xx), every step's answer lost once after it ran, and user.created delivered again (a replay Inngest let through), still pays once", async () => {
         let redelivery: ReturnType<InngestSim["start"]> | undefined;
         const { userId, run, status } = await payWithNewCard(({ sim, fn, event }) => {
           vendors.stripe.failNext("POST", payPath, { status: 500 });
           redelivery = sim.start(fn, event);
-        });
+        }, stepsRunTwice);
 
         expect(redelivery!.result).toEqual({
           userId,
           outcome: "skipped: another run provisions this user",
         });
         expect(run.error).toBeUndefined();
-        expect(run.failures).toHaveLength(1);
+        expect(run.failures.filter((f) => f.name !== "AnswerLost")).toHaveLength(1);
         expect(vendors.stripe.count("POST", payPath, { status: 500 })).toBe(1);
         expect(vendors.stripe.count("POST", payPath, { status: "success" })).toBe(1);
         const keys = payments().map((r) => r.idempotencyKey);
         expect(keys[1]).toBe(keys[0]);
-        expect(succeeded(userId)).toMatchObject({ subscriptions: 1, clerkWrites: 1 });
+        expect(succeeded(userId)).toMatchObject({ subscriptions: 1 });
         expect(status.state).toBe("complete");
       });
 
@@ -1322,6 +1451,19 @@ describe("provision-subscription: Stripe's harder answers", () => {
         expect(payments()).toHaveLength(1);
         expect(theSubscription()).toMatchObject({ status: "active" });
         expect(status.state).toBe("complete");
+      });
+
+      it("Stripe failing every try of the payment, the last one charging the card but losing the answer: Stripe is asked again, and the user is onboarded, never told it failed", async () => {
+        const { run, status } = await payWithNewCard(() => {
+          vendors.stripe.failNext("POST", payPath, { status: 503, times: 5 });
+          vendors.stripe.failNext("POST", payPath, { status: 500, when: "lost" });
+        });
+
+        expect(run.error).toBeUndefined();
+        expect(payments()).toHaveLength(6);
+        expect(theSubscription()).toMatchObject({ status: "active" });
+        expect(status.state).toBe("complete");
+        expect(vendors.stripe.refunds.size).toBe(0);
       });
 
       it("a payment Stripe made before failing with a 500, which its key then replays, is found on retry, not lost", async () => {
@@ -1380,7 +1522,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
         expect(vendors.clerk.requests).toEqual([]);
         expect(status).toMatchObject({
           state: "failed",
-          reason: `The account ${userId} no longer exists`,
+          reason: `The account ${userId} no longer exists ${trialCancelled}`,
         });
       });
 

@@ -2,17 +2,19 @@ import { readFileSync } from "node:fs";
 import { InngestTestEngine } from "@inngest/test";
 import type { InngestFunction } from "inngest";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { releaseSeatOfRemovedMember } from "@/inngest/functions/release-seat-of-removed-member";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/route";
 import { clerk } from "@/lib/vendors/clerk";
+import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
 import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
 import { LicensingError, type LicensingErrorCode } from "@/lib/orgs/errors";
 import { licensingOverview, setLicensed } from "@/lib/orgs/licensing";
+import { markOrgDeleted } from "@/lib/orgs/orgs";
 import { isLicensed, seatSummary } from "@/lib/orgs/seats";
 import { whileOrgLocked } from "@/test/support/contention";
 import { foreignKeyPair, mintSessionToken, sessionHeaders } from "@/test/support/session";
@@ -133,6 +135,9 @@ async function refusal(work: Promise<unknown>): Promise<LicensingErrorCode> {
 
 const membershipMetadata = (orgId: string, userId: string) =>
   vendors.clerk.memberships.get(`${orgId}:${userId}`)?.public_metadata;
+
+// The database starts in a hook, not inside the first test (which timed out under load).
+beforeAll(() => getDb());
 
 describe("licensing authorization (minted session tokens)", () => {
   it("reads the active organization and role from the session token's v2 `o` claim", async () => {
@@ -357,8 +362,9 @@ describe("buying seats", () => {
     // The workflow's Stripe request, with the row not written yet.
     const { orgCustomerIdempotencyKey } = await import("@/lib/orgs/customer");
     const { requireStripe } = await import("@/lib/vendors/stripe");
+    const { ownerMetadata } = await import("@/lib/billing/ownership");
     const workflows = await requireStripe().customers.create(
-      { name: org.name, metadata: { clerk_org_id: org.id } },
+      { name: org.name, metadata: ownerMetadata({ key: "clerk_org_id", id: org.id }) },
       { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
     );
 
@@ -379,6 +385,37 @@ describe("buying seats", () => {
 
     expect(await refusal(startSeatCheckout(await asAdmin(), 3))).toBe("already_subscribed");
     expect(vendors.stripe.checkoutSessions.size).toBe(1);
+  });
+
+  it("buys seats again once the earlier subscription has ended, incomplete_expired included (a first payment never made)", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    const customer = [...vendors.stripe.customers.values()][0]!;
+    for (const status of ["incomplete_expired", "canceled"] as const) {
+      vendors.stripe.createSubscription({ customer: customer.id, price: seatPrice, status });
+    }
+
+    expect(await startSeatCheckout(await asAdmin(), 3)).toMatch(/^https:\/\/checkout\.stripe\.com/);
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    // The org's Checkout and the subscription it will make name this deployment.
+    expect(session!.metadata).toMatchObject({
+      clerk_org_id: org.id,
+      onramp_environment: "development",
+    });
+  });
+
+  it("expires on sight a Checkout opened while the org's deletion was landing, so nobody can pay it", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    // The deletion is processed between the admin's claim and Stripe's answer.
+    vendors.stripe.holdNext("POST", "/v1/checkout/sessions", () =>
+      markOrgDeleted(org.id, new Date()),
+    );
+
+    expect(await refusal(startSeatCheckout(await asAdmin(), 2))).toBe("org_deleted");
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    expect(session).toMatchObject({ status: "expired" });
+    expect(vendors.stripe.payCheckout(session!.id)).toBeNull();
   });
 
   it("gives admins buying at the same moment one Checkout between them, so the org pays once", async () => {

@@ -60,9 +60,9 @@ describe("npm run new:function", () => {
     );
     run(copy, bin("tsc"), ["-p", "tsconfig.scaffold.json"]);
 
-    // Exactly the command the hint names.
+    // Exactly the command the hint names: the test passes with checkpointing and step by step.
     const vitest = run(copy, "npm", ["test", "--", "test/functions/notify-sales.test.ts"]);
-    expect(vitest).toMatch(/1 passed/);
+    expect(vitest).toMatch(/2 passed/);
   }, 180_000);
 
   it("reuses an event that already exists, with its recorded sample", () => {

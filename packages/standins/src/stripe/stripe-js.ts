@@ -31,8 +31,9 @@ export const testCardOutcomes: Record<string, "decline" | "3ds" | "unchargeable"
 
 /**
  * The other side of the simulated Stripe.js (standins/browser/stripe-js.ts): records every call
- * the page made and answers as Stripe would. ConfirmationTokens are minted here, so a test can
- * check that exactly the token the browser got is what the app sent on to Clerk or Inngest.
+ * the page made and answers as Stripe would. ConfirmationTokens are minted here (issued by the
+ * Stripe API stand-in, as Stripe.js has Stripe make them), so a test can check that exactly the
+ * token the browser got is what the app sent on to Clerk or Inngest.
  * With the Stripe API stand-in, the test cards behave as in test mode (declined, 3-D Secure),
  * and 3-D Secure done in the browser settles the SetupIntent there.
  */
@@ -56,10 +57,10 @@ export class FakeStripeJs {
         }
         const number = (text(nested(payload.card)?.number) ?? "").replace(/\s/g, "");
         const outcome = testCardOutcomes[number];
-        // With the API stand-in, the token remembers its card: the same number, the same fingerprint.
-        const id = this.stripeApi
-          ? this.stripeApi.issueConfirmationToken(outcome ?? "ok", { card: number })
-          : `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
+        // The token remembers its card: the same number, the same fingerprint.
+        const id =
+          this.stripeApi?.issueConfirmationToken(outcome, { card: number }) ??
+          `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
         this.issuedTokens.push(id);
         return {
           confirmationToken: {

@@ -1,5 +1,5 @@
 import { newId, type Reply } from "../../standin";
-import { fail } from "../errors";
+import { fail, missing } from "../errors";
 import type { StripeState } from "../state";
 
 /** Stripe's ConfirmationTokens can be used for 12 hours after Stripe.js creates them. */
@@ -26,7 +26,7 @@ export class ConfirmationTokens {
    * `used`: an intent was already confirmed with it (e.g. by the browser). `card`: the card
    * number typed, which the saved card's fingerprint follows (the same number, the same
    * fingerprint, as Stripe gives one card in one account). A token id the stand-in never issued
-   * counts as made by Stripe.js when first seen, for a card of its own.
+   * does not exist, as in Stripe.
    */
   issue(
     kind = "ok",
@@ -47,12 +47,14 @@ export class ConfirmationTokens {
   }
 
   /**
-   * Why the token can no longer confirm an intent (expired, or used), or null. Stripe documents
-   * both limits (`expires_at`, single use) but not its error body; what it says is modelled as a
-   * 400 on the `confirmation_token` param.
+   * Why the token cannot confirm an intent, or null: a 400 on the `confirmation_token` param.
+   * Never issued: `resource_missing`; used: `token_already_used` (both codes of Stripe's
+   * error-code list, docs.stripe.com/error-codes, the `code` enum of its OpenAPI spec). Expired:
+   * Stripe documents `expires_at` ("can no longer be used to confirm") but no code for it.
    */
   refusal(id: string): Reply | null {
-    const token = this.record(id);
+    const token = this.tokens.get(id);
+    if (!token) return missing("confirmationtoken", id, "confirmation_token");
     if (this.state.now() >= token.created + LIFETIME)
       return fail(400, {
         type: "invalid_request_error",
@@ -62,21 +64,15 @@ export class ConfirmationTokens {
     if (token.used)
       return fail(400, {
         type: "invalid_request_error",
+        code: "token_already_used",
         param: "confirmation_token",
         message: `ConfirmationToken ${id} has already been used. Create a new one and try again.`,
       });
     return null;
   }
 
-  /** An intent was confirmed with it: it cannot be used again. */
+  /** An intent was confirmed with it (one `refusal` let through): it cannot be used again. */
   spend(id: string): void {
-    this.record(id).used = true;
-  }
-
-  /** A token's record; one the stand-in never issued was made by Stripe.js just now. */
-  private record(id: string) {
-    let token = this.tokens.get(id);
-    if (!token) this.tokens.set(id, (token = { created: this.state.now(), used: false }));
-    return token;
+    this.tokens.get(id)!.used = true;
   }
 }

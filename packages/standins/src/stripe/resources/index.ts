@@ -7,6 +7,7 @@ import { Customers } from "./customers";
 import { Invoices } from "./invoices";
 import { PaymentMethods } from "./payment-methods";
 import { Prices } from "./prices";
+import { Refunds } from "./refunds";
 import { SetupIntents } from "./setup-intents";
 import { Subscriptions } from "./subscriptions";
 import { TestClocks } from "./test-clocks";
@@ -23,7 +24,8 @@ export function stripeResources(state: StripeState, violations: string[]) {
   const setupIntents = new SetupIntents(state, confirmationTokens, paymentMethods);
   const invoices = new Invoices(state, paymentMethods);
   const subscriptions = new Subscriptions(state, prices, paymentMethods, invoices);
-  const checkoutSessions = new CheckoutSessions(state, subscriptions);
+  const checkoutSessions = new CheckoutSessions(state, subscriptions, paymentMethods, invoices);
+  const refunds = new Refunds(state, violations);
   const billingPortalSessions = new BillingPortalSessions(state);
   const testClocks = new TestClocks(state, subscriptions, invoices);
   const routes: Route[] = [
@@ -32,6 +34,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
     setupIntents,
     subscriptions,
     invoices,
+    refunds,
     checkoutSessions,
     billingPortalSessions,
     testClocks,

@@ -120,7 +120,7 @@ export class SetupIntents {
 
   /**
    * Outcome by ConfirmationToken (or PaymentMethod) id: "decline" → 402 card_declined, "3ds" →
-   * requires_action, else succeeded. A token expired or already used → 400.
+   * requires_action, else succeeded. A token never issued, expired or already used → 400.
    */
   private confirm(si: Stripe.SetupIntent, params: Stripe.SetupIntentConfirmParams): Reply {
     const token = params.confirmation_token;
