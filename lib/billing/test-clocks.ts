@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { madeBy } from "@/lib/billing/ownership";
 import { env } from "@/lib/env";
 import { PermanentError } from "@/lib/errors";
 
@@ -11,8 +12,11 @@ import { PermanentError } from "@/lib/errors";
  * it was made: for demo mode and test-mode environments, never for real customers.
  */
 
-/** The clock's name: how a rerun finds the clock an earlier run made for the user. */
-const clockName = (userId: string) => `onramp ${userId}`;
+/**
+ * The clock's name: how a rerun finds the clock an earlier run made for the user. Test clocks
+ * carry no metadata, so the name holds this deployment's tag (ONRAMP_ENVIRONMENT).
+ */
+const clockName = (userId: string) => `onramp ${env.ONRAMP_ENVIRONMENT} ${userId}`;
 
 /**
  * The test clock the user's new customer goes on, when test clocks are on; undefined otherwise.
@@ -49,7 +53,8 @@ export interface Advanced {
 
 /**
  * Moves the test clock of the customer with this email address (or Clerk user id) `seconds` on,
- * waiting until Stripe has finished advancing it.
+ * waiting until Stripe has finished advancing it. Another deployment's customers (their
+ * ONRAMP_ENVIRONMENT tag) are not this one's to move.
  */
 export async function advanceCustomerClock(
   stripe: Stripe,
@@ -60,10 +65,11 @@ export async function advanceCustomerClock(
     ? `email:'${who.replaceAll("'", "\\'")}'`
     : `metadata['clerk_user_id']:'${who.replaceAll("'", "\\'")}'`;
   const { data: customers } = await stripe.customers.search({ query, limit: 10 });
-  const customer = customers.find((candidate) => candidate.test_clock);
+  const ours = customers.filter((candidate) => madeBy(candidate.metadata) !== "another");
+  const customer = ours.find((candidate) => candidate.test_clock);
   if (!customer) {
     throw new PermanentError(
-      customers.length
+      ours.length
         ? `${who}'s Stripe customer is not on a test clock (it was made without STRIPE_TEST_CLOCKS=1)`
         : `Stripe has no customer for ${who}`,
     );

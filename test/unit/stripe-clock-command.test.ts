@@ -42,6 +42,13 @@ describe("npm run stripe:clock", () => {
         protocol: "http",
       });
       const start = Math.floor(Date.now() / 1000);
+      // The same address at another deployment sharing the Stripe account: not this one's clock.
+      const theirs = await sdk.testHelpers.testClocks.create({ frozen_time: start });
+      await sdk.customers.create({
+        email: "ada@example.com",
+        test_clock: theirs.id,
+        metadata: { clerk_user_id: "user_ada", onramp_environment: "staging" },
+      });
       const clock = await sdk.testHelpers.testClocks.create({ frozen_time: start });
       const customer = await sdk.customers.create({
         email: "ada@example.com",
@@ -64,6 +71,7 @@ describe("npm run stripe:clock", () => {
       expect(trialEnded.code).toBe(0);
       expect(trialEnded.stdout).toContain(`${subscription.id}: active`);
       expect(stripe.standIn.testClocks.get(clock.id)!.frozen_time).toBe(start + 15 * DAY);
+      expect(stripe.standIn.testClocks.get(theirs.id)!.frozen_time).toBe(start);
       // By Clerk user id too.
       expect((await advance("user_ada", "2h")).stdout).toContain(
         new Date((start + 15 * DAY + 7200) * 1000).toISOString(),
