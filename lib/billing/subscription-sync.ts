@@ -96,7 +96,10 @@ export async function saveSubscriptionState(state: SubscriptionState): Promise<S
  * The deleted account the subscription belongs to, by its metadata (what onramp and its Checkout
  * put on every subscription) or by the row its customer is on; null when its owner is not deleted.
  */
-async function deletedOwnerOf(state: SubscriptionState, saved: SavedTo): Promise<DeletedOwner | null> {
+async function deletedOwnerOf(
+  state: SubscriptionState,
+  saved: SavedTo,
+): Promise<DeletedOwner | null> {
   const owner = state.owner;
   const candidates: BillingOwner[] = [
     ...new Set([owner && "userId" in owner ? owner.userId : null, saved.userId]),
