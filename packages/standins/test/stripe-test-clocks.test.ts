@@ -2,18 +2,14 @@ import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { hostedPagesHandler } from "../src/stripe/hosted-pages";
+import { stripeSdk } from "./stripe-sdk";
 
 // Test clocks as Stripe has them (docs.stripe.com/billing/testing/test-clocks, the API reference
 // of /v1/test_helpers/test_clocks), through the real SDK: a customer on a clock lives on its
 // frozen time, and advancing the clock runs what Stripe's billing would have done meanwhile.
 const vendors = setupVendors();
 const { stripe: stripeApi } = vendors;
-const stripe = new Stripe("sk_test_onramp", {
-  host: "stripe.test",
-  port: 80,
-  protocol: "http",
-  maxNetworkRetries: 0,
-});
+const stripe = stripeSdk();
 afterEach(() => expect(stripeApi.violations).toEqual([]));
 
 const PRICE = "price_pro_test";

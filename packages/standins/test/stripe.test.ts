@@ -1,22 +1,17 @@
-import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { parseStripeParams } from "@onramp/standins/stripe";
 import { setupVendors } from "@onramp/standins/vitest";
 import { stripeResources } from "../src/stripe/resources";
 import { sdkParams } from "../src/stripe/sdk-params";
 import { StripeState } from "../src/stripe/state";
+import { stripeSdk } from "./stripe-sdk";
 
 // Promises of the Stripe stand-in's modules that vendors.test.ts does not reach: lists and their
 // cursors, idempotency keys pruned after a day, endpoints it lacks, Checkout's life, and how it
 // reads requests (Stripe's form encoding, the SDK's request types).
 const vendors = setupVendors();
 const { stripe: stripeApi } = vendors;
-const stripe = new Stripe("sk_test_onramp", {
-  host: "stripe.test",
-  port: 80,
-  protocol: "http",
-  maxNetworkRetries: 0,
-});
+const stripe = stripeSdk();
 
 describe("Stripe stand-in lists", () => {
   it("pages newest first with starting_after and ending_before, and refuses an unknown cursor", async () => {
