@@ -419,12 +419,20 @@ interface Outcome {
   reconcilerRepairs: number;
 }
 
+/**
+ * Every step's first answer is lost after the step ran, so every step runs twice; but the
+ * reconciler's, whose report is how its repairs are counted here: a retry's report finds nothing
+ * left that the lost attempt repaired.
+ */
+const loseFirstAnswers = ({ functionId, attempt }: { functionId: string; attempt: number }) =>
+  attempt === 0 && functionId !== "onramp-reconcile-billing";
+
 async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outcome> {
   const app = schedule.trial ? withTrial : await appWithoutTrial();
   const random = randomFrom(schedule.seed ^ 0x5bd1e995);
   const sim = new InngestSim({
     functions: app.functions,
-    faults: { lostAnswers: "first", cancellationDelay: "2s" },
+    faults: { lostAnswers: loseFirstAnswers, cancellationDelay: "2s" },
   });
   const writes: Promise<Write | null>[] = [];
   recording = { sim, writes };

@@ -14,7 +14,7 @@ import { ownerMetadata } from "@/lib/billing/ownership";
 import { onboarding, orgs, users } from "@/lib/db/schema";
 import { stripe } from "@/lib/vendors/stripe";
 import { seedBillingDrift } from "@/test/support/billing-drift";
-import { InngestSim } from "@onramp/standins/inngest";
+import { InngestSim, type Faults } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
@@ -22,8 +22,8 @@ beforeAll(() => getDb());
 afterEach(() => expect(vendors.stripe.violations).toEqual([]));
 
 /** One scheduled reconciliation, as Inngest starts it at RECONCILE_CRON, run to its end. */
-async function scheduledRun() {
-  const sim = new InngestSim({ functions: [reconcileBilling] });
+async function scheduledRun(faults?: Faults) {
+  const sim = new InngestSim({ functions: [reconcileBilling], faults });
   const run = sim.start(reconcileBilling, { name: "inngest/scheduled.timer", data: {} });
   await sim.settle();
   return run;
@@ -274,5 +274,28 @@ describe("billing reconciler", () => {
     expect(status(paid.id)).toBe("active");
     expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toEqual([]);
     expect(booksAreStraight(summary)).toBe(false);
+  });
+  it("repeats no repair when Inngest never heard a page's answer: the page runs again and finds it done", async () => {
+    const drift = await seedBillingDrift(vendors, await getDb());
+
+    // The page's first answer is lost after its repairs were made: Inngest runs it again.
+    const run = await scheduledRun({ lostAnswers: "first" });
+
+    expect(run.error).toBeUndefined();
+    expect(run.retries.map((retry) => retry.step)).toEqual(["reconcile-page-1"]);
+    const writes = vendors.stripe.requests
+      .filter((r) => r.method === "DELETE" || r.path === "/v1/refunds")
+      .map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(new Set(writes).size).toBe(writes.length);
+    expect(status(drift.deletedUser.subscription)).toBe("canceled");
+    expect(status(drift.lostDeletion.subscription)).toBe("canceled");
+    expect(status(drift.twiceSubscribed.kept)).toBe("trialing");
+    expect(status(drift.failedOnboarding.subscription)).toBe("trialing");
+    // The retry's report finds only what is left for a person.
+    expect(tally(run.result as ReconcileSummary)).toEqual([
+      "live-subscription-without-onboarding held 1",
+      "several-customers-for-account reported 1",
+    ]);
   });
 });
