@@ -179,8 +179,11 @@ interface Schedule {
   users: PlannedUser[];
   org: PlannedOrg | null;
   stripeChangeAt: number | null;
-  /** When Stripe's test clocks move on, and by how many days (trials end, renewals, retries). */
-  clocksAdvance: { at: number; days: number } | null;
+  /**
+   * When Stripe's test clocks move on, and by how many days (trials end, renewals, retries), and
+   * whether the saved cards are refused from then on (renewals fail, Smart Retries run).
+   */
+  clocksAdvance: { at: number; days: number; cardsRefused: boolean } | null;
   fault: Fault | null;
 }
 
@@ -301,8 +304,14 @@ function planSchedule(seed: number): Schedule {
     users,
     org,
     stripeChangeAt: random.chance(0.4) ? random.int(MINUTE, 40 * MINUTE) : null,
+    // Mostly once the subscriptions exist, sometimes before (a clock holding only a customer).
     clocksAdvance: clocks.chance(0.5)
-      ? { at: clocks.int(MINUTE, 40 * MINUTE), days: clocks.int(11, 50) }
+      ? ((cardsRefused) => ({
+          at: clocks.int(MINUTE, 3 * HOUR),
+          // Refused cards: past a renewal, with or without a trial.
+          days: cardsRefused ? clocks.int(31, 50) : clocks.int(11, 50),
+          cardsRefused,
+        }))(clocks.chance(0.5))
       : null,
     fault: faultFor(random),
   };
@@ -327,6 +336,7 @@ function coverage(schedules: Schedule[]) {
     "an org paying seats": schedules.filter((s) => s.org?.paysCheckoutAt != null).length,
     "a vendor fault": schedules.filter((s) => s.fault).length,
     "test clocks moved on": schedules.filter((s) => s.clocksAdvance).length,
+    "renewals refused": schedules.filter((s) => s.clocksAdvance?.cardsRefused).length,
   };
 }
 
@@ -417,6 +427,8 @@ interface Person {
 interface Outcome {
   deletedBeforeCreation: number;
   reconcilerRepairs: number;
+  /** Emails of the subscription's life (trial ending, payments due or received) sent. */
+  lifecycleEmails: number;
 }
 
 /**
@@ -584,12 +596,25 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
   }
 
   if (schedule.clocksAdvance !== null) {
-    const { at, days } = schedule.clocksAdvance;
-    // Days of Stripe's billing at once: trial_will_end, trials ending, renewals paid or refused
-    // by the card, Smart Retries (the lifecycle emails' events).
+    const { at, days, cardsRefused } = schedule.clocksAdvance;
+    // Days of Stripe's billing, each clock stepped from one moment its billing acts to the next
+    // as the time passes (trial_will_end, the trial's end, renewals paid or refused, Smart
+    // Retries: the lifecycle emails' events), with the workflows running in between.
+    const live = (clockId: string, target: number) => {
+      const frozen = vendors.stripe.testClocks.get(clockId)!.frozen_time;
+      const next = vendors.stripe.nextBillingMoment(clockId, target);
+      const to = next !== null && next > frozen ? next : target;
+      sim.after((to - frozen) * SECOND, () => {
+        vendors.stripe.advanceTestClock(clockId, to);
+        if (to < target) live(clockId, target);
+      });
+    };
     sim.after(at, () => {
+      if (cardsRefused)
+        for (const card of vendors.stripe.paymentMethods.keys())
+          vendors.stripe.setCardOutcome(card, "declines");
       for (const clock of vendors.stripe.testClocks.values())
-        vendors.stripe.advanceTestClock(clock.id, clock.frozen_time + days * 86_400);
+        live(clock.id, clock.frozen_time + days * 86_400);
     });
   }
 
@@ -666,7 +691,10 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
     }
     checkWrites(sim, recorded, orgId, deletion, problems);
   }
-  return { deletedBeforeCreation, reconcilerRepairs };
+  const lifecycleEmails = vendors.resend.emails.filter(
+    (email) => !["welcome", "trial_offer"].includes(email.tags[0]?.value ?? ""),
+  ).length;
+  return { deletedBeforeCreation, reconcilerRepairs, lifecycleEmails };
 }
 
 /** A ConfirmationToken as Stripe.js makes it for a card of this kind. */
@@ -957,6 +985,7 @@ it(
     const started = performance.now();
     let deletedBeforeCreation = 0;
     let reconcilerRepairs = 0;
+    let lifecycleEmails = 0;
     for (const schedule of schedules) {
       vendors.reset();
       const problems: string[] = [];
@@ -967,7 +996,7 @@ it(
         problems.push(
           `it threw: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
         );
-        outcome = { deletedBeforeCreation: 0, reconcilerRepairs: 0 };
+        outcome = { deletedBeforeCreation: 0, reconcilerRepairs: 0, lifecycleEmails: 0 };
       } finally {
         recording = null;
       }
@@ -978,15 +1007,18 @@ it(
       }
       deletedBeforeCreation += outcome.deletedBeforeCreation;
       reconcilerRepairs += outcome.reconcilerRepairs;
+      lifecycleEmails += outcome.lifecycleEmails;
     }
     // Some drift was injected, and the reconciler repaired it.
     if (!replay && !soak) expect(reconcilerRepairs).toBeGreaterThan(0);
+    // Stripe's clocks moved far enough for the subscription's life to write to someone.
+    if (!replay && !soak) expect(lifecycleEmails).toBeGreaterThan(0);
     const seconds = (performance.now() - started) / 1000;
     // console.log is muted above.
     process.stdout.write(
       `${schedules.length} schedules (seeds ${seeds[0]}–${seeds.at(-1)}) in ${seconds.toFixed(1)} s ` +
         `(${((seconds * 1000) / schedules.length).toFixed(0)} ms each); covering ${JSON.stringify(coverage(schedules))}; ` +
-        `${deletedBeforeCreation} accounts deleted before their creation was processed; the reconciler repaired ${reconcilerRepairs} thing(s), all of them drift injected\n`,
+        `${deletedBeforeCreation} accounts deleted before their creation was processed; the reconciler repaired ${reconcilerRepairs} thing(s), all of them drift injected; ${lifecycleEmails} emails of the subscription's life\n`,
     );
   },
 );
