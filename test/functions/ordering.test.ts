@@ -842,6 +842,10 @@ async function checkUser(app: App, person: Person, problems: string[]) {
   const customers = customersOf("clerk_user_id", userId);
   const live = subscriptionsOf(customers).filter((s) => isLive(s.status));
   const deleted = deletedAt !== null;
+  // Renewals the card refused to the last retry: Stripe ended the plan, as access follows the money.
+  const endedUnpaid =
+    live.length === 0 &&
+    subscriptionsOf(customers).some((s) => s.cancellation_details?.reason === "payment_failed");
 
   // Liveness: a living user who gave a card that works ends onboarded, on the plan chosen last.
   if (!deleted && person.validCard) {
@@ -849,7 +853,7 @@ async function checkUser(app: App, person: Person, problems: string[]) {
     const price = process.env[plan === "pro" ? "STRIPE_PRICE_PRO" : "STRIPE_PRICE_ENTERPRISE"];
     if (record?.state !== "complete")
       problems.push(`user ${userId} gave a valid card but is ${record?.state ?? "pending"}`);
-    if (live.length !== 1 || live[0]!.items.data[0]!.price.id !== price)
+    if (!endedUnpaid && (live.length !== 1 || live[0]!.items.data[0]!.price.id !== price))
       problems.push(
         `user ${userId} chose ${plan} last, but Stripe holds ${JSON.stringify(live.map((s) => [s.id, s.items.data[0]!.price.id]))}`,
       );
