@@ -36,9 +36,9 @@ if (!/^(sk|rk)_test_/.test(process.env.STRIPE_SECRET_KEY ?? "")) {
 }
 
 const { advanceCustomerClock } = await import("@/lib/billing/test-clocks");
-const { requireStripe } = await import("@/lib/vendors/stripe");
+const { billingClient } = await import("@/lib/vendors/stripe");
 try {
-  const advanced = await advanceCustomerClock(requireStripe(), who, seconds);
+  const advanced = await advanceCustomerClock(billingClient()!, who, seconds);
   console.log(`${who}: customer ${advanced.customerId}, clock ${advanced.clockId}`);
   console.log(`Stripe's time for them is now ${advanced.frozenTime.toISOString()}`);
   for (const sub of advanced.subscriptions) {

@@ -1,7 +1,7 @@
 import type { SignedInSession } from "@/app/_lib/pages";
 import { billingAccount } from "@/lib/billing/account";
 import { billingClaims, entitlementsFor, type Entitlements } from "@/lib/billing/entitlements";
-import { billingEnabled } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * What the signed-in user may use, from their session's claims (no database read); a session
@@ -12,6 +12,6 @@ export async function sessionEntitlements(session: SignedInSession): Promise<Ent
   const account = claimed ?? (await billingAccount(session.userId));
   return entitlementsFor(
     { tier: account?.tier ?? null, subscriptionStatus: account?.subscriptionStatus ?? null },
-    billingEnabled,
+    billingClient() !== null,
   );
 }

@@ -7,7 +7,7 @@ import { billingAccount } from "@/lib/billing/account";
 import { entitlementsFor, may } from "@/lib/billing/entitlements";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
 import { paths } from "@/lib/routes";
-import { billingEnabled } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { BillingNotice } from "./billing-notice";
 import { ManageBillingButton } from "./manage-billing";
 
@@ -44,6 +44,7 @@ async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
   const tier = account?.tier ?? claimedTier(sessionClaims);
   const plan = isTier(tier) ? plans[tier] : null;
   const status = account?.subscriptionStatus ?? null;
+  const billingEnabled = billingClient() !== null;
   const badge = status
     ? (statusLabels[status] ?? { label: status, tone: statusLabels.paused!.tone })
     : null;

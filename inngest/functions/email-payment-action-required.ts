@@ -2,7 +2,8 @@ import { inngest } from "@/inngest/client";
 import { invoicePaymentActionRequired } from "@/inngest/events";
 import { paymentDueNotice } from "@/lib/billing/notices";
 import { sendUserEmail } from "@/lib/email/send";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { BillingNotConfiguredError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * A renewal's payment waits for the customer's bank (invoice.payment_action_required, 3-D Secure
@@ -19,9 +20,11 @@ export const emailPaymentActionRequired = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
+    const stripe = billingClient();
+    if (!stripe) throw new BillingNotConfiguredError();
     const invoiceId = event.data.id;
     const notice = await step.run("look-up-invoice", () =>
-      paymentDueNotice(requireStripe(), invoiceId, "payment_action_required"),
+      paymentDueNotice(stripe, invoiceId, "payment_action_required"),
     );
     if ("skipped" in notice) return { invoiceId, skipped: notice.skipped };
     const sent = await step.run("send-payment-action-required-email", () =>

@@ -3,7 +3,8 @@ import { invoicePaid, invoicePaymentFailed } from "@/inngest/events";
 import { paymentDueNotice } from "@/lib/billing/notices";
 import { sendUserEmail, wasSent } from "@/lib/email/send";
 import { env } from "@/lib/env";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { BillingNotConfiguredError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * A renewal's payment failed (invoice.payment_failed): the user is told, with Stripe's page to pay
@@ -25,9 +26,11 @@ export const emailPaymentFailed = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
+    const stripe = billingClient();
+    if (!stripe) throw new BillingNotConfiguredError();
     const invoiceId = event.data.id;
     const notice = await step.run("look-up-invoice", async () => {
-      const told = await paymentDueNotice(requireStripe(), invoiceId, "payment_failed");
+      const told = await paymentDueNotice(stripe, invoiceId, "payment_failed");
       if ("email" in told && (await wasSent(told.email.userId, ["payment_failed"], invoiceId))) {
         return { skipped: "the user was told at the first failed attempt" };
       }
@@ -44,7 +47,7 @@ export const emailPaymentFailed = inngest.createFunction(
     if (paid) return { invoiceId, email: sent.outcome, reminder: "skipped: paid" };
 
     const reminder = await step.run("look-up-invoice-again", () =>
-      paymentDueNotice(requireStripe(), invoiceId, "payment_reminder"),
+      paymentDueNotice(stripe, invoiceId, "payment_reminder"),
     );
     if ("skipped" in reminder) {
       return { invoiceId, email: sent.outcome, reminder: `skipped: ${reminder.skipped}` };

@@ -4,7 +4,8 @@ import { paymentReceivedNotice } from "@/lib/billing/notices";
 import { sendUserEmail, wasSent } from "@/lib/email/send";
 import { recipientOfCustomer } from "@/lib/users";
 import { idOf } from "@/lib/vendors/stripe";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { BillingNotConfiguredError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * An invoice was paid (invoice.paid): when the user had been told it was overdue (a failed payment
@@ -21,6 +22,8 @@ export const emailPaymentReceived = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
+    const stripe = billingClient();
+    if (!stripe) throw new BillingNotConfiguredError();
     const invoiceId = event.data.id;
     const wasOverdue = await step.run("check-user-was-told-it-was-due", async () => {
       const customerId = idOf(event.data.customer);
@@ -32,7 +35,7 @@ export const emailPaymentReceived = inngest.createFunction(
     });
     if (!wasOverdue) return { invoiceId, skipped: "the user was never told it was due" };
     const notice = await step.run("look-up-invoice", () =>
-      paymentReceivedNotice(requireStripe(), invoiceId),
+      paymentReceivedNotice(stripe, invoiceId),
     );
     if ("skipped" in notice) return { invoiceId, skipped: notice.skipped };
     const sent = await step.run("send-payment-received-email", () => sendUserEmail(notice.email));

@@ -2,7 +2,8 @@ import { inngest } from "@/inngest/client";
 import { subscriptionTrialWillEnd } from "@/inngest/events";
 import { trialEndingNotice } from "@/lib/billing/notices";
 import { sendUserEmail } from "@/lib/email/send";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { BillingNotConfiguredError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * Three days before a trial ends Stripe sends customer.subscription.trial_will_end: the user is
@@ -20,9 +21,9 @@ export const emailTrialEnding = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
-    const notice = await step.run("look-up-trial", () =>
-      trialEndingNotice(requireStripe(), event.data.id),
-    );
+    const stripe = billingClient();
+    if (!stripe) throw new BillingNotConfiguredError();
+    const notice = await step.run("look-up-trial", () => trialEndingNotice(stripe, event.data.id));
     if ("skipped" in notice) return { subscriptionId: event.data.id, skipped: notice.skipped };
     const sent = await step.run("send-trial-ending-email", () => sendUserEmail(notice.email));
     return { subscriptionId: event.data.id, userId: notice.email.userId, email: sent.outcome };

@@ -2,14 +2,14 @@ import type Stripe from "stripe";
 import { cardToCharge, type CardChoice, type PaymentStep } from "@/lib/billing/card-choice";
 import { money } from "@/lib/billing/notices";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
-import { PermanentError } from "@/lib/errors";
+import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import {
   ensureUserNotDeleted,
   findUserStripeCustomerId,
   findUserSubscriptionId,
 } from "@/lib/users";
-import { idOf, requireStripe } from "@/lib/vendors/stripe";
+import { billingClient, idOf } from "@/lib/vendors/stripe";
 
 /**
  * Paying a past-due renewal from the app, the banner's one click: the open invoice of the user's
@@ -31,7 +31,8 @@ export interface OverdueInvoice {
 export async function overdueInvoice(userId: string): Promise<OverdueInvoice | null> {
   const subscriptionId = await findUserSubscriptionId(userId);
   if (!subscriptionId) return null;
-  const stripe = requireStripe();
+  const stripe = billingClient();
+  if (!stripe) throw new BillingNotConfiguredError();
   const invoice = await openInvoiceOf(stripe, subscriptionId);
   if (!invoice) return null;
   const outcome = await invoicePaymentOutcome(stripe, invoice.id);
@@ -57,7 +58,8 @@ export async function payOverdue(
     findUserSubscriptionId(userId),
   ]);
   if (!customerId || !subscriptionId) throw new PermanentError("You have no plan to pay for.");
-  const stripe = requireStripe();
+  const stripe = billingClient();
+  if (!stripe) throw new BillingNotConfiguredError();
   const invoice = await openInvoiceOf(stripe, subscriptionId);
   if (!invoice) return { status: "succeeded" };
   const outcome = await (async () => {

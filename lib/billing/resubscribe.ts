@@ -4,10 +4,10 @@ import { priceFor, type Tier } from "@/lib/billing/plans";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow, subscriptionsOf } from "@/lib/billing/subscriptions";
 import { grantsAccess } from "@/lib/billing/entitlements";
-import { PermanentError } from "@/lib/errors";
+import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import { ensureUserNotDeleted, findUserStripeCustomerId } from "@/lib/users";
-import { idOf, requireStripe } from "@/lib/vendors/stripe";
+import { billingClient, idOf } from "@/lib/vendors/stripe";
 
 /**
  * Coming back after a plan ended (cancelled, unpaid after Stripe's retries, or never paid): a new
@@ -31,7 +31,8 @@ export async function resubscribe(
   const priceId = priceFor(input.tier);
   if (!customerId) throw new PermanentError("Your billing account is still being set up.");
   if (!priceId) throw new PermanentError(`The ${input.tier} plan is not available right now.`);
-  const stripe = requireStripe();
+  const stripe = billingClient();
+  if (!stripe) throw new BillingNotConfiguredError();
 
   const [newest] = await subscriptionsOf(stripe, customerId);
   if (newest && grantsAccess(newest.status)) {

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emailPaymentFailed } from "@/inngest/functions/email-payment-failed";
 import { getDb } from "@/lib/db/client";
 import { markUserDeleted } from "@/lib/users";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { InngestSim } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { DAY, HOUR, subscriberOnClock } from "@/test/support/subscriber-on-clock";
@@ -119,7 +119,7 @@ async function payWithNewCard(
   invoiceId: string,
   forwarded: (type: string) => { id: string; name: string; data: unknown },
 ) {
-  const stripe = requireStripe();
+  const stripe = billingClient()!;
   const { payment_method } = await stripe.setupIntents.create({
     customer: customerId,
     confirm: true,

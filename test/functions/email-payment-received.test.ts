@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emailPaymentFailed } from "@/inngest/functions/email-payment-failed";
 import { emailPaymentReceived } from "@/inngest/functions/email-payment-received";
 import { getDb } from "@/lib/db/client";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { DAY, HOUR, subscriberOnClock } from "@/test/support/subscriber-on-clock";
@@ -22,7 +22,7 @@ describe("email-payment-received", () => {
     sim.send(subscriber.forwarded("invoice.payment_failed"));
     await sim.until(() => vendors.resend.emails.length === 1);
 
-    const stripe = requireStripe();
+    const stripe = billingClient()!;
     const { payment_method } = await stripe.setupIntents.create({
       customer: subscriber.customerId,
       confirm: true,

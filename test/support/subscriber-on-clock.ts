@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import type { Vendors } from "@onramp/standins/vitest";
 
 export const DAY = 86_400;
@@ -20,7 +20,7 @@ export async function subscriberOnClock(
   vendors: Vendors,
   { card = "ok", trialDays = 14 }: { card?: string; trialDays?: number } = {},
 ) {
-  const stripe = requireStripe();
+  const stripe = billingClient()!;
   const events: Stripe.Event[] = [];
   vendors.stripe.onEvent = (event) => events.push(event);
   const email = `ada.${randomUUID().slice(0, 8)}@example.com`;

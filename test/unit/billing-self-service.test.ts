@@ -8,7 +8,7 @@ import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { AccountDeletedError } from "@/lib/errors";
 import { markUserDeleted } from "@/lib/users";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { runFunction } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { DAY, HOUR, subscriberOnClock } from "@/test/support/subscriber-on-clock";
@@ -151,7 +151,7 @@ describe("subscribing again", () => {
 describe("resuming a plan cancelled at its period's end", () => {
   it("renews after all: Stripe, our row and the dashboard's date follow; resuming twice writes once", async () => {
     const { userId, subscriptionId, row } = await subscriberOnClock(vendors);
-    const stripe = requireStripe();
+    const stripe = billingClient()!;
     await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
     await (
       await getDb()

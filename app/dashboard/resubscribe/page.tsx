@@ -10,7 +10,7 @@ import { savedCardSummary } from "@/lib/billing/card-choice";
 import { entitlementsFor } from "@/lib/billing/entitlements";
 import { isTier } from "@/lib/billing/plans";
 import { paths } from "@/lib/routes";
-import { billingEnabled, cardFieldPublishableKey, requireStripe } from "@/lib/vendors/stripe";
+import { billingClient, cardFieldPublishableKey } from "@/lib/vendors/stripe";
 import { ResubscribeForm } from "./resubscribe-form";
 
 export const metadata: Metadata = { title: "Subscribe again" };
@@ -22,15 +22,16 @@ export const metadata: Metadata = { title: "Subscribe again" };
  */
 export default signedInPage("Subscribe again", paths.resubscribe, async ({ userId }) => {
   const account = await billingAccount(userId);
+  const stripe = billingClient();
   const publishableKey = cardFieldPublishableKey();
   const standing = entitlementsFor(
     { tier: account?.tier ?? null, subscriptionStatus: account?.subscriptionStatus ?? null },
-    billingEnabled,
+    stripe !== null,
   ).standing;
-  if (!publishableKey || !account?.stripeCustomerId || standing !== "ended") {
+  if (!stripe || !publishableKey || !account?.stripeCustomerId || standing !== "ended") {
     redirect(paths.dashboard);
   }
-  const savedCard = await savedCardSummary(requireStripe(), account.stripeCustomerId);
+  const savedCard = await savedCardSummary(stripe, account.stripeCustomerId);
 
   return (
     <PageShell width="lg" actions={<SignOutButton />}>
