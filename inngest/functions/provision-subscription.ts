@@ -10,15 +10,21 @@ import {
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
-import { isTier, priceFor, tierOfPrice, type Tier } from "@/lib/billing/plans";
+import { isTier, priceFor, tierOfPrice, trialDays, type Tier } from "@/lib/billing/plans";
+import { claimTrial } from "@/lib/billing/trial-eligibility";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
-import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
 import { chargesAfterFailure, endFailedOnboardingBilling } from "@/lib/onboarding/ending";
 import {
-  firstInvoiceOutcome,
-  payFirstInvoice,
+  fullName,
+  primaryEmailAddress,
+  submittedPayment,
+  verifiedPrimaryEmail,
+} from "@/lib/onboarding/clerk-user";
+import {
+  invoicePaymentOutcome,
+  payInvoice,
   type PaymentOutcome,
-} from "@/lib/onboarding/first-invoice";
+} from "@/lib/onboarding/invoice-payment";
 import {
   claimOnboarding,
   markRunFailed,
@@ -147,7 +153,7 @@ export const provisionSubscription = inngest.createFunction(
     const stripe = billingClient();
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, {
+    const { plan, customerId, subscriptionId, status } = await subscribe(step, stripe, user, {
       ...stepTry,
       runId,
     });
@@ -157,6 +163,7 @@ export const provisionSubscription = inngest.createFunction(
         tier: plan.tier,
         stripeCustomerId: customerId,
         stripeSubscriptionId: subscriptionId,
+        subscriptionStatus: status,
       }),
     );
     return { userId, outcome: "complete", tier: plan.tier, customerId, subscriptionId };
@@ -200,7 +207,7 @@ async function subscribe(
   stripe: Stripe,
   user: ClerkUser,
   stepTry: StepTry & { runId: string },
-): Promise<{ plan: Plan; customerId: string; subscriptionId: string }> {
+): Promise<{ plan: Plan; customerId: string; subscriptionId: string; status: string }> {
   const userId = user.id;
   const tried: string[] = [];
   let customerId: string | undefined;
@@ -216,7 +223,13 @@ async function subscribe(
     customerId ??= await step.run("create-stripe-customer", () =>
       ensureUserCustomer(
         stripe,
-        { id: userId, email: primaryEmailAddress(user), name: fullName(user) },
+        {
+          id: userId,
+          email: primaryEmailAddress(user),
+          name: fullName(user),
+          // Clerk's, the same on every retry (a test clock, when on, is frozen at it).
+          signedUpAt: user.created_at ? new Date(user.created_at) : null,
+        },
         stepTry,
       ),
     );
@@ -238,12 +251,23 @@ async function subscribe(
       unpaid = undefined;
     }
     if (!unpaid) {
+      // One free trial per person (card and verified address), decided before subscribing.
+      const trial =
+        trialDays() > 0 &&
+        (await step.run(numbered("check-trial-eligibility", attempt), () =>
+          claimTrial(stripe, {
+            userId,
+            paymentMethodId,
+            verifiedEmail: verifiedPrimaryEmail(user),
+          }),
+        ));
       const subscribing = {
         userId,
         runId: stepTry.runId,
         customerId,
         priceId: plan.priceId,
         paymentMethodId,
+        trial,
       };
       const subscription = await step.run(numbered("create-trial-subscription", attempt), () =>
         startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
@@ -251,7 +275,12 @@ async function subscribe(
       // One adopted from an earlier run keeps its plan.
       const subscribed = planOfPrice(subscription.priceId) ?? plan;
       if (!subscription.unpaidInvoiceId) {
-        return { plan: subscribed, customerId, subscriptionId: subscription.id };
+        return {
+          plan: subscribed,
+          customerId,
+          subscriptionId: subscription.id,
+          status: subscription.status,
+        };
       }
       unpaid = {
         plan: subscribed,
@@ -262,11 +291,12 @@ async function subscribe(
     // The card's charge when the subscription was just made with it, else a payment with it.
     const { invoiceId } = unpaid;
     const payment = await step.run(numbered("pay-invoice", attempt), () =>
-      payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+      payInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
     );
     const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
     if (paid.status === "succeeded") {
-      return { plan, customerId, subscriptionId: unpaid.subscriptionId };
+      // The first invoice is paid: Stripe has made it active.
+      return { plan, customerId, subscriptionId: unpaid.subscriptionId, status: "active" };
     }
   }
   throw await failOnboarding(
@@ -364,7 +394,7 @@ async function confirmPayment(
     attempt: input.attempt,
     subject: "payment",
     intent: { field: "paymentIntentId", id: outcome.paymentIntentId },
-    look: () => firstInvoiceOutcome(stripe, input.invoiceId),
+    look: () => invoicePaymentOutcome(stripe, input.invoiceId),
     settle: (looked) => settledOutcome(looked, "Your bank did not confirm the payment."),
   });
 }
