@@ -35,7 +35,7 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
   try {
     const customerId = await ensureUserCustomer(
       stripe,
-      { id: user.id, email: primaryEmailAddress(user), name: fullName(user) },
+      { id: user.id, email: primaryEmailAddress(user), name: fullName(user), signedUpAt: null },
       { lookInStripe: false },
     );
     const card = await saveCard(stripe, {
@@ -55,6 +55,8 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
       priceId,
       paymentMethodId: card.paymentMethodId,
       lookInStripe: false,
+      // The inline baseline skips the one-trial-per-person check the workflow makes.
+      trial: true,
     });
     await completeClerkOnboarding(user.id, {
       onboardingComplete: true,

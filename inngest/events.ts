@@ -5,6 +5,7 @@ import {
   clerkOrganization,
   clerkOrganizationMembership,
   clerkUser,
+  stripeInvoice,
   stripeSubscription,
 } from "@/lib/webhooks/payloads";
 
@@ -34,6 +35,19 @@ export const subscriptionUpdated = eventType("stripe/customer.subscription.updat
 });
 export const subscriptionDeleted = eventType("stripe/customer.subscription.deleted", {
   schema: stripeSubscription,
+});
+/** Three days before a trial ends (or when it is ended at once). */
+export const subscriptionTrialWillEnd = eventType("stripe/customer.subscription.trial_will_end", {
+  schema: stripeSubscription,
+});
+export const invoicePaid = eventType("stripe/invoice.paid", { schema: stripeInvoice });
+/** A charge of the invoice was refused (each of Smart Retries' attempts sends one). */
+export const invoicePaymentFailed = eventType("stripe/invoice.payment_failed", {
+  schema: stripeInvoice,
+});
+/** A charge of the invoice waits for the customer to pass their bank's check (3-D Secure). */
+export const invoicePaymentActionRequired = eventType("stripe/invoice.payment_action_required", {
+  schema: stripeInvoice,
 });
 
 /** Sent by the onboarding page when a user without payment details picks a plan and a card. */

@@ -2,6 +2,10 @@ import type { InngestFunction } from "inngest";
 import { closeDeletedOrganization } from "./functions/close-deleted-organization";
 import { closeDeletedUser } from "./functions/close-deleted-user";
 import { createOrganizationCustomer } from "./functions/create-organization-customer";
+import { emailPaymentActionRequired } from "./functions/email-payment-action-required";
+import { emailPaymentFailed } from "./functions/email-payment-failed";
+import { emailPaymentReceived } from "./functions/email-payment-received";
+import { emailTrialEnding } from "./functions/email-trial-ending";
 import { provisionSubscription } from "./functions/provision-subscription";
 import { reconcileBilling } from "./functions/reconcile-billing";
 import { releaseSeatOfRemovedMember } from "./functions/release-seat-of-removed-member";
@@ -20,4 +24,8 @@ export const functions: InngestFunction.Any[] = [
   closeDeletedOrganization,
   closeDeletedUser,
   reconcileBilling,
+  emailTrialEnding,
+  emailPaymentFailed,
+  emailPaymentActionRequired,
+  emailPaymentReceived,
 ];

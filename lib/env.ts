@@ -75,6 +75,9 @@ const server = {
   STRIPE_PRICE_PRO: prefixed(["price_"], "a Stripe price id").optional(),
   STRIPE_PRICE_ENTERPRISE: prefixed(["price_"], "a Stripe price id").optional(),
   STRIPE_PRICE_SEAT: prefixed(["price_"], "a Stripe price id").optional(),
+  // "1": each new user's Stripe customer gets a test clock of its own, so `npm run stripe:clock`
+  // (or Stripe's dashboard) can move that user through their trial and renewals. Test keys only.
+  STRIPE_TEST_CLOCKS: z.enum(["0", "1"], { message: 'unset, "0" or "1"' }).optional(),
   TRIAL_DAYS: z.coerce
     .number({ message: "a whole number of days" })
     .int({ message: "a whole number of days" })
@@ -91,6 +94,15 @@ const server = {
     })
     .default("onramp <onboarding@onramp.dev>"),
   TRIAL_OFFER_DELAY: duration.default("3d"),
+  // How long after a renewal's payment failed the second reminder goes, if it is still unpaid:
+  // keep it shorter than Stripe's retry window (Billing → Revenue recovery → Retries).
+  PAYMENT_REMINDER_AFTER: duration.default("7d"),
+  // Keys the hashes that remember who had a free trial (kept after an account is deleted, so
+  // never the card or the address itself) and signs the unsubscribe links in emails.
+  ONRAMP_SECRET: z
+    .string()
+    .min(32, { message: "a random secret of at least 32 characters (openssl rand -hex 32)" })
+    .optional(),
 
   // Demo mode (lib/demo.ts): set by `npm run dev` for the app it starts, never by hand.
   ONRAMP_DEMO: z
@@ -195,6 +207,7 @@ function productionProblems(
   if (values.STRIPE_SECRET_KEY)
     need("STRIPE_WEBHOOK_SECRET", "to verify Stripe webhooks when billing is on");
   need("RESEND_API_KEY", "the dev outbox does not deliver email");
+  need("ONRAMP_SECRET", "the key of the trial hashes and the unsubscribe links");
   return problems;
 }
 
@@ -240,6 +253,16 @@ export const env = createEnv({
           "NODE_ENV",
           `this server was built by \`next build\` and starts only with NODE_ENV=production (not "${values.NODE_ENV}"), so that production's checks apply. ` +
             "To try a build on this machine, see docs/deploying.md, Running a built server locally.",
+        );
+      }
+      // Stripe has test clocks in test mode only: with a live key every sign-up would fail.
+      if (
+        values.STRIPE_TEST_CLOCKS === "1" &&
+        /^(sk|rk)_live_/.test(values.STRIPE_SECRET_KEY ?? "")
+      ) {
+        problem(
+          "STRIPE_TEST_CLOCKS",
+          "test clocks exist in Stripe's test mode only: unset it with a live key",
         );
       }
       if (values.NODE_ENV !== "production") return;

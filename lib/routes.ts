@@ -9,8 +9,16 @@ export const paths = {
   /** The active organization's pages (seats and licenses): members' pages like the dashboard. */
   organization: "/org",
   licensing: "/org/licensing",
+  /** A resubscribe page for a plan that has ended, and one to pay an overdue invoice. */
+  resubscribe: "/dashboard/resubscribe",
+  payOverdue: "/dashboard/pay",
+  /** Projects: the personal plans' paid feature. */
+  projects: "/projects",
   terms: "/terms",
   privacy: "/privacy",
+  /** Where an email's unsubscribe link leads (a confirmation), and its one-click POST target. */
+  unsubscribe: "/unsubscribe",
+  oneClickUnsubscribe: "/api/email/unsubscribe",
   /** What the progress page asks (GET /api/onboarding/status). */
   onboardingStatus: "/api/onboarding/status",
 } as const;

@@ -65,12 +65,32 @@ export async function markUserDeleted(clerkUserId: string, deletedAt: Date): Pro
   return written.length > 0;
 }
 
+/** A user's plan as the session claims carry it: what Clerk is told when it changes. */
+export interface UserBilling {
+  tier: string | null;
+  subscriptionStatus: string | null;
+}
+
 /**
  * Applies the subscription Stripe reports to the user who owns its customer. Returns the user's
- * id, or null when no user row has this customer (or the row has moved on to a newer subscription).
+ * id with their plan before and after, or null when no user row has this customer (or the row
+ * has moved on to a newer subscription).
  */
-export async function applySubscriptionToUser(state: SubscriptionState): Promise<string | null> {
+export async function applySubscriptionToUser(
+  state: SubscriptionState,
+): Promise<{ userId: string; before: UserBilling; after: UserBilling } | null> {
   const db = await getDb();
+  const applies = and(
+    eq(users.stripeCustomerId, state.stripeCustomerId),
+    notSuperseded(users.stripeSubscriptionId, state),
+  );
+  // Runs for one subscription are serialized (sync-subscription's concurrency), so nothing else
+  // writes this row's plan between the read and the update.
+  const [before] = await db
+    .select({ tier: users.tier, subscriptionStatus: users.subscriptionStatus })
+    .from(users)
+    .where(applies);
+  if (!before) return null;
   const [row] = await db
     .update(users)
     .set({
@@ -79,16 +99,19 @@ export async function applySubscriptionToUser(state: SubscriptionState): Promise
       // A price outside the catalogue keeps the tier the user chose (drizzle skips undefined).
       tier: state.tier ?? undefined,
       trialEndsAt: state.trialEndsAt,
+      currentPeriodEnd: state.currentPeriodEnd,
+      cancelsAt: state.cancelsAt,
       updatedAt: sql`now()`,
     })
-    .where(
-      and(
-        eq(users.stripeCustomerId, state.stripeCustomerId),
-        notSuperseded(users.stripeSubscriptionId, state),
-      ),
-    )
-    .returning({ clerkUserId: users.clerkUserId });
-  return row?.clerkUserId ?? null;
+    .where(applies)
+    .returning({
+      clerkUserId: users.clerkUserId,
+      tier: users.tier,
+      subscriptionStatus: users.subscriptionStatus,
+    });
+  if (!row) return null;
+  const { clerkUserId: userId, ...after } = row;
+  return { userId, before, after };
 }
 
 /** When Clerk's deletion of the user was first processed (a tombstone row), or null. */
@@ -134,6 +157,16 @@ export async function findUserStripeCustomerId(clerkUserId: string): Promise<str
   return row?.stripeCustomerId ?? null;
 }
 
+/** The user's current Stripe subscription as our row records it, or null. */
+export async function findUserSubscriptionId(clerkUserId: string): Promise<string | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ stripeSubscriptionId: users.stripeSubscriptionId })
+    .from(users)
+    .where(eq(users.clerkUserId, clerkUserId));
+  return row?.stripeSubscriptionId ?? null;
+}
+
 /**
  * Links the user's Stripe customer to their row, so Stripe's subscription events find the user.
  * The first customer recorded stays; a deleted user's row is left as it is.
@@ -148,4 +181,19 @@ export async function recordUserStripeCustomer(clerkUserId: string, stripeCustom
       set: { stripeCustomerId, updatedAt: sql`now()` },
       setWhere: and(isNull(users.stripeCustomerId), isNull(users.deletedAt)),
     });
+}
+
+/**
+ * The user whose Stripe customer it is, with where their email goes; null when no user has it
+ * (an organization's customer) or their row has no address (erased after deletion).
+ */
+export async function recipientOfCustomer(
+  stripeCustomerId: string,
+): Promise<{ userId: string; to: string; firstName: string | null } | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ userId: users.clerkUserId, to: users.email, firstName: users.firstName })
+    .from(users)
+    .where(eq(users.stripeCustomerId, stripeCustomerId));
+  return row?.to ? { userId: row.userId, to: row.to, firstName: row.firstName } : null;
 }

@@ -18,7 +18,7 @@
 // PORT and HOST come from the shell only. Ctrl-C (or a SIGTERM to this script alone) stops
 // everything it started.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 // A CommonJS bundle: Node's ESM loader sees only its default export.
 import nextEnv from "@next/env";
@@ -169,7 +169,19 @@ async function startDemo(vendors: DemoVendor[]) {
     ONRAMP_DEMO_URL: standIns.browserUrl,
     // The trial offer a minute after sign-up, so it can be seen at /dev/emails.
     TRIAL_OFFER_DELAY: seen.TRIAL_OFFER_DELAY ?? "1m",
+    // A payment's reminder two minutes after it failed, for the same reason.
+    PAYMENT_REMINDER_AFTER: seen.PAYMENT_REMINDER_AFTER ?? "2m",
   };
+  if (vendors.includes("stripe")) {
+    // Each user on a test clock of their own, which `npm run stripe:clock` moves on: it finds the
+    // simulated Stripe in this file while the demo runs.
+    env.STRIPE_TEST_CLOCKS = "1";
+    const demoStripe = path.join(root, ".data/demo-stripe.json");
+    const { STRIPE_SECRET_KEY, STRIPE_API_BASE } = standIns.env;
+    mkdirSync(path.dirname(demoStripe), { recursive: true });
+    writeFileSync(demoStripe, JSON.stringify({ STRIPE_SECRET_KEY, STRIPE_API_BASE }));
+    closers.push(async () => rmSync(demoStripe, { force: true }));
+  }
   if (!seen.DATABASE_URL) {
     // The simulated vendors forget everything when this stops: so does the demo's database,
     // kept apart from the one real keys use (.data/pglite).
@@ -208,6 +220,11 @@ async function startDemo(vendors: DemoVendor[]) {
       "  4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
       `  Emails: ${appOrigin}/dev/emails   Workflow runs: ${runsAt}`,
       `  Start a workflow by hand: ${sendEvents}`,
+      ...(vendors.includes("stripe")
+        ? [
+            "  A month in minutes: npm run stripe:clock -- <email> 11d (the trial's reminder), then 3d, 1h…",
+          ]
+        : []),
       "  Real keys in .env.local switch each vendor to the real one (README.md, From demo to real keys).",
       "",
     ].join("\n"),

@@ -48,7 +48,16 @@ export function PaymentDetailsProvider({
 }
 
 /** The card field: Stripe's Payment Element, labelled, with its error underneath. */
-export function CardField({ error, label = "Card" }: { error?: string | null; label?: string }) {
+export function CardField({
+  error,
+  label = "Card",
+  note = "Your card is saved with Stripe for when your trial ends. You won't be charged today.",
+}: {
+  error?: string | null;
+  label?: string;
+  /** What happens to the card, under the field. */
+  note?: string;
+}) {
   const [loading, setLoading] = useState(true);
   return (
     <div
@@ -73,9 +82,7 @@ export function CardField({ error, label = "Card" }: { error?: string | null; la
         />
       </div>
       <FieldError id="card-error">{error}</FieldError>
-      <p className="mt-1.5 text-xs text-slate-500">
-        Your card is saved with Stripe for when your trial ends. You won&apos;t be charged today.
-      </p>
+      <p className="mt-1.5 text-xs text-slate-500">{note}</p>
     </div>
   );
 }

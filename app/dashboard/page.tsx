@@ -4,9 +4,11 @@ import { SignOutButton } from "@/app/_components/sign-out-button";
 import { Alert, ButtonLink, Card, cx, PageShell, PageTitle } from "@/app/_components/ui";
 import { signedInPage, type SignedInSession } from "@/app/_lib/pages";
 import { billingAccount } from "@/lib/billing/account";
+import { entitlementsFor, may } from "@/lib/billing/entitlements";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
 import { paths } from "@/lib/routes";
 import { billingClient } from "@/lib/vendors/stripe";
+import { BillingNotice } from "./billing-notice";
 import { ManageBillingButton } from "./manage-billing";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -49,6 +51,8 @@ async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
   const trialEnd = status === "trialing" ? (account?.trialEndsAt ?? null) : null;
   const daysLeft = trialEnd ? daysUntil(trialEnd) : null;
   const trialLength = trialDays();
+  // The row is fresher than the session's claims (Stripe's events write it first).
+  const entitlements = entitlementsFor({ tier, subscriptionStatus: status }, billingEnabled);
 
   return (
     <PageShell
@@ -63,6 +67,12 @@ async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
       <PageTitle
         title="Dashboard"
         lead={account?.email ? `Signed in as ${account.email}` : "Welcome to onramp."}
+      />
+      <BillingNotice
+        standing={entitlements.standing}
+        cancelsAt={
+          status === "trialing" || status === "active" ? (account?.cancelsAt ?? null) : null
+        }
       />
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
@@ -141,6 +151,28 @@ async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
             billing portal.
           </p>
           <ManageBillingButton disabled={!billingEnabled || !account?.stripeCustomerId} />
+        </Card>
+
+        <Card className="lg:col-span-3">
+          <div className="flex flex-wrap items-center justify-between gap-4">
+            <div>
+              <h2 className="text-base font-semibold text-slate-900">Projects</h2>
+              <p className="mt-1 text-sm text-slate-600">
+                {may(entitlements, "projects")
+                  ? "Your projects, included in your plan."
+                  : "Projects are part of every paid plan. Subscribe to use them."}
+              </p>
+            </div>
+            {may(entitlements, "projects") ? (
+              <ButtonLink href={paths.projects} variant="secondary">
+                Open projects
+              </ButtonLink>
+            ) : (
+              <ButtonLink href={paths.resubscribe} variant="secondary">
+                See plans
+              </ButtonLink>
+            )}
+          </div>
         </Card>
 
         <Card className="lg:col-span-3">

@@ -17,6 +17,7 @@ export default function PrivacyPage() {
             to your customer account.
           </li>
           <li>A copy of each email we send you, with the address and when it was sent.</li>
+          <li>The projects you create.</li>
           <li>For organizations: who is a member and who holds a seat.</li>
         </ul>
       </section>
@@ -34,6 +35,21 @@ export default function PrivacyPage() {
         <p>
           When you delete your account, your subscriptions are cancelled and your personal details
           are erased from our records; Stripe keeps what the law requires of payments.
+        </p>
+        <p>
+          One thing stays, so that each person gets one free trial: a keyed hash of your card (of
+          the fingerprint Stripe gives it) and of your verified email address. A keyed hash is a
+          one-way code made with a secret only we hold: it cannot be turned back into your card
+          number or your address, and it only tells us, when someone starts a trial, that this card
+          or address has had one before.
+        </p>
+      </section>
+      <section>
+        <h2>Emails</h2>
+        <p>
+          We email you about your account: a welcome, your trial, and your payments. Every email has
+          an unsubscribe link; after it, we send you none, and your dashboard shows anything that
+          needs you.
         </p>
       </section>
     </LegalPage>

@@ -3,6 +3,7 @@ import { inngest } from "@/inngest/client";
 import { endBilling } from "@/inngest/steps/end-billing";
 import { userDeleted } from "@/inngest/events";
 import { eraseStoredEmails } from "@/lib/email/erase";
+import { eraseProjects } from "@/lib/projects";
 import {
   eraseUserProfile,
   findUserStripeCustomerId,
@@ -44,6 +45,7 @@ export const closeDeletedUser = inngest.createFunction(
     await step.run("erase-personal-data", async () => {
       await eraseUserProfile(userId);
       await eraseStoredEmails(userId);
+      await eraseProjects(userId);
     });
     const { customers, canceled, refunded } = await endBilling(
       step,

@@ -7,16 +7,22 @@ import { awaitBank } from "@/inngest/steps/await-bank";
 import { progressRunner, type ProgressRunner, type TrackedStep } from "@/inngest/steps/progress";
 import { numbered } from "@/inngest/steps/step-id";
 import { ensureUserCustomer } from "@/lib/billing/customers";
-import { isTier, priceFor, tierOfPrice, type Tier } from "@/lib/billing/plans";
+import { isTier, priceFor, tierOfPrice, trialDays, type Tier } from "@/lib/billing/plans";
+import { claimTrial } from "@/lib/billing/trial-eligibility";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
 import { settledOutcome } from "@/lib/onboarding/bank-outcome";
-import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
 import { chargesAfterFailure, endFailedOnboardingBilling } from "@/lib/onboarding/ending";
 import {
-  firstInvoiceOutcome,
-  payFirstInvoice,
+  fullName,
+  primaryEmailAddress,
+  submittedPayment,
+  verifiedPrimaryEmail,
+} from "@/lib/onboarding/clerk-user";
+import {
+  invoicePaymentOutcome,
+  payInvoice,
   type PaymentOutcome,
-} from "@/lib/onboarding/first-invoice";
+} from "@/lib/onboarding/invoice-payment";
 import {
   claimOnboarding,
   markRunFailed,
@@ -145,7 +151,7 @@ export const provisionSubscription = inngest.createFunction(
     const stripe = billingClient();
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId } = await subscribe({
+    const { plan, customerId, subscriptionId, status } = await subscribe({
       step,
       stripe,
       user,
@@ -157,6 +163,7 @@ export const provisionSubscription = inngest.createFunction(
         tier: plan.tier,
         stripeCustomerId: customerId,
         stripeSubscriptionId: subscriptionId,
+        subscriptionStatus: status,
       }),
     );
     return { userId, outcome: "complete", tier: plan.tier, customerId, subscriptionId };
@@ -205,6 +212,8 @@ interface Subscribed {
   plan: Plan;
   customerId: string;
   subscriptionId: string;
+  /** Stripe's status of it: trialing, or active once its first invoice is paid. */
+  status: string;
 }
 
 /** What one try of a card hands the next, after a refusal of the card or of the first charge. */
@@ -260,7 +269,8 @@ async function subscribe(
   if ("running" in started) return started.running;
   const { subscriptionId, invoiceId } = started.unpaid;
   const paid = await payFirstInvoiceWith(run, { invoiceId, paymentMethodId, attempt });
-  if (paid.status === "succeeded") return { plan, customerId, subscriptionId };
+  // The first invoice is paid: Stripe has made it active.
+  if (paid.status === "succeeded") return { plan, customerId, subscriptionId, status: "active" };
   return subscribe(run, { ...next, unpaid: started.unpaid });
 }
 
@@ -283,7 +293,13 @@ function createCustomer({ step, stripe, user, stepTry }: Subscribing) {
   return step.track(tracked.createCustomer, () =>
     ensureUserCustomer(
       stripe,
-      { id: user.id, email: primaryEmailAddress(user), name: fullName(user) },
+      {
+        id: user.id,
+        email: primaryEmailAddress(user),
+        name: fullName(user),
+        // Clerk's, the same on every retry (a test clock, when on, is frozen at it).
+        signedUpAt: user.created_at ? new Date(user.created_at) : null,
+      },
       stepTry,
     ),
   );
@@ -313,12 +329,21 @@ async function subscribeToPlan(
       cancelUnpaidSubscription(stripe, subscriptionId),
     );
   }
+  const userId = user.id;
+  const { paymentMethodId } = input;
+  // One free trial per person (card and verified address), decided before subscribing.
+  const trial =
+    trialDays() > 0 &&
+    (await step.run(numbered("check-trial-eligibility", attempt), () =>
+      claimTrial(stripe, { userId, paymentMethodId, verifiedEmail: verifiedPrimaryEmail(user) }),
+    ));
   const subscribing = {
-    userId: user.id,
+    userId,
     runId: stepTry.runId,
     customerId,
     priceId: plan.priceId,
-    paymentMethodId: input.paymentMethodId,
+    paymentMethodId,
+    trial,
   };
   const subscription = await step.track(
     tracked.startSubscription,
@@ -328,7 +353,14 @@ async function subscribeToPlan(
   // One adopted from an earlier run keeps its plan.
   const subscribed = planOfPrice(subscription.priceId) ?? plan;
   if (!subscription.unpaidInvoiceId) {
-    return { running: { plan: subscribed, customerId, subscriptionId: subscription.id } };
+    return {
+      running: {
+        plan: subscribed,
+        customerId,
+        subscriptionId: subscription.id,
+        status: subscription.status,
+      },
+    };
   }
   return {
     unpaid: {
@@ -352,7 +384,7 @@ async function payFirstInvoiceWith(
   const userId = user.id;
   const payment = await step.track(
     tracked.payInvoice,
-    () => payFirstInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+    () => payInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
     attempt,
   );
   if (payment.status !== "requires_action") return payment;
@@ -362,13 +394,15 @@ async function payFirstInvoiceWith(
     subject: "payment",
     intentId: payment.paymentIntentId,
     look: () =>
-      step.run(numbered("look-at-payment", attempt), () => firstInvoiceOutcome(stripe, invoiceId)),
+      step.run(numbered("look-at-payment", attempt), () =>
+        invoicePaymentOutcome(stripe, invoiceId),
+      ),
     check: (final) =>
       step.track(
         tracked.checkPayment,
         async () =>
           settledOutcome(
-            final ?? (await firstInvoiceOutcome(stripe, invoiceId)),
+            final ?? (await invoicePaymentOutcome(stripe, invoiceId)),
             "Your bank did not confirm the payment.",
           ),
         attempt,

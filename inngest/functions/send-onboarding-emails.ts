@@ -1,7 +1,7 @@
 import { inngest } from "@/inngest/client";
 import { userCreated, userDeleted } from "@/inngest/events";
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
-import { sendOnboardingEmail } from "@/lib/email/send";
+import { sendUserEmail } from "@/lib/email/send";
 import { env } from "@/lib/env";
 import { primaryEmailAddress } from "@/lib/onboarding/clerk-user";
 import { recordSteps, recordWelcomeEmailFailed } from "@/lib/onboarding/progress";
@@ -10,7 +10,7 @@ import { trialOfferRecipient, trialOfferSkipReason } from "@/lib/onboarding/tria
 /**
  * The onboarding drip: a welcome email as soon as the user exists (it does not wait for billing),
  * then after TRIAL_OFFER_DELAY a trial offer to users still trialing. Each kind reaches each user
- * once (see sendOnboardingEmail).
+ * once (see sendUserEmail).
  */
 export const sendOnboardingEmails = inngest.createFunction(
   {
@@ -51,7 +51,7 @@ export const sendOnboardingEmails = inngest.createFunction(
 
     const welcome = await step.run("send-welcome-email", async () => {
       await recordSteps(userId, "welcome-email", "running");
-      const sent = await sendOnboardingEmail({ userId, kind: "welcome", to, firstName });
+      const sent = await sendUserEmail({ userId, kind: "welcome", to, firstName });
       await recordSteps(userId, "welcome-email", "done");
       return sent;
     });
@@ -67,7 +67,7 @@ export const sendOnboardingEmails = inngest.createFunction(
       const skip =
         (await trialOfferSkipReason(userId)) ?? (currentAddress ? null : "no email address");
       if (skip) return { kind: "trial_offer", outcome: `skipped: ${skip}` };
-      return sendOnboardingEmail({ userId, kind: "trial_offer", to: currentAddress!, firstName });
+      return sendUserEmail({ userId, kind: "trial_offer", to: currentAddress!, firstName });
     });
 
     return { userId, welcome: welcome.outcome, trialOffer: trialOffer.outcome };

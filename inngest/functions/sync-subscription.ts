@@ -3,6 +3,7 @@ import { subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "@
 import { deletedComment, refundCutoff } from "@/lib/billing/account-closure";
 import { refundPayments } from "@/lib/billing/refunds";
 import { isLive } from "@/lib/billing/subscription-status";
+import { publishPlanToClerk } from "@/lib/billing/session-claims";
 import { refetchAndSaveSubscription, type DeletedOwner } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
 import { BillingNotConfiguredError } from "@/lib/errors";
@@ -24,8 +25,8 @@ export const syncSubscription = inngest.createFunction(
     // One run per subscription at a time, so every re-fetch is written before the next is made.
     concurrency: { key: "event.data.id", limit: 1 },
     // One Stripe request per run (a few more in the rare run that cancels), within Stripe's 25 a
-    // second.
-    throttle: { limit: 25, period: "1s" },
+    // second; a run that changes a user's plan writes it to Clerk too (100 per 10 s).
+    throttle: { limit: 10, period: "1s" },
   },
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
@@ -69,6 +70,13 @@ export const syncSubscription = inngest.createFunction(
     const outcome =
       deletedOwner && isLive(fetched.status) ? await cancelOnSight(deletedOwner) : fetched;
     const deleted = deletedOwner ? { deletedOwner: deletedOwner.label } : {};
+
+    // A plan changed in the portal, a trial converted, a payment failed or a plan ended: the
+    // session claims follow. The first state recorded came from provisioning, which wrote it.
+    const { userId } = outcome;
+    if (userId && !deletedOwner && outcome.userPlanChanged) {
+      await step.run("update-clerk-metadata", () => publishPlanToClerk(userId));
+    }
 
     if (!outcome.userId && !outcome.orgId) {
       const reason = `no user or org row has Stripe customer ${outcome.stripeCustomerId} (or the row is on a newer subscription)`;

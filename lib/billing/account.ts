@@ -8,6 +8,10 @@ export interface BillingAccount {
   tier: string | null;
   subscriptionStatus: string | null;
   trialEndsAt: Date | null;
+  /** The next renewal, or the end of a plan cancelled at its period's end. */
+  currentPeriodEnd: Date | null;
+  /** When a plan cancelled ahead of time ends; null while it renews. */
+  cancelsAt: Date | null;
   stripeCustomerId: string | null;
 }
 
@@ -19,6 +23,8 @@ export async function billingAccount(userId: string): Promise<BillingAccount | n
       tier: users.tier,
       subscriptionStatus: users.subscriptionStatus,
       trialEndsAt: users.trialEndsAt,
+      currentPeriodEnd: users.currentPeriodEnd,
+      cancelsAt: users.cancelsAt,
       stripeCustomerId: users.stripeCustomerId,
     })
     .from(users)

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import { customerSearchQuery, ownerMetadata, type BillingOwner } from "@/lib/billing/ownership";
+import { testClockForNewCustomer } from "@/lib/billing/test-clocks";
 import {
   findUserStripeCustomerId,
   ensureUserNotDeleted,
@@ -17,7 +18,7 @@ const userCustomerIdempotencyKey = (userId: string) => `onboarding:${userId}:cus
  */
 export async function ensureUserCustomer(
   stripe: Stripe,
-  user: { id: string; email: string | null; name: string | null },
+  user: { id: string; email: string | null; name: string | null; signedUpAt: Date | null },
   { lookInStripe }: { lookInStripe: boolean },
 ): Promise<string> {
   const recorded = await findUserStripeCustomerId(user.id);
@@ -26,18 +27,28 @@ export async function ensureUserCustomer(
   const owner: BillingOwner = { key: "clerk_user_id", id: user.id };
   const customerId =
     (lookInStripe ? ((await customersOf(stripe, owner))[0] ?? null) : null) ??
-    (
-      await stripe.customers.create(
-        {
-          ...(user.email ? { email: user.email } : {}),
-          ...(user.name ? { name: user.name } : {}),
-          metadata: ownerMetadata(owner),
-        },
-        { idempotencyKey: userCustomerIdempotencyKey(user.id) },
-      )
-    ).id;
+    (await createCustomer(stripe, user, owner, lookInStripe));
   await recordUserStripeCustomer(user.id, customerId);
   return customerId;
+}
+
+async function createCustomer(
+  stripe: Stripe,
+  user: { id: string; email: string | null; name: string | null; signedUpAt: Date | null },
+  owner: BillingOwner,
+  lookInStripe: boolean,
+): Promise<string> {
+  const testClock = await testClockForNewCustomer(stripe, user, { lookInStripe });
+  const customer = await stripe.customers.create(
+    {
+      ...(user.email ? { email: user.email } : {}),
+      ...(user.name ? { name: user.name } : {}),
+      ...(testClock ? { test_clock: testClock } : {}),
+      metadata: ownerMetadata(owner),
+    },
+    { idempotencyKey: userCustomerIdempotencyKey(user.id) },
+  );
+  return customer.id;
 }
 
 /**

@@ -1,22 +1,12 @@
 import type Stripe from "stripe";
 
 /**
- * What a Stripe subscription status means for access, in one place so the subscription sync and
- * seat licensing agree.
+ * What a Stripe subscription status means for money: whether it can still charge, and whether it
+ * has ended for good. What it means for access is lib/billing/entitlements.ts.
  */
-
-/** Statuses under which the subscription grants access (past_due: Stripe is still retrying). */
-export const payingStatuses: readonly Stripe.Subscription.Status[] = [
-  "active",
-  "trialing",
-  "past_due",
-];
 
 /** Statuses after which the subscription pays for nothing and never will again. */
 const endedStatuses: readonly Stripe.Subscription.Status[] = ["canceled", "incomplete_expired"];
-
-export const isPaying = (status: string | null | undefined): boolean =>
-  payingStatuses.some((paying) => paying === status);
 
 export const hasEnded = (status: string | null | undefined): boolean =>
   endedStatuses.some((ended) => ended === status);

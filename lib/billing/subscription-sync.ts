@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import { accountLabel, madeBy, type BillingOwner } from "@/lib/billing/ownership";
+import { publishPlanToClerk } from "@/lib/billing/session-claims";
 import { stateOf, type SubscriptionState } from "@/lib/billing/subscriptions";
 import { applySubscriptionToOrg, orgDeletedAt } from "@/lib/orgs/orgs";
 import { applySubscriptionToUser, userDeletedAt } from "@/lib/users";
@@ -18,14 +19,34 @@ export interface DeletedOwner {
   deletedAt: Date;
 }
 
-export interface SavedSubscription extends SubscriptionState {
-  /** The row it was written to; both null when no row has its customer (or a newer subscription). */
-  userId: string | null;
-  orgId: string | null;
+export interface SavedSubscription extends SubscriptionState, SavedTo {
   /** The deleted Clerk account it belongs to, or null. */
   deletedOwner: DeletedOwner | null;
   /** Another deployment sharing the Stripe account made it (its tag): nothing was written. */
   madeElsewhere: boolean;
+}
+
+/** Where a subscription's state was written. */
+interface SavedTo {
+  /** The row it was written to; both null when no row has its customer (or a newer subscription). */
+  userId: string | null;
+  orgId: string | null;
+  /**
+   * The user's plan or status changed from one Stripe reported before: Clerk's metadata (the
+   * session claims) must follow.
+   */
+  userPlanChanged: boolean;
+}
+
+/**
+ * After the user changed their subscription from the app: our row and the session's claims follow
+ * at once, without waiting for Stripe's event (which then finds them written).
+ */
+export async function applyChangeNow(stripe: Stripe, subscriptionId: string): Promise<void> {
+  const saved = await refetchAndSaveSubscription(stripe, subscriptionId);
+  if (saved.userId && !saved.deletedOwner && saved.userPlanChanged) {
+    await publishPlanToClerk(saved.userId);
+  }
 }
 
 /** Re-fetches the subscription and writes what Stripe says now. */
@@ -36,7 +57,14 @@ export async function refetchAndSaveSubscription(
   const subscription = await stripe.subscriptions.retrieve(subscriptionId);
   const state = stateOf(subscription);
   if (madeBy(subscription.metadata) === "another") {
-    return { ...state, userId: null, orgId: null, deletedOwner: null, madeElsewhere: true };
+    return {
+      ...state,
+      userId: null,
+      orgId: null,
+      userPlanChanged: false,
+      deletedOwner: null,
+      madeElsewhere: true,
+    };
   }
   const saved = await saveSubscriptionState(state);
   const deletedOwner = await deletedOwnerOf(state, saved);
@@ -48,13 +76,20 @@ export async function refetchAndSaveSubscription(
  * Checkout put `clerk_user_id` or `clerk_org_id` on every subscription they create); one made
  * elsewhere, without that metadata, goes to whichever row has its customer.
  */
-export async function saveSubscriptionState(
-  state: SubscriptionState,
-): Promise<{ userId: string | null; orgId: string | null }> {
+export async function saveSubscriptionState(state: SubscriptionState): Promise<SavedTo> {
   const owner = state.owner;
-  const userId = owner && "orgId" in owner ? null : await applySubscriptionToUser(state);
-  const orgId = userId || (owner && "userId" in owner) ? null : await applySubscriptionToOrg(state);
-  return { userId, orgId };
+  const user = owner && "orgId" in owner ? null : await applySubscriptionToUser(state);
+  const orgId = user || (owner && "userId" in owner) ? null : await applySubscriptionToOrg(state);
+  return {
+    userId: user?.userId ?? null,
+    orgId,
+    // The first state recorded is provisioning's, which wrote it to Clerk itself.
+    userPlanChanged:
+      user !== null &&
+      user.before.subscriptionStatus !== null &&
+      (user.before.tier !== user.after.tier ||
+        user.before.subscriptionStatus !== user.after.subscriptionStatus),
+  };
 }
 
 /**
@@ -63,7 +98,7 @@ export async function saveSubscriptionState(
  */
 async function deletedOwnerOf(
   state: SubscriptionState,
-  saved: { userId: string | null; orgId: string | null },
+  saved: SavedTo,
 ): Promise<DeletedOwner | null> {
   const owner = state.owner;
   const candidates: BillingOwner[] = [

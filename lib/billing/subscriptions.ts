@@ -16,9 +16,15 @@ export interface SubscriptionState {
   /** Licenses paid for: the seat item's quantity, 0 once the subscription has ended. */
   seats: number;
   trialEndsAt: Date | null;
+  /** When the current billing period ends (the next renewal, or the end of a cancelled plan). */
+  currentPeriodEnd: Date | null;
+  /** When a subscription cancelled ahead of time ends; null while it renews (or has ended). */
+  cancelsAt: Date | null;
   /** canceled or incomplete_expired: it no longer pays for anything. */
   ended: boolean;
 }
+
+const dateOf = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
 
 export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
   const items = subscription.items.data;
@@ -34,7 +40,14 @@ export function stateOf(subscription: Stripe.Subscription): SubscriptionState {
     owner: userId ? { userId } : orgId ? { orgId } : null,
     tier: planItem ? (tierOfPrice(planItem.price.id) ?? null) : null,
     seats: ended ? 0 : ((seatItem ?? planItem)?.quantity ?? 0),
-    trialEndsAt: subscription.trial_end ? new Date(subscription.trial_end * 1000) : null,
+    trialEndsAt: dateOf(subscription.trial_end),
+    currentPeriodEnd: dateOf(planItem?.current_period_end),
+    cancelsAt: ended
+      ? null
+      : dateOf(
+          subscription.cancel_at ??
+            (subscription.cancel_at_period_end ? planItem?.current_period_end : null),
+        ),
     ended,
   };
 }

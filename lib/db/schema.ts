@@ -27,6 +27,12 @@ export const users = pgTable("users", {
   stripeSubscriptionId: text("stripe_subscription_id").unique(),
   subscriptionStatus: text("subscription_status"),
   trialEndsAt: timestamp("trial_ends_at", { withTimezone: true }),
+  /** When the current billing period ends: the next renewal, or the end of a cancelled plan. */
+  currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
+  /** When a subscription cancelled ahead of time ends (cancel at the period's end); null: it renews. */
+  cancelsAt: timestamp("cancels_at", { withTimezone: true }),
+  /** When the user asked for no more emails (the link in every email); null: they get them. */
+  emailsUnsubscribedAt: timestamp("emails_unsubscribed_at", { withTimezone: true }),
   /** Clerk's `updated_at` of the newest event applied, so an older delivery never wins. */
   clerkUpdatedAt: timestamp("clerk_updated_at", { withTimezone: true }),
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
@@ -115,12 +121,21 @@ export const onboardingSteps = pgTable(
   (table) => [primaryKey({ columns: [table.clerkUserId, table.stepId] })],
 );
 
-export const emailKinds = ["welcome", "trial_offer"] as const;
+export const emailKinds = [
+  "welcome",
+  "trial_offer",
+  "trial_ending",
+  "payment_failed",
+  "payment_action_required",
+  "payment_reminder",
+  "payment_received",
+] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
 /**
- * Every email sent, and the dev outbox when no Resend key is set. The unique (user, kind) pair
- * is what makes each kind reach each user once.
+ * Every email sent, and the dev outbox when no Resend key is set. The unique (user, kind,
+ * reference) triple is what makes each email reach each user once: the onboarding emails once per
+ * user (reference ""), a trial's reminder once per trial, a payment's emails once per invoice.
  */
 export const emails = pgTable(
   "emails",
@@ -130,6 +145,8 @@ export const emails = pgTable(
       .default(sql`gen_random_uuid()::text`),
     clerkUserId: text("clerk_user_id").notNull(),
     kind: text("kind", { enum: emailKinds }).notNull(),
+    /** What the email is about: "" for the onboarding emails, the trial or the invoice otherwise. */
+    reference: text("reference").notNull().default(""),
     to: text("to").notNull(),
     from: text("from").notNull(),
     subject: text("subject").notNull(),
@@ -140,7 +157,11 @@ export const emails = pgTable(
     sentAt: timestamp("sent_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    uniqueIndex("emails_user_kind_unique").on(table.clerkUserId, table.kind),
+    uniqueIndex("emails_user_kind_reference_unique").on(
+      table.clerkUserId,
+      table.kind,
+      table.reference,
+    ),
     index("emails_sent_at_idx").on(table.sentAt),
   ],
 );
@@ -223,4 +244,36 @@ export const onboardingStatusHolds = pgTable(
     heldUntil: timestamp("held_until", { withTimezone: true }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.clerkUserId, table.slot] })],
+);
+
+/**
+ * Who has had a free trial, kept after their account is deleted so a person gets one trial: a
+ * keyed hash (HMAC-SHA256 under ONRAMP_SECRET) of each card's Stripe fingerprint and of
+ * each verified email address, never the card or the address itself. The first account to claim
+ * a hash owns it.
+ */
+export const trialGrants = pgTable(
+  "trial_grants",
+  {
+    /** "card" (Stripe's card fingerprint) or "email" (a verified address). */
+    kind: text("kind", { enum: ["card", "email"] }).notNull(),
+    keyedHash: text("keyed_hash").notNull(),
+    clerkUserId: text("clerk_user_id").notNull(),
+    grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.kind, table.keyedHash] })],
+);
+
+/** A user's projects: the personal plans' paid feature (lib/projects.ts). */
+export const projects = pgTable(
+  "projects",
+  {
+    id: text("id")
+      .primaryKey()
+      .default(sql`gen_random_uuid()::text`),
+    clerkUserId: text("clerk_user_id").notNull(),
+    name: text("name").notNull(),
+    ...timestamps,
+  },
+  (table) => [index("projects_user_idx").on(table.clerkUserId, table.createdAt)],
 );

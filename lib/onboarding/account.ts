@@ -9,6 +9,8 @@ export interface OnboardedMetadata {
   tier?: Tier;
   stripeCustomerId?: string;
   stripeSubscriptionId?: string;
+  /** Stripe's status of the subscription: what the entitlement check reads from the claims. */
+  subscriptionStatus?: string;
 }
 
 /**

@@ -1,10 +1,17 @@
 import type { ClerkUser } from "@/lib/webhooks/payloads";
 
+const primaryOf = (user: ClerkUser) =>
+  (user.email_addresses ?? []).find((address) => address.id === user.primary_email_address_id);
+
 /** The user's primary email address as Clerk sent it, or null (a phone-only sign-up has none). */
 export function primaryEmailAddress(user: ClerkUser): string | null {
-  const addresses = user.email_addresses ?? [];
-  const primary = addresses.find((address) => address.id === user.primary_email_address_id);
-  return primary?.email_address ?? null;
+  return primaryOf(user)?.email_address ?? null;
+}
+
+/** The primary address when Clerk has verified it (the sign-up's email code), else null. */
+export function verifiedPrimaryEmail(user: ClerkUser): string | null {
+  const primary = primaryOf(user);
+  return primary?.verification?.status === "verified" ? primary.email_address : null;
 }
 
 /** "First Last", or null when Clerk has neither. */

@@ -8,7 +8,7 @@ import { paths, signInReturningTo } from "@/lib/routes";
  * - signed out, or a pending session (Clerk treats it as signed out until its task is done):
  *   protected pages → /sign-in?redirect_url=…; the sign-in and sign-up pages stay reachable.
  * - signed in without `metadata.onboardingComplete` in the session claims: everything protected
- *   (/dashboard, /org) and the sign-in/up pages → /after-sign-up. Whether they should be on /onboarding instead (no
+ *   (/dashboard, /org, /projects) and the sign-in/up pages → /after-sign-up. Whether they should be on /onboarding instead (no
  *   run is waiting for them: they signed up without payment details) is decided by those pages
  *   from the onboarding status, not here: the session token cannot tell.
  * - onboarded: the sign-in/up and onboarding pages → /dashboard.
@@ -19,7 +19,7 @@ export type Visitor =
 
 const authPages = [paths.signIn, paths.signUp];
 const onboardingPages = [paths.afterSignUp, paths.onboarding];
-const memberPages = [paths.dashboard, paths.organization];
+const memberPages = [paths.dashboard, paths.organization, paths.projects];
 
 const within = (pathname: string, roots: readonly string[]) =>
   roots.some((root) => pathname === root || pathname.startsWith(`${root}/`));

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { trialWithheld } from "@/lib/billing/trial-eligibility";
 import { getDb } from "@/lib/db/client";
 import {
   onboarding,
@@ -244,9 +245,14 @@ export const recordPaymentOutcome = (userId: string, outcome: BankOutcome) =>
 /** The subscription started, or, while its first invoice is unpaid, is still being started. */
 export async function recordSubscriptionStarted(
   userId: string,
-  subscription: { unpaidInvoiceId: string | null },
+  subscription: { unpaidInvoiceId: string | null; trialWithheld: boolean },
 ) {
-  await recordSteps(userId, "subscription", subscription.unpaidInvoiceId ? "running" : "done");
+  await recordSteps(
+    userId,
+    "subscription",
+    subscription.unpaidInvoiceId ? "running" : "done",
+    subscription.trialWithheld ? trialWithheld : null,
+  );
 }
 
 /** The run waits for the user to choose a plan and a card (they signed up without them). */

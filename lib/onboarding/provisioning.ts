@@ -63,7 +63,7 @@ export async function saveCard(
 ): Promise<SetupOutcome> {
   await ensureUserNotDeleted(input.userId);
   const earlier = input.lookInStripe ? await setupIntentFor(stripe, input) : null;
-  if (earlier) return outcomeOf(earlier);
+  if (earlier) return setupOutcomeOf(earlier);
   try {
     const setupIntent = await stripe.setupIntents.create(
       {
@@ -81,7 +81,7 @@ export async function saveCard(
       },
       { idempotencyKey: idempotencyKeys.setupIntent(input.userId, input.confirmationToken) },
     );
-    return outcomeOf(setupIntent);
+    return setupOutcomeOf(setupIntent);
   } catch (error) {
     const failure = classifyStripeError(error);
     // A card error's message is written for the customer by Stripe ("Your card has insufficient
@@ -125,7 +125,7 @@ async function setupIntentFor(
 
 /** The SetupIntent as Stripe has it now: 3-D Secure may be finished, abandoned or still going. */
 export async function setupIntentOutcome(stripe: Stripe, setupIntentId: string) {
-  return outcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
+  return setupOutcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
 }
 
 /**
@@ -145,6 +145,8 @@ export interface StartedSubscription {
   priceId: string;
   adopted: boolean;
   unpaidInvoiceId: string | null;
+  /** The user has had a free trial before (lib/billing/trial-eligibility), so none was given. */
+  trialWithheld: boolean;
 }
 
 const userOwner = (userId: string): BillingOwner => ({ key: "clerk_user_id", id: userId });
@@ -167,6 +169,8 @@ export async function startTrialSubscription(
     priceId: string;
     paymentMethodId: string;
     lookInStripe: boolean;
+    /** Whether the user may have a free trial (one per person). */
+    trial: boolean;
   },
 ): Promise<StartedSubscription> {
   await ensureUserNotDeleted(input.userId);
@@ -177,7 +181,7 @@ export async function startTrialSubscription(
       )
     : undefined;
   if (existing) return started(existing, true);
-  const days = env.TRIAL_DAYS;
+  const days = input.trial ? env.TRIAL_DAYS : 0;
   const subscription = await stripe.subscriptions.create(
     {
       customer: input.customerId,
@@ -192,7 +196,7 @@ export async function startTrialSubscription(
     },
     { idempotencyKey: idempotencyKeys.subscription(input) },
   );
-  return started(subscription, false);
+  return { ...started(subscription, false), trialWithheld: !input.trial && env.TRIAL_DAYS > 0 };
 }
 
 /**
@@ -214,10 +218,12 @@ function started(subscription: Stripe.Subscription, adopted: boolean): StartedSu
     priceId: subscription.items.data[0]?.price.id ?? "",
     adopted,
     unpaidInvoiceId: subscription.status === "incomplete" ? invoiceId : null,
+    trialWithheld: false,
   };
 }
 
-function outcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
+/** What a SetupIntent came to: a saved card, a 3-D Secure challenge, or a refusal. */
+export function setupOutcomeOf(setupIntent: Stripe.SetupIntent): SetupOutcome {
   const paymentMethod = setupIntent.payment_method;
   if (setupIntent.status === "succeeded" && paymentMethod) {
     return {

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { hasEnded, isPaying, payingStatuses } from "@/lib/billing/subscription-status";
+import { accessStatuses, grantsAccess } from "@/lib/billing/entitlements";
+import { hasEnded } from "@/lib/billing/subscription-status";
 import { getDb } from "@/lib/db/client";
 import { orgs, orgSeatAssignments } from "@/lib/db/schema";
 
@@ -153,7 +154,7 @@ export async function seatSummary(orgId: string): Promise<SeatSummary> {
     overAssignedBy: Math.max(0, assigned - purchased),
     subscriptionStatus: status,
     hasSubscription: Boolean(row?.subscriptionId) && !hasEnded(status),
-    paying: isPaying(status),
+    paying: grantsAccess(status),
     stripeCustomerId: row?.stripeCustomerId ?? null,
   };
 }
@@ -175,7 +176,8 @@ export async function seatHolders(orgId: string, userIds?: string[]): Promise<Se
 
 /**
  * For feature code: whether the user may use the licensed features of the org. They must hold a
- * seat and the org's subscription must be paying (active, trialing or past_due). An over-assigned
+ * seat and the org's subscription must grant access (lib/billing/entitlements: active, trialing
+ * or past_due). An over-assigned
  * org keeps everyone who holds a seat licensed until an admin resolves it.
  */
 export async function isLicensed(orgId: string, userId: string): Promise<boolean> {
@@ -189,7 +191,7 @@ export async function isLicensed(orgId: string, userId: string): Promise<boolean
         eq(orgSeatAssignments.clerkOrgId, orgId),
         eq(orgSeatAssignments.clerkUserId, userId),
         sql`${orgs.deletedAt} is null`,
-        inArray(orgs.subscriptionStatus, [...payingStatuses]),
+        inArray(orgs.subscriptionStatus, [...accessStatuses]),
       ),
     );
   return row !== undefined;

@@ -10,7 +10,15 @@ const metadata = z.record(z.string(), z.unknown()).nullish();
 
 export const clerkUser = z.looseObject({
   id: z.string(),
-  email_addresses: z.array(z.looseObject({ id: z.string(), email_address: z.string() })).optional(),
+  email_addresses: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        email_address: z.string(),
+        verification: z.looseObject({ status: z.string() }).nullish(),
+      }),
+    )
+    .optional(),
   primary_email_address_id: z.string().nullish(),
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
@@ -50,4 +58,11 @@ export const stripeSubscription = z.looseObject({
   id: z.string(),
   object: z.literal("subscription"),
   customer: z.union([z.string(), z.looseObject({ id: z.string() })]),
+});
+
+/** A Stripe invoice as the event carried it; handlers re-fetch it by id before acting. */
+export const stripeInvoice = z.looseObject({
+  id: z.string(),
+  object: z.literal("invoice"),
+  customer: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
 });

@@ -180,7 +180,8 @@ describe("demo mode: npm run dev without keys", () => {
     const email = await signUp(page, {
       shots: "demo-1280-org",
       plan: "Enterprise",
-      card: "4242 4242 4242 4242",
+      // Another card than the first sign-up's: one free trial per card.
+      card: "4000 0566 5566 5556",
     });
     await expectDashboard(page, "Enterprise", email);
 

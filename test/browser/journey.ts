@@ -203,6 +203,8 @@ export function journeyTests(suite: () => BrowserSuite) {
         tier: expected.tier,
         stripeCustomerId: customer!.id,
         stripeSubscriptionId: subscription!.id,
+        // What the entitlement check reads from the session's claims.
+        subscriptionStatus: "trialing",
       });
       expect(clerkApi.users.get(user.id)!.unsafe_metadata).not.toHaveProperty("confirmationToken");
       expect(

@@ -1,3 +1,4 @@
+import { billingTests } from "./billing";
 import { dashboardTests } from "./dashboard";
 import { gateTests } from "./gate";
 import { journeyTests } from "./journey";
@@ -16,5 +17,6 @@ signUpTests(suite);
 progressTests(suite);
 gateTests(suite);
 dashboardTests(suite);
+billingTests(suite);
 licensingTests(suite);
 journeyTests(suite);

@@ -50,6 +50,9 @@ import {
  * `ORDERING_SCHEDULES=<n>` runs n random schedules.
  */
 
+// Each user's customer on a Stripe test clock, which a schedule may move on (issue 21).
+vi.hoisted(() => void (process.env.STRIPE_TEST_CLOCKS = "1"));
+
 const vendors = setupVendors();
 
 /**
@@ -176,6 +179,11 @@ interface Schedule {
   users: PlannedUser[];
   org: PlannedOrg | null;
   stripeChangeAt: number | null;
+  /**
+   * When Stripe's test clocks move on, and by how many days (trials end, renewals, retries), and
+   * whether the saved cards are refused from then on (renewals fail, Smart Retries run).
+   */
+  clocksAdvance: { at: number; days: number; cardsRefused: boolean } | null;
   fault: Fault | null;
 }
 
@@ -233,6 +241,8 @@ function faultFor(random: Random): Fault | null {
 
 function planSchedule(seed: number): Schedule {
   const random = randomFrom(seed);
+  // A stream of its own, so the clocks leave the rest of each seed's schedule as it was.
+  const clocks = randomFrom(seed ^ 0x5eed);
   const trial = random.chance(0.65);
   const card = (): Card =>
     random.pick(
@@ -294,6 +304,15 @@ function planSchedule(seed: number): Schedule {
     users,
     org,
     stripeChangeAt: random.chance(0.4) ? random.int(MINUTE, 40 * MINUTE) : null,
+    // Mostly once the subscriptions exist, sometimes before (a clock holding only a customer).
+    clocksAdvance: clocks.chance(0.5)
+      ? ((cardsRefused) => ({
+          at: clocks.int(MINUTE, 3 * HOUR),
+          // Refused cards: past a renewal, with or without a trial.
+          days: cardsRefused ? clocks.int(31, 50) : clocks.int(11, 50),
+          cardsRefused,
+        }))(clocks.chance(0.5))
+      : null,
     fault: faultFor(random),
   };
 }
@@ -316,6 +335,8 @@ function coverage(schedules: Schedule[]) {
       .length,
     "an org paying seats": schedules.filter((s) => s.org?.paysCheckoutAt != null).length,
     "a vendor fault": schedules.filter((s) => s.fault).length,
+    "test clocks moved on": schedules.filter((s) => s.clocksAdvance).length,
+    "renewals refused": schedules.filter((s) => s.clocksAdvance?.cardsRefused).length,
   };
 }
 
@@ -343,6 +364,15 @@ beforeAll(() => {
   });
 });
 
+/** The function that sends each kind of email (the onboarding drip sends the rest). */
+const emailSenders: Record<string, string> = {
+  trial_ending: "onramp-email-trial-ending",
+  payment_failed: "onramp-email-payment-failed",
+  payment_reminder: "onramp-email-payment-failed",
+  payment_action_required: "onramp-email-payment-action-required",
+  payment_received: "onramp-email-payment-received",
+};
+
 /** The account-creating vendor write a request is, if it is one. */
 async function writeOf(request: Request, at: number): Promise<Write | null> {
   const url = new URL(request.url);
@@ -367,8 +397,8 @@ async function writeOf(request: Request, at: number): Promise<Write | null> {
     return write("Clerk org metadata", org, "onramp-create-organization-customer");
   }
   if (url.host === "resend.test" && request.method === "POST") {
-    const [kind, userId] = (request.headers.get("idempotency-key") ?? "").split("/");
-    return write(`${kind} email`, userId, "onramp-send-onboarding-emails");
+    const [kind = "", userId] = (request.headers.get("idempotency-key") ?? "").split("/");
+    return write(`${kind} email`, userId, emailSenders[kind] ?? "onramp-send-onboarding-emails");
   }
   return null;
 }
@@ -397,6 +427,8 @@ interface Person {
 interface Outcome {
   deletedBeforeCreation: number;
   reconcilerRepairs: number;
+  /** Emails of the subscription's life (trial ending, payments due or received) sent. */
+  lifecycleEmails: number;
 }
 
 /**
@@ -563,6 +595,29 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
     });
   }
 
+  if (schedule.clocksAdvance !== null) {
+    const { at, days, cardsRefused } = schedule.clocksAdvance;
+    // Days of Stripe's billing, each clock stepped from one moment its billing acts to the next
+    // as the time passes (trial_will_end, the trial's end, renewals paid or refused, Smart
+    // Retries: the lifecycle emails' events), with the workflows running in between.
+    const live = (clockId: string, target: number) => {
+      const frozen = vendors.stripe.testClocks.get(clockId)!.frozen_time;
+      const next = vendors.stripe.nextBillingMoment(clockId, target);
+      const to = next !== null && next > frozen ? next : target;
+      sim.after((to - frozen) * SECOND, () => {
+        vendors.stripe.advanceTestClock(clockId, to);
+        if (to < target) live(clockId, target);
+      });
+    };
+    sim.after(at, () => {
+      if (cardsRefused)
+        for (const card of vendors.stripe.paymentMethods.keys())
+          vendors.stripe.setCardOutcome(card, "declines");
+      for (const clock of vendors.stripe.testClocks.values())
+        live(clock.id, clock.frozen_time + days * 86_400);
+    });
+  }
+
   await sim.settle();
   // An in-flight deletion whose call never came (the user never got that far) did not happen.
   const drifted = new Set(
@@ -614,12 +669,13 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
         problems.push(`${userId}, deleted before its creation was processed, shows complete`);
     }
     checkWrites(sim, recorded, userId, deletion, problems);
-    const sent = vendors.resend.emails.filter((email) =>
-      email.idempotencyKey?.endsWith(`/${userId}`),
+    const sent = vendors.resend.emails.filter(
+      (email) => email.idempotencyKey?.split("/")[1] === userId,
     );
-    for (const kind of ["welcome", "trial_offer"]) {
-      const count = sent.filter((email) => email.tags.some((t) => t.value === kind)).length;
-      if (count > 1) problems.push(`${userId} got ${count} ${kind} emails`);
+    const keys = sent.map((email) => email.idempotencyKey);
+    for (const key of new Set(keys)) {
+      const count = keys.filter((k) => k === key).length;
+      if (count > 1) problems.push(`${userId} got ${count} emails ${key}`);
     }
   }
   if (company) {
@@ -635,7 +691,10 @@ async function runSchedule(schedule: Schedule, problems: string[]): Promise<Outc
     }
     checkWrites(sim, recorded, orgId, deletion, problems);
   }
-  return { deletedBeforeCreation, reconcilerRepairs };
+  const lifecycleEmails = vendors.resend.emails.filter(
+    (email) => !["welcome", "trial_offer"].includes(email.tags[0]?.value ?? ""),
+  ).length;
+  return { deletedBeforeCreation, reconcilerRepairs, lifecycleEmails };
 }
 
 /** A ConfirmationToken as Stripe.js makes it for a card of this kind. */
@@ -726,11 +785,12 @@ function checkWrites(
   problems: string[],
 ) {
   if (deletion === null) return;
+  const customers = new Set<unknown>(customersOf("clerk_user_id", account).map((c) => c.id));
   for (const write of writes.filter((w) => w.account === account)) {
     const runs = new Set(
       sim
         .runsOf(write.functionId)
-        .filter((run) => run.event.data.id === account)
+        .filter((run) => run.event.data.id === account || customers.has(run.event.data.customer))
         .map((run) => run.id),
     );
     const step = sim.history
@@ -782,6 +842,10 @@ async function checkUser(app: App, person: Person, problems: string[]) {
   const customers = customersOf("clerk_user_id", userId);
   const live = subscriptionsOf(customers).filter((s) => isLive(s.status));
   const deleted = deletedAt !== null;
+  // Renewals the card refused to the last retry: Stripe ended the plan, as access follows the money.
+  const endedUnpaid =
+    live.length === 0 &&
+    subscriptionsOf(customers).some((s) => s.cancellation_details?.reason === "payment_failed");
 
   // Liveness: a living user who gave a card that works ends onboarded, on the plan chosen last.
   if (!deleted && person.validCard) {
@@ -789,7 +853,7 @@ async function checkUser(app: App, person: Person, problems: string[]) {
     const price = process.env[plan === "pro" ? "STRIPE_PRICE_PRO" : "STRIPE_PRICE_ENTERPRISE"];
     if (record?.state !== "complete")
       problems.push(`user ${userId} gave a valid card but is ${record?.state ?? "pending"}`);
-    if (live.length !== 1 || live[0]!.items.data[0]!.price.id !== price)
+    if (!endedUnpaid && (live.length !== 1 || live[0]!.items.data[0]!.price.id !== price))
       problems.push(
         `user ${userId} chose ${plan} last, but Stripe holds ${JSON.stringify(live.map((s) => [s.id, s.items.data[0]!.price.id]))}`,
       );
@@ -925,6 +989,7 @@ it(
     const started = performance.now();
     let deletedBeforeCreation = 0;
     let reconcilerRepairs = 0;
+    let lifecycleEmails = 0;
     for (const schedule of schedules) {
       vendors.reset();
       const problems: string[] = [];
@@ -935,7 +1000,7 @@ it(
         problems.push(
           `it threw: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
         );
-        outcome = { deletedBeforeCreation: 0, reconcilerRepairs: 0 };
+        outcome = { deletedBeforeCreation: 0, reconcilerRepairs: 0, lifecycleEmails: 0 };
       } finally {
         recording = null;
       }
@@ -946,15 +1011,18 @@ it(
       }
       deletedBeforeCreation += outcome.deletedBeforeCreation;
       reconcilerRepairs += outcome.reconcilerRepairs;
+      lifecycleEmails += outcome.lifecycleEmails;
     }
     // Some drift was injected, and the reconciler repaired it.
     if (!replay && !soak) expect(reconcilerRepairs).toBeGreaterThan(0);
+    // Stripe's clocks moved far enough for the subscription's life to write to someone.
+    if (!replay && !soak) expect(lifecycleEmails).toBeGreaterThan(0);
     const seconds = (performance.now() - started) / 1000;
     // console.log is muted above.
     process.stdout.write(
       `${schedules.length} schedules (seeds ${seeds[0]}–${seeds.at(-1)}) in ${seconds.toFixed(1)} s ` +
         `(${((seconds * 1000) / schedules.length).toFixed(0)} ms each); covering ${JSON.stringify(coverage(schedules))}; ` +
-        `${deletedBeforeCreation} accounts deleted before their creation was processed; the reconciler repaired ${reconcilerRepairs} thing(s), all of them drift injected\n`,
+        `${deletedBeforeCreation} accounts deleted before their creation was processed; the reconciler repaired ${reconcilerRepairs} thing(s), all of them drift injected; ${lifecycleEmails} emails of the subscription's life\n`,
     );
   },
 );

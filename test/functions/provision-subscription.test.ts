@@ -116,7 +116,7 @@ afterEach(() => {
 });
 
 describe("provision-subscription: the happy path", () => {
-  it("creates the customer, saves the card, starts the trial and marks the user onboarded in 4 vendor calls", async () => {
+  it("creates the customer, saves the card, starts the trial and marks the user onboarded in 5 vendor calls", async () => {
     const confirmationToken = token();
     const { user, userId, event } = signUp({ tier: "pro", confirmationToken });
 
@@ -135,10 +135,12 @@ describe("provision-subscription: the happy path", () => {
       subscriptionId: subscription!.id,
     });
 
-    // Exactly the four calls of the critical path, one each.
+    // Exactly the calls of the critical path, one each: the saved card is read for its
+    // fingerprint (one free trial per card) before the subscription.
     expect(vendors.stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/customers",
       "POST /v1/setup_intents",
+      expect.stringMatching(/^GET \/v1\/payment_methods\/pm_/),
       "POST /v1/subscriptions",
     ]);
     expect(vendors.clerk.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -170,7 +172,9 @@ describe("provision-subscription: the happy path", () => {
     expect(subscription).toMatchObject({ status: "trialing" });
 
     // Every Stripe write carries its own idempotency key, derived from the user and the step.
-    const keys = vendors.stripe.requests.map((r) => r.idempotencyKey);
+    const keys = vendors.stripe.requests.flatMap((r) =>
+      r.method === "POST" ? [r.idempotencyKey] : [],
+    );
     expect(new Set(keys).size).toBe(3);
     for (const key of keys) expect(key).toContain(userId);
 
@@ -181,6 +185,7 @@ describe("provision-subscription: the happy path", () => {
         tier: "pro",
         stripeCustomerId: customer!.id,
         stripeSubscriptionId: subscription!.id,
+        subscriptionStatus: "trialing",
       },
       unsafe_metadata: { confirmationToken: null },
     });
@@ -190,6 +195,7 @@ describe("provision-subscription: the happy path", () => {
       tier: "pro",
       stripeCustomerId: customer!.id,
       stripeSubscriptionId: subscription!.id,
+      subscriptionStatus: "trialing",
     });
     expect(clerkUser.unsafe_metadata).toEqual({ tier: "pro" });
 
@@ -1254,6 +1260,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
       expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
         onboardingComplete: true,
         stripeSubscriptionId: subscription.id,
+        subscriptionStatus: "active",
       });
       const status = await onboardingStatus(userId);
       expect(status.state).toBe("complete");

@@ -10,7 +10,7 @@ import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { markUserDeleted, upsertUserProfile } from "@/lib/users";
 import { eraseStoredEmails } from "@/lib/email/erase";
-import { sendOnboardingEmail } from "@/lib/email/send";
+import { sendUserEmail } from "@/lib/email/send";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@onramp/standins/vitest";
@@ -462,7 +462,7 @@ describe("the receipt of an email sent while the account is deleted", () => {
       ),
     );
 
-    const result = await sendOnboardingEmail({
+    const result = await sendUserEmail({
       userId,
       kind: "welcome",
       to: address!,

@@ -252,6 +252,75 @@ describe("sync-subscription", () => {
   });
 });
 
+describe("sync-subscription: the plan in the session claims", () => {
+  /** A user in Clerk whose row records a trial on Pro, as provisioning leaves them. */
+  async function onboardedUser() {
+    const clerkUser = vendors.clerk.addUser({
+      public_metadata: { onboardingComplete: true, tier: "pro", subscriptionStatus: "trialing" },
+    });
+    const customer = vendors.stripe.createCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customer.id,
+      price: pro,
+      trialDays: 14,
+      metadata: { clerk_user_id: clerkUser.id },
+    });
+    await (await getDb()).insert(users).values({
+      clerkUserId: clerkUser.id,
+      stripeCustomerId: customer.id,
+      stripeSubscriptionId: subscription.id,
+      subscriptionStatus: "trialing",
+      tier: "pro",
+    });
+    return { userId: clerkUser.id, subscription };
+  }
+  const metadataWrites = () =>
+    vendors.clerk.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/metadata"));
+
+  it("a plan changed in the portal reaches our row and Clerk's metadata (tier and status) within one event", async () => {
+    const { userId, subscription } = await onboardedUser();
+    // The customer upgrades in the Customer Portal, which ends the trial.
+    const changed = vendors.stripe.changeSubscription(subscription.id, {
+      price: enterprise,
+      status: "active",
+    });
+
+    const { result, steps } = await deliver("updated", changed);
+
+    expect(result).toMatchObject({ tier: "enterprise", status: "active" });
+    expect(steps).toEqual(["refetch-and-save-subscription", "update-clerk-metadata"]);
+    expect(await userRow(userId)).toMatchObject({
+      tier: "enterprise",
+      subscriptionStatus: "active",
+    });
+    expect(metadataWrites().map((r) => r.body)).toEqual([
+      { public_metadata: { tier: "enterprise", subscriptionStatus: "active" } },
+    ]);
+    expect(vendors.clerk.users.get(userId)!.public_metadata).toEqual({
+      onboardingComplete: true,
+      tier: "enterprise",
+      subscriptionStatus: "active",
+    });
+
+    // The same state delivered again (or a change Clerk need not know) writes nothing more.
+    await deliver("updated", changed);
+    expect(metadataWrites()).toHaveLength(1);
+  });
+
+  it("the first state Stripe reports, which provisioning wrote to Clerk itself, is not written again", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: pro,
+      trialDays: 14,
+    });
+    const { steps } = await deliver("created", subscription);
+    expect(steps).toEqual(["refetch-and-save-subscription"]);
+    expect(metadataWrites()).toEqual([]);
+    expect(await userRow(clerkUserId)).toMatchObject({ subscriptionStatus: "trialing" });
+  });
+});
+
 describe("sync-subscription: a live subscription of a deleted account", () => {
   const cancels = (id: string) => vendors.stripe.count("DELETE", `/v1/subscriptions/${id}`);
 

@@ -144,8 +144,20 @@ describe("PUT /api/inngest", () => {
         { event: "stripe/customer.subscription.deleted" },
       ],
       concurrency: { key: "event.data.id", limit: 1 },
-      throttle: { limit: 25, period: "1s" },
+      throttle: { limit: 10, period: "1s" },
     });
+    // The subscription's life after the trial: one function per Stripe event, each throttled.
+    for (const [id, event] of [
+      ["email-trial-ending", "stripe/customer.subscription.trial_will_end"],
+      ["email-payment-failed", "stripe/invoice.payment_failed"],
+      ["email-payment-action-required", "stripe/invoice.payment_action_required"],
+      ["email-payment-received", "stripe/invoice.paid"],
+    ]) {
+      expect(byId.get(`onramp-${id}`), id).toMatchObject({
+        triggers: [{ event }],
+        throttle: expect.objectContaining({ period: "1s" }),
+      });
+    }
     // None of them may be skipped per entity: a second user.updated must run.
     expect(byId.get("onramp-sync-user")!.idempotency).toBeUndefined();
     expect(byId.get("onramp-sync-subscription")!.idempotency).toBeUndefined();

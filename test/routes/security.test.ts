@@ -48,6 +48,7 @@ describe("in production mode", () => {
     STRIPE_SECRET_KEY: `sk_live_${hex(24)}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${hex(24)}`,
     RESEND_API_KEY: `re_${hex(24)}`,
+    ONRAMP_SECRET: hex(32),
   };
   const signingKeyBody = secrets.INNGEST_SIGNING_KEY.replace(/^signkey-\w+-/, "");
   /** What the SDK sends Inngest as its bearer token: a credential too. */
@@ -394,6 +395,7 @@ describe("a production server with INNGEST_DEV set", () => {
       INNGEST_DEV: "1",
       INNGEST_SIGNING_KEY: `signkey-prod-${hex(32)}`,
       INNGEST_EVENT_KEY: hex(32),
+      ONRAMP_SECRET: hex(32),
       ...vars,
     };
     for (const [name, value] of Object.entries(production)) vi.stubEnv(name, value);

@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { maxWebhookBytes } from "@/lib/webhooks/ingress";
 import { setupVendors } from "@onramp/standins/vitest";
+import { getDb } from "@/lib/db/client";
+import { DAY, HOUR, subscriberOnClock } from "@/test/support/subscriber-on-clock";
 import { stripeDelivery } from "@/test/support/webhooks";
 import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
+beforeAll(() => getDb());
 // SYNTHETIC: Stripe's fixtures3.json subscription in its event envelope (see packages/standins/contracts/README.md).
 const fixtureBody = readFileSync(
   contractPath("stripe-webhooks/customer.subscription.updated.json"),
@@ -64,6 +67,29 @@ describe("POST /api/webhooks/stripe", () => {
     expect(vendors.inngest.events.map(({ id, name }) => ({ id, name }))).toEqual([
       { id: JSON.parse(fixtureBody).id, name: "stripe/customer.subscription.updated" },
       { id: "evt_invoice_1", name: "stripe/invoice.paid" },
+    ]);
+  });
+
+  it("forwards the subscription's life as Stripe sends it on a test clock: trial_will_end and the invoice events, the object as data", async () => {
+    const subscriber = await subscriberOnClock(vendors, { card: "chargeauth" });
+    subscriber.advance(14 * DAY + HOUR);
+    const lifecycle = subscriber.events.filter((event) =>
+      [
+        "customer.subscription.trial_will_end",
+        "invoice.payment_action_required",
+        "invoice.payment_failed",
+        "invoice.paid",
+      ].includes(event.type),
+    );
+    for (const event of lifecycle) {
+      expect((await POST(stripeRequest({ body: JSON.stringify(event) }))).status).toBe(200);
+    }
+    expect(
+      vendors.inngest.events.map(({ name, data }) => [name, (data as { id: string }).id]),
+    ).toEqual([
+      ["stripe/invoice.paid", expect.stringMatching(/^in_/)], // the trial's $0 invoice
+      ["stripe/customer.subscription.trial_will_end", subscriber.subscriptionId],
+      ["stripe/invoice.payment_action_required", subscriber.latestInvoice().id],
     ]);
   });
 

@@ -48,6 +48,24 @@ export function onrampOnSimulator(vendors: Vendors) {
     }
   }
 
+  /** Every webhook Stripe owes delivered, and what it started run as far as it can now. */
+  async function flush() {
+    do {
+      await Promise.all([...deliveries]);
+      await sim.advance(0);
+    } while (deliveries.size > 0);
+  }
+
+  /**
+   * `ms` of Inngest's time, with every webhook Stripe owes delivered first and everything due
+   * meanwhile (sleeps, waits that time out) happening.
+   */
+  async function pass(ms: number) {
+    await flush();
+    await sim.advance(ms);
+    await flush();
+  }
+
   /** Until every run has ended and every webhook Stripe owed has been delivered and handled. */
   async function settle() {
     for (;;) {
@@ -57,5 +75,5 @@ export function onrampOnSimulator(vendors: Vendors) {
     }
   }
 
-  return { sim, clerk, stripe, settle };
+  return { sim, clerk, stripe, settle, pass };
 }

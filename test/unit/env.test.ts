@@ -73,6 +73,7 @@ describe("lib/env", () => {
       "INNGEST_EVENT_KEY",
       "STRIPE_WEBHOOK_SECRET",
       "RESEND_API_KEY",
+      "ONRAMP_SECRET",
     ]) {
       expect(message).toMatch(new RegExp(`${name}: required in production`));
     }
@@ -101,6 +102,7 @@ describe("lib/env", () => {
     NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_x",
     CLERK_WEBHOOK_SIGNING_SECRET: "whsec_x",
     RESEND_API_KEY: "re_x",
+    ONRAMP_SECRET: "0123456789abcdef0123456789abcdef",
     STRIPE_SECRET_KEY: undefined,
   };
   const problemsWith = (vars: Record<string, string | undefined>) =>
@@ -156,6 +158,26 @@ describe("lib/env", () => {
     expect(
       await problemsWith({ ...vars, ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "yes" }),
     ).toMatch(/ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: unset, or "1"/);
+  });
+
+  it("refuses test clocks with a live Stripe key, and a short ONRAMP_SECRET", async () => {
+    expect(
+      await problemsWith({
+        STRIPE_SECRET_KEY: "sk_live_x",
+        STRIPE_WEBHOOK_SECRET: "whsec_x",
+        STRIPE_TEST_CLOCKS: "1",
+      }),
+    ).toMatch(/STRIPE_TEST_CLOCKS: test clocks exist in Stripe's test mode only/);
+    expect(
+      await problemsWith({
+        STRIPE_SECRET_KEY: "sk_test_x",
+        STRIPE_WEBHOOK_SECRET: "whsec_x",
+        STRIPE_TEST_CLOCKS: "1",
+      }),
+    ).toBe("");
+    expect(await problemsWith({ ONRAMP_SECRET: "short" })).toMatch(
+      /ONRAMP_SECRET: a random secret of at least 32 characters/,
+    );
   });
 
   it("requires APP_URL in production instead of defaulting to localhost", async () => {

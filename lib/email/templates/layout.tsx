@@ -1,4 +1,4 @@
-import { Body, Container, Head, Html, Preview, Section, Text } from "@react-email/components";
+import { Body, Container, Head, Html, Link, Preview, Section, Text } from "@react-email/components";
 import type { ReactNode } from "react";
 
 const body = { backgroundColor: "#f6f7f9", fontFamily: "Helvetica, Arial, sans-serif" };
@@ -9,9 +9,18 @@ const container = {
   maxWidth: "520px",
 };
 const footer = { color: "#6b7280", fontSize: "12px", marginTop: "32px" };
+const footerLink = { color: "#6b7280", textDecoration: "underline" };
 
-/** The frame every onramp email shares: preview line, card, footer. */
-export function EmailLayout({ preview, children }: { preview: string; children: ReactNode }) {
+/** The frame every onramp email shares: preview line, card, footer with the unsubscribe link. */
+export function EmailLayout({
+  preview,
+  unsubscribeUrl,
+  children,
+}: {
+  preview: string;
+  unsubscribeUrl: string;
+  children: ReactNode;
+}) {
   return (
     <Html lang="en">
       <Head />
@@ -19,7 +28,12 @@ export function EmailLayout({ preview, children }: { preview: string; children: 
       <Body style={body}>
         <Container style={container}>
           <Section>{children}</Section>
-          <Text style={footer}>You are receiving this because you signed up for onramp.</Text>
+          <Text style={footer}>
+            You are receiving this because you signed up for onramp.{" "}
+            <Link href={unsubscribeUrl} style={footerLink}>
+              Unsubscribe
+            </Link>
+          </Text>
         </Container>
       </Body>
     </Html>

@@ -3,14 +3,15 @@ import { EmailLayout, button, heading, paragraph } from "./layout";
 
 export interface WelcomeEmailProps {
   firstName: string | null;
+  unsubscribeUrl: string;
   dashboardUrl: string;
 }
 
 export const welcomeSubject = "Welcome to onramp";
 
-export function WelcomeEmail({ firstName, dashboardUrl }: WelcomeEmailProps) {
+export function WelcomeEmail({ firstName, dashboardUrl, unsubscribeUrl }: WelcomeEmailProps) {
   return (
-    <EmailLayout preview="Your onramp account is being set up.">
+    <EmailLayout preview="Your onramp account is being set up." unsubscribeUrl={unsubscribeUrl}>
       <Heading style={heading}>Welcome{firstName ? `, ${firstName}` : ""}!</Heading>
       <Text style={paragraph}>
         Thanks for signing up. We are setting up your account and your trial right now; it takes a

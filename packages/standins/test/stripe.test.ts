@@ -1,22 +1,17 @@
-import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { parseStripeParams } from "@onramp/standins/stripe";
 import { setupVendors } from "@onramp/standins/vitest";
 import { stripeResources } from "../src/stripe/resources";
 import { sdkParams } from "../src/stripe/sdk-params";
 import { StripeState } from "../src/stripe/state";
+import { stripeSdk } from "./stripe-sdk";
 
 // Promises of the Stripe stand-in's modules that vendors.test.ts does not reach: lists and their
 // cursors, idempotency keys pruned after a day, endpoints it lacks, Checkout's life, and how it
 // reads requests (Stripe's form encoding, the SDK's request types).
 const vendors = setupVendors();
 const { stripe: stripeApi } = vendors;
-const stripe = new Stripe("sk_test_onramp", {
-  host: "stripe.test",
-  port: 80,
-  protocol: "http",
-  maxNetworkRetries: 0,
-});
+const stripe = stripeSdk();
 
 describe("Stripe stand-in lists", () => {
   it("pages newest first with starting_after and ending_before, and refuses an unknown cursor", async () => {
@@ -89,7 +84,14 @@ describe("Stripe stand-in Checkout", () => {
       metadata: { clerk_org_id: "org_1" },
       items: { data: [{ quantity: 5, price: { id: "price_enterprise_test" } }] },
     });
-    expect(events).toEqual(["customer.subscription.created"]);
+    // The card entered on Checkout pays the first invoice, which Stripe tells of as it does.
+    expect(events.toSorted()).toEqual([
+      "customer.subscription.created",
+      "invoice.created",
+      "invoice.finalized",
+      "invoice.paid",
+      "invoice.payment_succeeded",
+    ]);
     expect(await stripe.checkout.sessions.retrieve(session.id)).toMatchObject({
       status: "complete",
       subscription: subscription!.id,

@@ -6,16 +6,12 @@ import Stripe from "stripe";
 import { describe, expect, it, vi } from "vitest";
 import { FakeStripeJs } from "@onramp/standins/stripe";
 import { setupVendors } from "@onramp/standins/vitest";
+import { stripeSdk } from "./stripe-sdk";
 
 // The real SDKs, pointed at the stand-ins exactly as the app points them (vitest.config.ts env).
 const vendors = setupVendors();
 const { stripe: stripeApi, clerk: clerkApi, resend: resendApi, inngest: inngestApi } = vendors;
-const stripe = new Stripe("sk_test_onramp", {
-  host: "stripe.test",
-  port: 80,
-  protocol: "http",
-  maxNetworkRetries: 0,
-});
+const stripe = stripeSdk();
 const clerk = createClerkClient({ secretKey: "sk_test_onramp", apiUrl: "http://clerk.test" });
 const resend = new Resend("re_onramp_test", { baseUrl: "http://resend.test" });
 const inngest = new Inngest({ id: "t", isDev: true, baseUrl: "http://inngest.test" });

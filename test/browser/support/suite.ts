@@ -102,6 +102,7 @@ export async function startSuite(database: {
     RESEND_API_KEY: "re_onramp_browser",
     RESEND_BASE_URL: resend.url,
     EMAIL_FROM: "onramp <support@onramp.test>",
+    ONRAMP_SECRET: "onramp-browser-suite-secret-0123456789",
   }).catch(async (error: unknown) => {
     await Promise.all(served.map((s) => s.close()));
     throw error;

@@ -46,6 +46,8 @@ async function orgWithSeats(seats: number, status = "active") {
       tier: "enterprise",
       seats: update.seats,
       trialEndsAt: null,
+      currentPeriodEnd: null,
+      cancelsAt: null,
       ended: update.status === "canceled",
     });
   return { orgId, stripeSays };

@@ -44,7 +44,7 @@ describe(`database (${driverUnderTest})`, () => {
     ).toBe("23505");
   });
 
-  it("refuses a second email of the same kind to the same user", async () => {
+  it("refuses a second email of the same kind and reference to the same user", async () => {
     const db = await getDb();
     const userId = id("user");
     const email = {
@@ -61,9 +61,14 @@ describe(`database (${driverUnderTest})`, () => {
     const inserted = await db
       .insert(emails)
       .values(email)
-      .onConflictDoNothing({ target: [emails.clerkUserId, emails.kind] })
+      .onConflictDoNothing({ target: [emails.clerkUserId, emails.kind, emails.reference] })
       .returning();
     expect(inserted).toEqual([]);
+    // The same kind about another invoice is another email.
+    const other = { ...email, kind: "payment_failed" as const, reference: "in_1" };
+    await db.insert(emails).values(other);
+    await db.insert(emails).values({ ...other, reference: "in_2" });
+    expect(await errorCode(db.insert(emails).values(other))).toBe("23505");
   });
 
   it("upserts in one statement, so a replayed event cannot create a second row", async () => {

@@ -41,6 +41,8 @@ function subscription(
     tier: "enterprise",
     seats: 3,
     trialEndsAt: null,
+    currentPeriodEnd: null,
+    cancelsAt: null,
     ended: false,
     ...changes,
   };
@@ -192,15 +194,30 @@ describe(`users and orgs data access (${driver})`, () => {
         status: "trialing",
         tier: null,
         trialEndsAt: new Date(7000),
+        currentPeriodEnd: new Date(7000),
+        cancelsAt: new Date(7000),
       });
 
-      expect(await applySubscriptionToUser(trialing)).toBe(userId);
+      // The plan before and after: what Clerk's metadata must follow.
+      expect(await applySubscriptionToUser(trialing)).toEqual({
+        userId,
+        before: { tier: "pro", subscriptionStatus: null },
+        after: { tier: "pro", subscriptionStatus: "trialing" },
+      });
       expect(await userRow(userId)).toMatchObject({
         stripeSubscriptionId: trialing.stripeSubscriptionId,
         subscriptionStatus: "trialing",
         tier: "pro", // a price outside the catalogue keeps the tier
         trialEndsAt: new Date(7000),
+        currentPeriodEnd: new Date(7000),
+        cancelsAt: new Date(7000),
       });
+      const upgraded = { ...trialing, status: "active", tier: "enterprise", cancelsAt: null };
+      expect(await applySubscriptionToUser(upgraded)).toMatchObject({
+        before: { tier: "pro", subscriptionStatus: "trialing" },
+        after: { tier: "enterprise", subscriptionStatus: "active" },
+      });
+      expect(await userRow(userId)).toMatchObject({ cancelsAt: null });
       expect(await applySubscriptionToOrg(trialing)).toBeNull();
     });
 

@@ -13,6 +13,7 @@ import { fail, injectedFailureBody } from "./errors";
 import { IdempotencyKeys } from "./idempotency";
 import { parseStripeParams, type Params } from "./params";
 import { stripeResources } from "./resources";
+import type { RetrySettings } from "./resources/invoices";
 import type { SubscriptionPatch, SubscriptionSeed } from "./resources/subscriptions";
 import { StripeRouter } from "./router";
 import { StripeState } from "./state";
@@ -48,6 +49,7 @@ export class StripeStandIn extends StandIn {
   readonly invoices = this.state.invoices;
   readonly invoicePayments = this.state.invoicePayments;
   readonly paymentIntents = this.state.paymentIntents;
+  readonly testClocks = this.state.testClocks;
   readonly refunds = this.state.refunds;
 
   constructor(baseUrl: string) {
@@ -87,6 +89,39 @@ export class StripeStandIn extends StandIn {
   }
   set hostedPagesUrl(url: string | null) {
     this.state.hostedPagesUrl = url;
+  }
+
+  /**
+   * The account's retry settings: Smart Retries' count and window, and what becomes of a
+   * subscription whose last retry failed (cancel, unpaid, past_due). Reset to Stripe's default
+   * policy with the rest of the state.
+   */
+  get retrySettings(): RetrySettings {
+    return this.resources.invoices.retries;
+  }
+  set retrySettings(settings: RetrySettings) {
+    this.resources.invoices.retries = settings;
+  }
+
+  /**
+   * What `POST /v1/test_helpers/test_clocks/:id/advance` does, for a test or the demo's operator:
+   * the clock moves to `frozenTime` (Unix seconds) and everything due meanwhile happens. Throws
+   * what Stripe would answer with an error.
+   */
+  advanceTestClock(id: string, frozenTime: number): Stripe.TestHelpers.TestClock {
+    const reply = this.resources.testClocks.advance(id, { frozen_time: frozenTime });
+    if (reply.status !== 200) throw new Error(`StripeStandIn: ${JSON.stringify(reply.body)}`);
+    return clone(this.state.testClocks.get(id)!);
+  }
+
+  /**
+   * When Stripe's billing next does something on the clock's customers (a trial's reminder or
+   * end, a renewal, an invoice charged or retried, an expiry), in Unix seconds; null when nothing
+   * is due by `before`. Stripe has no such API: a test steps its clocks to these moments.
+   */
+  nextBillingMoment(clockId: string, before = Number.MAX_SAFE_INTEGER): number | null {
+    const clock = this.state.testClocks.get(clockId);
+    return (clock && this.resources.testClocks.nextDue(clock, before)?.at) ?? null;
   }
 
   /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
@@ -170,9 +205,17 @@ export class StripeStandIn extends StandIn {
   /** A ConfirmationToken as Stripe.js makes it (see ConfirmationTokens.issue for the kinds). */
   issueConfirmationToken(
     kind = "ok",
-    options: { ageSeconds?: number; used?: boolean } = {},
+    options: { ageSeconds?: number; used?: boolean; card?: string } = {},
   ): string {
     return this.resources.confirmationTokens.issue(kind, options);
+  }
+
+  /**
+   * What charging a saved card does from now on: its bank starts declining it (funds ran out, it
+   * expired), or asking the customer to authenticate each charge, or pays again.
+   */
+  setCardOutcome(paymentMethodId: string, outcome: "succeeds" | "declines" | "requires_action") {
+    this.resources.paymentMethods.setChargeOutcome(paymentMethodId, outcome);
   }
 
   /** Finish a `requires_action` SetupIntent as if the customer passed 3D Secure in the browser. */
@@ -181,6 +224,15 @@ export class StripeStandIn extends StandIn {
     outcome: "succeeded" | "failed" = "succeeded",
   ): Stripe.SetupIntent {
     return this.resources.setupIntents.completeAction(id, outcome);
+  }
+
+  /** Stripe's hosted invoice page: the customer pays the open invoice with a card typed there. */
+  payInvoiceOnHostedPage(
+    invoiceId: string,
+    cardNumber: string,
+    declines = false,
+  ): "paid" | "declined" {
+    return this.resources.invoices.payOnHostedPage(invoiceId, cardNumber, declines);
   }
 
   /** Finish a `requires_action` PaymentIntent as if the customer passed 3-D Secure in the browser. */

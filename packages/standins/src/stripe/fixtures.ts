@@ -21,6 +21,7 @@ interface Fixtures {
   refund: Stripe.Refund;
   "checkout.session": Stripe.Checkout.Session;
   "billing_portal.session": Stripe.BillingPortal.Session;
+  "test_helpers.test_clock": Stripe.TestHelpers.TestClock;
   event: Stripe.Event;
 }
 

@@ -5,8 +5,9 @@ import { testCardOutcomes } from "./stripe-js";
 
 /**
  * Stripe's hosted pages for demo mode, where the app sends a browser for them: Checkout
- * (`/checkout/:session`: pay for seats with a test card, then back to `success_url`) and the
- * Customer Portal (`/portal/:session`: change seats, cancel, back to `return_url`). What they do
+ * (`/checkout/:session`: pay for seats with a test card, then back to `success_url`), the
+ * Customer Portal (`/portal/:session`: change seats, cancel, back to `return_url`) and an
+ * invoice's page (`/invoice/:id`, the `hosted_invoice_url` emails link to: pay it with a card). What they do
  * goes through the Stripe stand-in as Stripe's own pages would, so the subscription events reach
  * the app as webhooks. Plain HTML forms: no script.
  */
@@ -17,6 +18,8 @@ export function hostedPagesHandler(stripe: StripeStandIn) {
     if (checkout) return checkoutPage(stripe, checkout, request);
     const portal = /^\/portal\/([\w-]+)$/.exec(pathname)?.[1];
     if (portal) return portalPage(stripe, portal, request);
+    const invoice = /^\/invoice\/([\w-]+)$/.exec(pathname)?.[1];
+    if (invoice) return invoicePage(stripe, invoice, request);
     return null;
   };
 }
@@ -188,5 +191,38 @@ ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ""}
 ${rows.join("\n") || '<p class="card">No subscriptions.</p>'}
 <p style="margin-top:20px"><a href="${escape(session.return_url)}">← Return to onramp</a></p>`,
     error ? 400 : 200,
+  );
+}
+
+async function invoicePage(stripe: StripeStandIn, id: string, request: Request) {
+  const invoice = stripe.invoices.get(id);
+  if (!invoice) return page("Invoice", "<h1>This invoice link is not valid.</h1>", 404);
+  let error = "";
+  if (request.method === "POST" && invoice.status === "open") {
+    const form = new URLSearchParams(await request.text());
+    const number = (form.get("cardnumber") ?? "").replace(/\s/g, "");
+    if (!wellFormed(number)) error = "Your card number is invalid.";
+    else if (
+      stripe.payInvoiceOnHostedPage(id, number, testCardOutcomes[number] === "decline") !== "paid"
+    )
+      error = "Your card was declined. Try 4242 4242 4242 4242.";
+    else return redirect(request.url);
+  }
+  const amount = escape(money(invoice.amount_due, invoice.currency));
+  const body =
+    invoice.status === "paid"
+      ? `<div class="card"><h2 style="margin:0">Paid</h2><p class="muted">Thank you: ${amount} was paid.</p></div>`
+      : invoice.status !== "open"
+        ? `<p class="card">This invoice is ${escape(invoice.status)}: nothing to pay.</p>`
+        : `<form method="post" class="card" aria-label="Pay invoice">
+  <dl><dt>Amount due</dt><dd>${amount}</dd><dt>Attempts</dt><dd>${escape(invoice.attempt_count)}</dd></dl>
+  <label>Card number<input name="cardnumber" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required></label>
+  ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ""}
+  <button class="wide" type="submit">Pay ${amount}</button>
+</form>`;
+  return page(
+    "Invoice",
+    `<p class="muted">onramp · Stripe invoice (simulated) · test mode</p><h1>Invoice ${escape(invoice.id)}</h1>${body}`,
+    error ? 402 : 200,
   );
 }

@@ -17,6 +17,7 @@ export class StripeState {
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
+  readonly testClocks = new Map<string, Stripe.TestHelpers.TestClock>();
   readonly refunds = new Map<string, Stripe.Refund>();
 
   /** Receives each event Stripe would send (a test serving the stand-in delivers it as a webhook). */
@@ -45,6 +46,17 @@ export class StripeState {
 
   advanceClock(seconds: number): void {
     this.clockOffset += seconds;
+  }
+
+  /**
+   * The time as a customer's objects see it: its test clock's frozen time when it is on one
+   * (Stripe runs their subscriptions and invoices on that clock alone), else Stripe's clock.
+   */
+  nowFor(customer: string | { id: string } | null | undefined): number {
+    const id = typeof customer === "string" ? customer : customer?.id;
+    const clock = id ? this.customers.get(id)?.test_clock : null;
+    const frozen = typeof clock === "string" ? this.testClocks.get(clock)?.frozen_time : undefined;
+    return frozen ?? this.now();
   }
 
   /** SYNTHETIC: Stripe publishes no verbatim subscription events; this wraps an object in fixtures3.json's `event` envelope. */
@@ -86,6 +98,7 @@ export class StripeState {
       this.paymentIntents,
       this.checkoutSessions,
       this.portalSessions,
+      this.testClocks,
       this.refunds,
     ])
       objects.clear();

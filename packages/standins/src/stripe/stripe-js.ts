@@ -20,11 +20,13 @@ export interface StripeJsError {
  * Stripe's test cards that do not simply succeed (https://docs.stripe.com/testing), by the
  * outcome the Stripe stand-in gives a ConfirmationToken whose id names it.
  */
-export const testCardOutcomes: Record<string, "decline" | "3ds"> = {
+export const testCardOutcomes: Record<string, "decline" | "3ds" | "unchargeable"> = {
   "4000000000000002": "decline",
   "4000000000009995": "decline",
   "4000002500003155": "3ds",
   "4000002760003184": "3ds",
+  // Saved without trouble; every later charge is declined (a renewal that fails).
+  "4000000000000341": "unchargeable",
 };
 
 /**
@@ -53,10 +55,11 @@ export class FakeStripeJs {
           this.nextConfirmationTokenError = null;
           return { error };
         }
-        const number = text(nested(payload.card)?.number) ?? "";
-        const outcome = testCardOutcomes[number.replace(/\s/g, "")];
+        const number = (text(nested(payload.card)?.number) ?? "").replace(/\s/g, "");
+        const outcome = testCardOutcomes[number];
+        // The token remembers its card: the same number, the same fingerprint.
         const id =
-          this.stripeApi?.issueConfirmationToken(outcome) ??
+          this.stripeApi?.issueConfirmationToken(outcome, { card: number }) ??
           `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
         this.issuedTokens.push(id);
         return {

@@ -10,7 +10,7 @@ const LIFETIME = 12 * 3_600;
  * and whether an intent has used it. The id names the test card it stands for (see `issue`).
  */
 export class ConfirmationTokens {
-  private tokens = new Map<string, { created: number; used: boolean }>();
+  private tokens = new Map<string, { created: number; used: boolean; card?: string }>();
 
   constructor(private readonly state: StripeState) {}
 
@@ -23,13 +23,27 @@ export class ConfirmationTokens {
    * what confirming it does (see SetupIntents.confirm) and what charging the card saved from it
    * does: "unchargeable" saves a card whose charges are declined, "chargeauth" one whose charges
    * need the customer to authenticate (Stripe's test cards 4000000000000341, 4000002760003184).
-   * `used`: an intent was already confirmed with it (e.g. by the browser). A token id the
-   * stand-in never issued does not exist, as in Stripe.
+   * `used`: an intent was already confirmed with it (e.g. by the browser). `card`: the card
+   * number typed, which the saved card's fingerprint follows (the same number, the same
+   * fingerprint, as Stripe gives one card in one account). A token id the stand-in never issued
+   * does not exist, as in Stripe.
    */
-  issue(kind = "ok", { ageSeconds = 0, used = false } = {}): string {
+  issue(
+    kind = "ok",
+    {
+      ageSeconds = 0,
+      used = false,
+      card,
+    }: { ageSeconds?: number; used?: boolean; card?: string } = {},
+  ): string {
     const id = `ctoken_${kind}_${newId("", 24)}`;
-    this.tokens.set(id, { created: this.state.now() - ageSeconds, used });
+    this.tokens.set(id, { created: this.state.now() - ageSeconds, used, card });
     return id;
+  }
+
+  /** The card number the token was made from, when the stand-in was told it. */
+  cardOf(id: string): string | undefined {
+    return this.tokens.get(id)?.card;
   }
 
   /**

@@ -7,6 +7,9 @@ import { int, mergeMetadata, metadataParam, nested, text, type Params } from "..
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 
+/** How many customers Stripe lets one test clock hold. */
+const MAX_CUSTOMERS_PER_CLOCK = 3;
+
 /** How long a new customer takes to show in search results, when `eventualSearch` is on. */
 const SEARCH_LAG = 60;
 
@@ -60,7 +63,11 @@ export class Customers {
         path: "/customers",
         params: "Stripe.CustomerCreateParams",
         handle: ({ body }) => {
-          const customer = this.create();
+          const clock = text(body.test_clock);
+          const refused = clock ? this.clockRefusal(clock) : null;
+          if (refused) return refused;
+          const customer = this.create(clock ? { test_clock: clock } : {});
+          if (clock) customer.created = this.state.nowFor(customer.id);
           this.apply(customer, readParams(body));
           return ok(customer);
         },
@@ -109,6 +116,21 @@ export class Customers {
         },
       },
     ];
+  }
+
+  /**
+   * Why a new customer cannot join this test clock, or null: Stripe answers a clock it does not
+   * know as missing, and a clock holds at most three customers.
+   */
+  private clockRefusal(id: string): Reply | null {
+    if (!this.state.testClocks.has(id)) return missing("test_clock", id, "test_clock");
+    const onIt = [...this.state.customers.values()].filter((c) => c.test_clock === id).length;
+    if (onIt < MAX_CUSTOMERS_PER_CLOCK) return null;
+    return fail(400, {
+      type: "invalid_request_error",
+      param: "test_clock",
+      message: `A test clock can have at most ${MAX_CUSTOMERS_PER_CLOCK} customers.`,
+    });
   }
 
   /** A create's or an update's fields, as Stripe applies them: "" unsets a field, metadata merges. */

@@ -10,6 +10,7 @@ import { Prices } from "./prices";
 import { Refunds } from "./refunds";
 import { SetupIntents } from "./setup-intents";
 import { Subscriptions } from "./subscriptions";
+import { TestClocks } from "./test-clocks";
 
 /**
  * Every Stripe resource the stand-in models, wired to the shared state and to the resources each
@@ -26,6 +27,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
   const checkoutSessions = new CheckoutSessions(state, subscriptions, paymentMethods, invoices);
   const refunds = new Refunds(state, violations);
   const billingPortalSessions = new BillingPortalSessions(state);
+  const testClocks = new TestClocks(state, subscriptions, invoices);
   const routes: Route[] = [
     customers,
     paymentMethods,
@@ -35,6 +37,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
     refunds,
     checkoutSessions,
     billingPortalSessions,
+    testClocks,
   ].flatMap((resource) => resource.routes());
   return {
     prices,
@@ -45,10 +48,18 @@ export function stripeResources(state: StripeState, violations: string[]) {
     invoices,
     subscriptions,
     checkoutSessions,
+    testClocks,
     routes,
     /** Forgets what the resources keep beside the shared state, and seeds the price catalogue. */
     reset(): void {
-      for (const resource of [customers, confirmationTokens, paymentMethods, checkoutSessions])
+      for (const resource of [
+        customers,
+        confirmationTokens,
+        paymentMethods,
+        invoices,
+        subscriptions,
+        checkoutSessions,
+      ])
         resource.reset();
       prices.seed();
     },

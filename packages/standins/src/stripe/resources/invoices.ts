@@ -9,7 +9,7 @@ import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 import { awaitingAction, threeDSecureAction } from "../three-d-secure";
 import type { ChargeOutcome, PaymentMethods } from "./payment-methods";
-import { onlyItem } from "./subscriptions";
+import { endedBecause, onlyItem } from "./subscriptions";
 
 /** Why a charge did not pay, as the PaymentIntent's `last_payment_error` says it. */
 interface PaymentRefusal {
@@ -17,6 +17,28 @@ interface PaymentRefusal {
   decline_code?: string;
   message: string;
 }
+
+const DAY = 86_400;
+/** Stripe finalizes and charges a subscription's invoice an hour after creating it. */
+const FINALIZE_AFTER = 3_600;
+
+/**
+ * Stripe's retry settings (Dashboard → Billing → Revenue recovery → Retries): Smart Retries
+ * charge a failed invoice again up to `maxRetries` times within `retriesEndAfterDays`, and when
+ * the last fails the subscription is cancelled, marked unpaid, or left past due.
+ */
+export interface RetrySettings {
+  maxRetries: number;
+  retriesEndAfterDays: number;
+  afterRetries: "cancel" | "unpaid" | "past_due";
+}
+
+/** Stripe's default retry policy: up to 4 retries within 21 days, then cancel. */
+const defaultRetrySettings: RetrySettings = {
+  maxRetries: 4,
+  retriesEndAfterDays: 21,
+  afterRetries: "cancel",
+};
 
 const DECLINED: PaymentRefusal = {
   code: "card_declined",
@@ -85,31 +107,175 @@ export class Invoices {
 
   /**
    * The subscription's first invoice: nothing due in a trial; else a PaymentIntent collects it,
-   * charged now when there is a card to charge.
+   * charged now when there is a card to charge. Stripe sends its invoice.* events as it goes.
    */
   first(sub: Stripe.Subscription, trialing: boolean, paymentMethod?: string): StandInInvoice {
     const item = onlyItem(sub);
     const amount = trialing ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+    const invoice = this.make(sub, "subscription_create", amount, {
+      start: sub.created,
+      end: sub.created,
+    });
+    this.finalize(invoice);
+    if (amount === 0) this.settleNothingDue(invoice);
+    else if (paymentMethod) this.collect(invoice, paymentMethod);
+    return invoice;
+  }
+
+  /**
+   * The invoice for the subscription's next period (its trial ended, or a period renewed): a
+   * draft Stripe finalizes and charges an hour later (`finalizeDue`), as it does once the
+   * invoice.created webhook has been answered.
+   */
+  renewal(sub: Stripe.Subscription, period: { start: number; end: number }): StandInInvoice {
+    const item = onlyItem(sub);
+    const amount = (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+    const invoice = this.make(sub, "subscription_cycle", amount, period);
+    invoice.next_payment_attempt = period.start + FINALIZE_AFTER;
+    invoice.automatically_finalizes_at = period.start + FINALIZE_AFTER;
+    sub.latest_invoice = invoice.id;
+    return invoice;
+  }
+
+  /** The draft invoices and the open ones Stripe will charge again, with when it will. */
+  due(customer: string): { invoice: StandInInvoice; at: number }[] {
+    return [...this.state.invoices.values()].flatMap((invoice) =>
+      idOf(invoice.customer) === customer &&
+      (invoice.status === "draft" || invoice.status === "open") &&
+      invoice.next_payment_attempt !== null &&
+      invoice.billing_reason !== "subscription_create"
+        ? [{ invoice, at: invoice.next_payment_attempt }]
+        : [],
+    );
+  }
+
+  /**
+   * What Stripe does when an invoice's moment comes: a draft is finalized and charged; an open
+   * invoice is charged again (Smart Retries), and after the last retry the subscription ends as
+   * the retry settings say.
+   */
+  runDue(invoice: StandInInvoice): void {
+    if (invoice.status === "draft") this.finalize(invoice);
+    const paymentMethod = this.defaultPaymentMethod(invoice);
+    if (paymentMethod) this.collect(invoice, paymentMethod);
+    else this.failWithoutCard(invoice);
+  }
+
+  /** The retry settings (Stripe's Billing → Revenue recovery): Smart Retries, and what follows them. */
+  retries: RetrySettings = { ...defaultRetrySettings };
+
+  reset(): void {
+    this.retries = { ...defaultRetrySettings };
+    this.firstFailedAt.clear();
+  }
+
+  /** When each invoice's first charge failed: Smart Retries spread over the window from then. */
+  private firstFailedAt = new Map<string, number>();
+
+  private make(
+    sub: Stripe.Subscription,
+    reason: "subscription_create" | "subscription_cycle",
+    amount: number,
+    period: { start: number; end: number },
+  ): StandInInvoice {
+    const id = newId("in_");
+    const { hostedPagesUrl } = this.state;
     const invoice: StandInInvoice = {
       ...fixture("invoice"),
-      id: newId("in_"),
-      created: sub.created,
+      id,
+      created: period.start,
       customer: sub.customer,
       subscription: sub.id,
-      billing_reason: "subscription_create",
+      parent: {
+        type: "subscription_details",
+        quote_details: null,
+        subscription_details: { subscription: sub.id, metadata: clone(sub.metadata) },
+      },
+      billing_reason: reason,
+      period_start: period.start,
+      period_end: period.end,
       amount_due: amount,
       amount_paid: 0,
       amount_remaining: amount,
+      subtotal: amount,
+      total: amount,
       attempted: false,
       attempt_count: 0,
-      status: amount > 0 ? "open" : "paid",
+      auto_advance: true,
+      automatically_finalizes_at: null,
+      next_payment_attempt: null,
+      status: "draft",
+      status_transitions: {
+        finalized_at: null,
+        marked_uncollectible_at: null,
+        paid_at: null,
+        voided_at: null,
+      },
+      hosted_invoice_url: hostedPagesUrl
+        ? `${hostedPagesUrl}/invoice/${id}`
+        : `https://invoice.stripe.com/i/acct_onramp_test/test_${newId("", 40)}`,
+      test_clock: sub.test_clock ?? null,
     };
-    this.state.invoices.set(invoice.id, invoice);
-    if (amount > 0) {
-      this.openPayment(invoice);
-      if (paymentMethod) this.charge(invoice, paymentMethod);
-    }
+    this.state.invoices.set(id, invoice);
+    this.state.emit("invoice.created", invoice);
     return invoice;
+  }
+
+  /** Voided (an incomplete subscription expired): nothing is owed, and its payment is cancelled. */
+  void(invoice: StandInInvoice, at: number): void {
+    Object.assign(invoice, {
+      status: "void",
+      next_payment_attempt: null,
+      status_transitions: { ...invoice.status_transitions, voided_at: at },
+    } satisfies Partial<Stripe.Invoice>);
+    const payment = [...this.state.invoicePayments.values()].find(
+      (p) => p.invoice === invoice.id && p.is_default,
+    );
+    if (payment) {
+      Object.assign(payment, {
+        status: "canceled",
+        status_transitions: { ...payment.status_transitions, canceled_at: at },
+      } satisfies Partial<Stripe.InvoicePayment>);
+      const intent = this.state.paymentIntents.get(idOf(payment.payment.payment_intent) ?? "");
+      if (intent) Object.assign(intent, { status: "canceled", canceled_at: at, next_action: null });
+    }
+    this.state.emit("invoice.voided", invoice);
+  }
+
+  /** Draft → open: its number of record, and a PaymentIntent to collect it. */
+  private finalize(invoice: StandInInvoice): void {
+    invoice.status = "open";
+    invoice.automatically_finalizes_at = null;
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions = {
+      ...invoice.status_transitions,
+      finalized_at: this.state.nowFor(idOf(invoice.customer)),
+    };
+    if (invoice.amount_due > 0) this.openPayment(invoice);
+    this.state.emit("invoice.finalized", invoice);
+  }
+
+  /** A $0 invoice (a trial's first) is paid as soon as it is final. */
+  private settleNothingDue(invoice: StandInInvoice): void {
+    Object.assign(invoice, {
+      status: "paid",
+      status_transitions: {
+        ...invoice.status_transitions,
+        paid_at: this.state.nowFor(idOf(invoice.customer)),
+      },
+    } satisfies Partial<Stripe.Invoice>);
+    this.announcePaid(invoice);
+  }
+
+  /** The card renewals charge: the subscription's default, else the customer's. */
+  private defaultPaymentMethod(invoice: StandInInvoice): string | undefined {
+    const sub = invoice.subscription ? this.state.subscriptions.get(invoice.subscription) : null;
+    const customer = this.state.customers.get(idOf(invoice.customer) ?? "");
+    return (
+      idOf(sub?.default_payment_method) ??
+      idOf(customer?.invoice_settings?.default_payment_method) ??
+      undefined
+    );
   }
 
   /**
@@ -131,6 +297,7 @@ export class Invoices {
       throw new Error(`StripeStandIn: ${id} collects no invoice with a payment method`);
     if (outcome === "succeeded") {
       this.settle(invoice, paymentMethod);
+      this.announcePaid(invoice);
       this.subscriptionPaid(invoice, paymentMethod);
     } else {
       this.refusePayment(paymentIntent, paymentMethod, {
@@ -152,12 +319,15 @@ export class Invoices {
       ...fixture("payment_intent"),
       id,
       client_secret: `${id}_secret_${newId("", 24)}`,
-      created: this.state.now(),
+      created: this.state.nowFor(idOf(invoice.customer)),
       amount: invoice.amount_due,
       amount_received: 0,
       currency: invoice.currency,
       customer: invoice.customer,
-      description: "Subscription creation",
+      description:
+        invoice.billing_reason === "subscription_create"
+          ? "Subscription creation"
+          : "Subscription update",
       metadata: {},
       payment_method: null,
       last_payment_error: null,
@@ -169,7 +339,7 @@ export class Invoices {
     const payment: Stripe.InvoicePayment = {
       ...fixture("invoice_payment"),
       id: newId("inpay_"),
-      created: this.state.now(),
+      created: this.state.nowFor(idOf(invoice.customer)),
       currency: invoice.currency,
       invoice: invoice.id,
       is_default: true,
@@ -245,7 +415,7 @@ export class Invoices {
   /** The invoice is paid with the card: its PaymentIntent succeeded. */
   private settle(invoice: StandInInvoice, paymentMethod: string): void {
     const { payment, paymentIntent } = this.paymentOf(invoice.id);
-    const now = this.state.now();
+    const now = this.state.nowFor(idOf(invoice.customer));
     Object.assign(paymentIntent, {
       status: "succeeded",
       amount_received: paymentIntent.amount,
@@ -267,17 +437,119 @@ export class Invoices {
   }
 
   /**
-   * What paying a subscription's invoice does to it later on: an incomplete subscription becomes
-   * active, and with `save_default_payment_method: on_subscription` the card that paid becomes its
-   * default. Stripe then sends customer.subscription.updated.
+   * Automatic collection, as Stripe charges an invoice it finalized or retries: paid; or refused,
+   * or waiting for the customer to authenticate, when Stripe tells the customer's app
+   * (invoice.payment_failed, invoice.payment_action_required). A subscription's renewal then goes
+   * past due and Smart Retries schedule the next attempt; after the last, the subscription ends as
+   * the retry settings say. A first invoice is not retried: its subscription stays incomplete.
+   */
+  private collect(invoice: StandInInvoice, paymentMethod: string): void {
+    const outcome = this.charge(invoice, paymentMethod);
+    if (outcome === "succeeds") {
+      this.announcePaid(invoice);
+      this.subscriptionPaid(invoice, paymentMethod);
+      return;
+    }
+    this.unpaidAfterAttempt(invoice, outcome);
+  }
+
+  /** No card to charge: an attempt that failed, as Stripe counts it. */
+  private failWithoutCard(invoice: StandInInvoice): void {
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    this.unpaidAfterAttempt(invoice, "declines");
+  }
+
+  /** After an automatic attempt that did not pay: the next one, the events, the subscription. */
+  private unpaidAfterAttempt(invoice: StandInInvoice, outcome: Exclude<ChargeOutcome, "succeeds">) {
+    const renewal = invoice.billing_reason !== "subscription_create";
+    if (renewal) invoice.next_payment_attempt = this.nextRetry(invoice);
+    this.announceUnpaid(invoice, outcome);
+    if (!renewal) return;
+    const sub = invoice.subscription ? this.state.subscriptions.get(invoice.subscription) : null;
+    if (!sub) return;
+    if (invoice.next_payment_attempt === null) this.retriesExhausted(sub);
+    else this.setStatus(sub, "past_due");
+  }
+
+  /**
+   * When Smart Retries charge next: `maxRetries` attempts spread evenly over the window that
+   * starts with the first failure (Stripe picks each moment by machine learning; the stand-in
+   * fixes them so tests can aim at them); null once the last has failed.
+   */
+  private nextRetry(invoice: StandInInvoice): number | null {
+    const now = this.state.nowFor(idOf(invoice.customer));
+    const first = this.firstFailedAt.get(invoice.id) ?? now;
+    this.firstFailedAt.set(invoice.id, first);
+    const { maxRetries, retriesEndAfterDays } = this.retries;
+    const retriesMade = invoice.attempt_count - 1;
+    if (retriesMade >= maxRetries) return null;
+    return first + Math.round(((retriesMade + 1) * retriesEndAfterDays * DAY) / maxRetries);
+  }
+
+  /** The last retry failed: the subscription is cancelled, marked unpaid, or left past due. */
+  private retriesExhausted(sub: Stripe.Subscription): void {
+    const { afterRetries } = this.retries;
+    if (afterRetries === "past_due") return this.setStatus(sub, "past_due");
+    if (afterRetries === "unpaid") return this.setStatus(sub, "unpaid");
+    const now = this.state.nowFor(idOf(sub.customer));
+    Object.assign(sub, {
+      status: "canceled",
+      canceled_at: now,
+      ended_at: now,
+      cancellation_details: endedBecause(sub, "payment_failed"),
+    } satisfies Partial<Stripe.Subscription>);
+    this.state.emit("customer.subscription.deleted", sub);
+  }
+
+  /** The subscription's new status, and Stripe's event when it changed. */
+  private setStatus(sub: Stripe.Subscription, status: Stripe.Subscription.Status): void {
+    if (sub.status === status) return;
+    sub.status = status;
+    this.state.emit("customer.subscription.updated", sub);
+  }
+
+  /** Stripe's events for a paid invoice. */
+  private announcePaid(invoice: StandInInvoice): void {
+    invoice.next_payment_attempt = null;
+    this.state.emit("invoice.paid", invoice);
+    this.state.emit("invoice.payment_succeeded", invoice);
+  }
+
+  /** Stripe's event for an attempt that did not pay: refused, or awaiting the customer. */
+  private announceUnpaid(invoice: StandInInvoice, outcome: Exclude<ChargeOutcome, "succeeds">) {
+    this.state.emit(
+      outcome === "declines" ? "invoice.payment_failed" : "invoice.payment_action_required",
+      invoice,
+    );
+  }
+
+  /**
+   * What paying a subscription's invoice does to it: an incomplete, past-due or unpaid
+   * subscription becomes active, and with `save_default_payment_method: on_subscription` the card
+   * that paid becomes its default. Stripe then sends customer.subscription.updated.
    */
   private subscriptionPaid(invoice: StandInInvoice, paymentMethod: string): void {
     const sub = invoice.subscription && this.state.subscriptions.get(invoice.subscription);
     if (!sub) return;
-    if (sub.status === "incomplete") sub.status = "active";
+    const before = JSON.stringify([sub.status, sub.default_payment_method]);
+    if (["incomplete", "past_due", "unpaid"].includes(sub.status)) sub.status = "active";
     if (sub.payment_settings?.save_default_payment_method === "on_subscription")
       sub.default_payment_method = paymentMethod;
-    this.state.emit("customer.subscription.updated", sub);
+    if (JSON.stringify([sub.status, sub.default_payment_method]) !== before)
+      this.state.emit("customer.subscription.updated", sub);
+  }
+
+  /**
+   * What Stripe's hosted invoice page does with a card typed into it: the card is saved for the
+   * customer and charges the invoice now (declined when it is one of the declining test cards).
+   */
+  payOnHostedPage(id: string, cardNumber: string, declines: boolean): "paid" | "declined" {
+    const invoice = this.state.invoices.get(id);
+    if (!invoice || invoice.status !== "open") return "declined";
+    const card = this.paymentMethods.create(idOf(invoice.customer) ?? null, undefined, cardNumber);
+    if (declines) this.paymentMethods.setChargeOutcome(card.id, "declines");
+    return this.pay(id, { payment_method: card.id }).status === 200 ? "paid" : "declined";
   }
 
   /** POST /v1/invoices/:id/pay: charges an open invoice now, with the card given or the default. */
@@ -295,10 +567,7 @@ export class Invoices {
       params.payment_method,
     );
     if (refused) return refused;
-    const sub = invoice.subscription
-      ? this.state.subscriptions.get(invoice.subscription)
-      : undefined;
-    const paymentMethod = params.payment_method ?? idOf(sub?.default_payment_method);
+    const paymentMethod = params.payment_method ?? this.defaultPaymentMethod(invoice);
     if (!paymentMethod)
       return fail(400, {
         type: "invalid_request_error",
@@ -308,9 +577,11 @@ export class Invoices {
     const outcome = this.charge(invoice, paymentMethod);
     const { paymentIntent } = this.paymentOf(id);
     if (outcome === "succeeds") {
+      this.announcePaid(invoice);
       this.subscriptionPaid(invoice, paymentMethod);
       return ok(invoice);
     }
+    this.announceUnpaid(invoice, outcome);
     const error: StripeError =
       outcome === "declines"
         ? { ...this.cardError(DECLINED, paymentMethod), payment_intent: clone(paymentIntent) }

@@ -1,9 +1,14 @@
+import { createHash } from "node:crypto";
 import type Stripe from "stripe";
 import { newId, type Reply } from "../../standin";
 import { fail, missing } from "../errors";
 import { fixture } from "../fixtures";
 import { retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
+
+/** Stripe's fingerprint of a card number: 16 characters, the same for the same number. */
+const fingerprintOf = (cardNumber: string) =>
+  createHash("sha256").update(cardNumber).digest("base64url").slice(0, 16);
 
 /** What charging a saved card does: the kind of ConfirmationToken it was saved from decides. */
 export type ChargeOutcome = "succeeds" | "declines" | "requires_action";
@@ -29,13 +34,24 @@ export class PaymentMethods {
     ];
   }
 
-  create(customer: string | null, id = newId("pm_")): Stripe.PaymentMethod {
+  /**
+   * A saved card. Its fingerprint follows the card number when one is given (Stripe gives a card
+   * the same fingerprint every time it is saved in one account); without one it is a card of its
+   * own.
+   */
+  create(customer: string | null, id = newId("pm_"), cardNumber?: string): Stripe.PaymentMethod {
+    const base = fixture("payment_method");
     const pm: Stripe.PaymentMethod = {
-      ...fixture("payment_method"),
+      ...base,
       id,
       created: this.state.now(),
       customer,
       metadata: {},
+      card: base.card && {
+        ...base.card,
+        fingerprint: cardNumber ? fingerprintOf(cardNumber) : newId("", 16),
+        last4: cardNumber ? cardNumber.slice(-4) : base.card.last4,
+      },
     };
     this.state.paymentMethods.set(id, pm);
     return pm;

@@ -158,7 +158,9 @@ export class SetupIntents {
       si.last_setup_error = { ...error };
       return fail(402, { ...error, setup_intent: clone(si) });
     }
-    const paymentMethod = pm && !token ? pm : this.paymentMethods.create(customer).id;
+    const card = token ? this.confirmationTokens.cardOf(token) : undefined;
+    const paymentMethod =
+      pm && !token ? pm : this.paymentMethods.create(customer, undefined, card).id;
     if (!this.state.paymentMethods.has(paymentMethod))
       this.paymentMethods.create(customer, paymentMethod);
     if (source.includes("unchargeable"))

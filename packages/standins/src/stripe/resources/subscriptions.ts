@@ -21,6 +21,30 @@ import type { PaymentMethods } from "./payment-methods";
 import type { Prices } from "./prices";
 
 const DAY = 86_400;
+/** Stripe sends customer.subscription.trial_will_end three days before a trial ends. */
+const TRIAL_REMINDER_BEFORE = 3 * DAY;
+/** An incomplete subscription whose first invoice is unpaid expires after 23 hours. */
+const INCOMPLETE_LIFETIME = 23 * 3_600;
+
+/** Something Stripe's billing does at a moment: what a test clock runs as it passes `at`. */
+export interface Due {
+  at: number;
+  run(): void;
+}
+
+/**
+ * `months` calendar months after `seconds` (UTC), on the same day of the month or the month's
+ * last day when it is shorter: how Stripe moves a monthly billing period.
+ */
+export function addMonths(seconds: number, months: number): number {
+  const date = new Date(seconds * 1000);
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, lastDay));
+  return Math.floor(date.getTime() / 1000);
+}
 
 export interface SubscriptionPatch {
   quantity?: number;
@@ -48,17 +72,38 @@ export function onlyItem(sub: Stripe.Subscription): Stripe.SubscriptionItem {
   return item;
 }
 
+/** The subscription's cancellation details once it has ended for `reason`. */
+export function endedBecause(
+  sub: Stripe.Subscription,
+  reason: Stripe.Subscription.CancellationDetails.Reason,
+): Stripe.Subscription.CancellationDetails {
+  const details = sub.cancellation_details;
+  return {
+    comment: details?.comment ?? null,
+    feedback: details?.feedback ?? null,
+    feedback_option: details?.feedback_option ?? null,
+    reason,
+  };
+}
+
 /**
  * Subscriptions of one item: trial or charged at once (the first invoice, see Invoices), adopt
  * by listing, update, cancel without proration; each write sends `customer.subscription.*`.
  */
 export class Subscriptions {
+  /** The trials whose trial_will_end Stripe has sent (subscription id and trial end). */
+  private trialRemindersSent = new Set<string>();
+
   constructor(
     private readonly state: StripeState,
     private readonly prices: Prices,
     private readonly paymentMethods: PaymentMethods,
     private readonly invoices: Invoices,
   ) {}
+
+  reset(): void {
+    this.trialRemindersSent.clear();
+  }
 
   routes(): Route[] {
     const { subscriptions } = this.state;
@@ -106,7 +151,7 @@ export class Subscriptions {
   }
 
   create(params: SubscriptionSeed): Stripe.Subscription {
-    const created = this.state.now();
+    const created = this.state.nowFor(params.customer);
     const id = newId("sub_");
     const trialEnd = params.trialDays ? created + params.trialDays * DAY : null;
     const price = this.prices.get(params.price ?? process.env.STRIPE_PRICE_PRO ?? "price_pro_test");
@@ -132,7 +177,7 @@ export class Subscriptions {
       quantity: params.quantity ?? 1,
       subscription: id,
       current_period_start: created,
-      current_period_end: trialEnd ?? created + 30 * DAY,
+      current_period_end: trialEnd ?? addMonths(created, 1),
     };
     const sub: Stripe.Subscription = {
       ...base,
@@ -156,6 +201,7 @@ export class Subscriptions {
       trial_start: trialEnd ? created : null,
       trial_end: trialEnd,
       items: { ...base.items, data: [item], url: `/v1/subscription_items?subscription=${id}` },
+      test_clock: this.state.customers.get(params.customer)?.test_clock ?? null,
     };
     this.state.subscriptions.set(id, sub);
     return sub;
@@ -167,12 +213,16 @@ export class Subscriptions {
     if (!sub) throw new Error(`StripeStandIn: no subscription ${id}`);
     const item = onlyItem(sub);
     if (patch.quantity !== undefined) item.quantity = patch.quantity;
-    if (patch.price !== undefined) item.price = clone(this.prices.get(patch.price));
+    if (patch.price !== undefined) {
+      const price = this.prices.get(patch.price);
+      item.price = clone(price);
+      item.plan = { ...item.plan, id: price.id, product: price.product, amount: price.unit_amount };
+    }
     if (patch.cancel_at_period_end !== undefined)
       sub.cancel_at_period_end = patch.cancel_at_period_end;
     if (patch.metadata) sub.metadata = mergeMetadata(sub.metadata, patch.metadata);
     if (patch.status) {
-      const now = this.state.now();
+      const now = this.state.nowFor(idOf(sub.customer));
       sub.status = patch.status;
       if (patch.status === "canceled") sub.canceled_at = sub.ended_at = now;
       if (patch.status === "active" && sub.trial_end && sub.trial_end > now) sub.trial_end = now;
@@ -185,6 +235,87 @@ export class Subscriptions {
     const sub = this.update(id, patch);
     this.announce(sub.status === "canceled" ? "deleted" : "updated", sub);
     return sub;
+  }
+
+  /**
+   * What Stripe's billing will do next to the customer's subscriptions, and when: the trial's
+   * reminder (customer.subscription.trial_will_end, three days before it ends), the trial's end,
+   * each renewal (or the end, when cancelled at the period's end), and the expiry of a first
+   * invoice left unpaid for 23 hours. A test clock runs them in time order (test-clocks.ts).
+   */
+  due(customer: string): Due[] {
+    return [...this.state.subscriptions.values()]
+      .filter((sub) => idOf(sub.customer) === customer)
+      .flatMap((sub) => this.dueFor(sub));
+  }
+
+  private dueFor(sub: Stripe.Subscription): Due[] {
+    const periodEnd = onlyItem(sub).current_period_end;
+    switch (sub.status) {
+      case "trialing": {
+        const trialEnd = sub.trial_end ?? periodEnd;
+        const reminder = `${sub.id}:${trialEnd}`;
+        return [
+          ...(this.trialRemindersSent.has(reminder)
+            ? []
+            : [
+                {
+                  at: Math.max(sub.trial_start ?? sub.created, trialEnd - TRIAL_REMINDER_BEFORE),
+                  run: () => {
+                    this.trialRemindersSent.add(reminder);
+                    this.state.emit("customer.subscription.trial_will_end", sub);
+                  },
+                },
+              ]),
+          { at: trialEnd, run: () => this.startPeriod(sub, trialEnd) },
+        ];
+      }
+      case "active":
+      case "past_due": {
+        const endsAt = sub.cancel_at ?? (sub.cancel_at_period_end ? periodEnd : null);
+        if (endsAt !== null && endsAt <= periodEnd)
+          return [{ at: endsAt, run: () => this.endAsRequested(sub, endsAt) }];
+        return [{ at: periodEnd, run: () => this.startPeriod(sub, periodEnd) }];
+      }
+      case "incomplete":
+        return [{ at: sub.created + INCOMPLETE_LIFETIME, run: () => this.expire(sub) }];
+      default:
+        return [];
+    }
+  }
+
+  /** The trial ended or a period did: the next month starts, with its invoice to collect. */
+  private startPeriod(sub: Stripe.Subscription, start: number): void {
+    const item = onlyItem(sub);
+    const end = addMonths(start, 1);
+    Object.assign(item, { current_period_start: start, current_period_end: end });
+    if (sub.status === "trialing")
+      Object.assign(sub, { status: "active", billing_cycle_anchor: start });
+    this.invoices.renewal(sub, { start, end });
+    this.announce("updated", sub);
+  }
+
+  /** Cancelled at the period's end (or at `cancel_at`): it ends now. */
+  private endAsRequested(sub: Stripe.Subscription, at: number): void {
+    Object.assign(sub, {
+      status: "canceled",
+      ended_at: at,
+      canceled_at: sub.canceled_at ?? at,
+      cancellation_details: endedBecause(sub, "cancellation_requested"),
+    } satisfies Partial<Stripe.Subscription>);
+    this.announce("deleted", sub);
+  }
+
+  /** A first invoice unpaid for 23 hours: the subscription expires and the invoice is voided. */
+  private expire(sub: Stripe.Subscription): void {
+    const at = sub.created + INCOMPLETE_LIFETIME;
+    Object.assign(sub, {
+      status: "incomplete_expired",
+      ended_at: at,
+    } satisfies Partial<Stripe.Subscription>);
+    const invoice = this.state.invoices.get(idOf(sub.latest_invoice) ?? "");
+    if (invoice) this.invoices.void(invoice, at);
+    this.announce("deleted", sub);
   }
 
   /** Stripe's `customer.subscription.*` event for a write, to `onEvent`. */
@@ -287,7 +418,7 @@ export class Subscriptions {
       sub.default_payment_method = params.default_payment_method || null;
     if (params.trial_end === "now" && sub.status === "trialing") {
       sub.status = "active";
-      sub.trial_end = this.state.now();
+      sub.trial_end = this.state.nowFor(customer);
     }
     this.announce("updated", sub);
     return ok(sub);

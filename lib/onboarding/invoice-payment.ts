@@ -6,18 +6,19 @@ import type { BankOutcome } from "./bank-outcome";
 import { failedOnEveryTry, idempotencyKeys, type StepTry } from "./provisioning";
 
 /**
- * The first invoice of a subscription without a trial, when charging the saved card at once did
- * not pay it: the bank wants the customer to authenticate (3-D Secure), or the card was refused
- * and another card pays the same invoice (never a second subscription). Read from the invoice's
- * default payment and its PaymentIntent: since API version 2025-03-31 an invoice names no
- * PaymentIntent itself.
+ * Paying an invoice with a card while the customer is on the page: the first invoice of a
+ * subscription without a trial (at sign-up, or when subscribing again), or an overdue renewal.
+ * Charging the card may be refused, or the bank may want the customer to authenticate (3-D
+ * Secure); another card then pays the same invoice (never a second subscription). Read from the
+ * invoice's default payment and its PaymentIntent: since API version 2025-03-31 an invoice names
+ * no PaymentIntent itself.
  */
 
 /** How the payment stands: made, waiting for the customer's bank, or refused and why. */
 export type PaymentOutcome = BankOutcome<Record<never, never>, { paymentIntentId: string }>;
 
 /** The invoice's payment as Stripe has it now. */
-export async function firstInvoiceOutcome(
+export async function invoicePaymentOutcome(
   stripe: Stripe,
   invoiceId: string,
 ): Promise<PaymentOutcome> {
@@ -32,7 +33,7 @@ export async function firstInvoiceOutcome(
  * Stripe failed on the step's last try. A subscription adopted from an earlier run is paid with
  * the new card.
  */
-export async function payFirstInvoice(
+export async function payInvoice(
   stripe: Stripe,
   input: { userId: string; invoiceId: string; paymentMethodId: string } & Pick<StepTry, "lastTry">,
 ): Promise<PaymentOutcome> {
@@ -68,7 +69,7 @@ export async function payFirstInvoice(
     }
   }
   // Refused, or waiting for the bank: the PaymentIntent says which, and why.
-  return firstInvoiceOutcome(stripe, input.invoiceId);
+  return invoicePaymentOutcome(stripe, input.invoiceId);
 }
 
 /**
