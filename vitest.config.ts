@@ -57,7 +57,13 @@ MQIDAQAB
     projects: [
       {
         extends: true,
-        test: { name: "pglite", include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"] },
+        test: {
+          name: "pglite",
+          include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"],
+          // Each file's in-memory database starts from one migrated template.
+          globalSetup: ["test/support/pglite-template-global-setup.ts"],
+          setupFiles: ["test/support/use-pglite-template.ts"],
+        },
       },
       {
         // The stand-ins' own promises (packages/standins/README.md), kept apart from onramp's.
