@@ -52,18 +52,17 @@ MQIDAQAB
     // test fails, next to its failure, so a green run reads as a list of tests
     // (`npx vitest run --silent=false` shows every line).
     silent: "passed-only",
+    // Every new PGlite database a test file opens starts from one migrated template, in every
+    // project (those on a server never open one).
+    globalSetup: ["test/support/pglite-template-global-setup.ts"],
+    setupFiles: ["test/support/use-pglite-template.ts"],
+    reporters: ["default", "./test/support/slowest-files-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
       {
         extends: true,
-        test: {
-          name: "pglite",
-          include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"],
-          // Each file's in-memory database starts from one migrated template.
-          globalSetup: ["test/support/pglite-template-global-setup.ts"],
-          setupFiles: ["test/support/use-pglite-template.ts"],
-        },
+        test: { name: "pglite", include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"] },
       },
       {
         // The stand-ins' own promises (packages/standins/README.md), kept apart from onramp's.
