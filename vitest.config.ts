@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { findPostgresBinaries, postgresMissing } from "./test/support/postgres-server.js";
@@ -57,8 +58,14 @@ MQIDAQAB
     globalSetup: ["test/support/pglite-template-global-setup.ts"],
     setupFiles: ["test/support/use-pglite-template.ts"],
     reporters: ["default", "./test/support/slowest-files-reporter.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // One worker per core (Vitest's default leaves one core to its main process, which mostly
+    // waits), in threads: a file starts faster than in a child process and nothing here needs a
+    // process of its own. Two workers share the cores with each other, and on a shared machine
+    // with more, so the timeouts only catch hangs: a test several times slower than usual passes.
+    pool: "threads",
+    maxWorkers: availableParallelism(),
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     projects: [
       {
         extends: true,
