@@ -122,7 +122,6 @@ MQIDAQAB
                   "test/support/neon-http-global-setup.ts",
                 ],
                 setupFiles: ["test/support/use-neon-http.ts"],
-                fileParallelism: false,
                 testTimeout: 60_000,
                 hookTimeout: 120_000,
               },
