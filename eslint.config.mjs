@@ -2,43 +2,32 @@ import inngest from "@inngest/eslint-plugin";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
-/** What a layer may not import: each imports only the layers below it (ARCHITECTURE.md). */
+/**
+ * What a layer may not import: each imports only the layers below it (ARCHITECTURE.md). Paths are
+ * resolved, so `@/inngest/client`, `../../inngest/client` and a stand-in package's export
+ * (`packages/`) are caught alike.
+ */
+const tooling = ["./scripts", "./test", "./bench", "./packages"];
 const above = {
-  lib: [
-    "@/app/*",
-    "@/inngest/*",
-    "@/scripts/*",
-    "@onramp/standins",
-    "@onramp/standins/*",
-    "@/test/*",
-    "@/bench/*",
-  ],
-  inngest: [
-    "@/app/*",
-    "@/scripts/*",
-    "@onramp/standins",
-    "@onramp/standins/*",
-    "@/test/*",
-    "@/bench/*",
-  ],
-  app: ["@/scripts/*", "@onramp/standins", "@onramp/standins/*", "@/test/*", "@/bench/*"],
+  lib: ["./app", "./inngest", ...tooling],
+  inngest: ["./app", ...tooling],
+  app: tooling,
 };
-const layer = (folder, forbidden) => ({
-  files: [`${folder}/**/*.{ts,tsx}`],
+const layers = {
+  files: ["{app,inngest,lib}/**/*.{ts,tsx}"],
   rules: {
-    "no-restricted-imports": [
+    "import/no-restricted-paths": [
       "error",
       {
-        patterns: [
-          {
-            group: forbidden,
-            message: `${folder}/ imports only the layers below it (see ARCHITECTURE.md).`,
-          },
-        ],
+        zones: Object.entries(above).map(([folder, forbidden]) => ({
+          target: `./${folder}`,
+          from: forbidden,
+          message: `${folder}/ imports only the layers below it (see ARCHITECTURE.md).`,
+        })),
       },
     ],
   },
-});
+};
 
 const config = [
   ...nextVitals,
@@ -60,9 +49,7 @@ const config = [
     files: ["app/**", "lib/**", "inngest/**", "proxy.ts", "instrumentation.ts"],
     rules: { "no-console": "error" },
   },
-  layer("lib", above.lib),
-  layer("inngest", above.inngest),
-  layer("app", above.app),
+  layers,
   { ignores: [".next/**", ".data/**", "node_modules/**", "lib/db/migrations/**", "next-env.d.ts"] },
 ];
 

@@ -72,6 +72,16 @@ MQIDAQAB
         test: { name: "pglite", include: ["test/{unit,functions,routes}/**/*.test.{ts,tsx}"] },
       },
       {
+        // The workflows again with Inngest asking for one step per request, the SDK's other path
+        // (the pglite project runs them with checkpointing, as Inngest runs v4 apps).
+        extends: true,
+        test: {
+          name: "step-by-step",
+          include: ["test/functions/**/*.test.ts", "packages/standins/test/inngest-sim.test.ts"],
+          env: { STANDIN_INNGEST_MODE: "step-by-step", ORDERING_SCHEDULES: "50" },
+        },
+      },
+      {
         // The stand-ins' own promises (packages/standins/README.md), kept apart from onramp's.
         extends: true,
         test: { name: "standins", include: ["packages/standins/test/**/*.test.ts"] },

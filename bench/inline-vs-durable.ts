@@ -78,7 +78,7 @@ const svix = new Webhook(process.env.CLERK_WEBHOOK_SIGNING_SECRET!);
 
 /** A new Clerk user who chose a plan and a card at sign-up, and its user.created delivery. */
 function signUp() {
-  const user = addSignedUpUser(vendors.clerk);
+  const user = addSignedUpUser(vendors);
   const body = JSON.stringify({ type: "user.created", object: "event", data: user });
   const msgId = `msg_${randomUUID()}`;
   // A redelivery carries the same svix-id, signed anew.

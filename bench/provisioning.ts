@@ -1,16 +1,21 @@
 /**
- * How fast and how frugal provisioning is, with every vendor answering after a simulated latency L.
+ * How fast and how frugal provisioning is, with every vendor answering after a simulated latency
+ * L, run as Inngest runs it with checkpointing (the v4 default) and step by step.
  *
- *   npm run bench:provisioning -- [--latency 100] [--runs 7]
+ *   npm run bench:provisioning -- [--latency 100] [--runs 7] [--inngest-ms 20]
  *
- * Each sign-up runs the provisioning and email workflows side by side (as Inngest would, both
- * triggered by one user.created) against the hermetic vendor stand-ins, then delivers the same
- * user.created twice more. Printed: sequential vendor calls on the critical path (goal ≤ 4), time
- * from user.created to the Clerk write that sets onboardingComplete against 4×L, vendor requests
- * per sign-up (goal Stripe 3, Clerk 1, Resend 2) and extra requests under redelivery (goal 0).
- * Figures only, no assertions. The workflows run in-process on the Inngest simulator
- * (packages/standins/src/inngest), which sends each step's request at once, so Inngest's own
- * scheduling between steps (a few ms to tens of ms per step in production) is not included.
+ * Each sign-up runs the provisioning, email and user-sync workflows side by side (as Inngest
+ * would, all three triggered by one user.created) against the hermetic vendor stand-ins, then delivers the same
+ * user.created twice more. Each run signs up four users, interleaved: checkpointing and step by
+ * step, each with Inngest in this process (every request to the app, and every checkpoint, at
+ * once) and with Inngest H ms away (each request Inngest sends to the app, and each call the SDK
+ * makes to Inngest's API, takes H ms more). Printed: sequential vendor calls on the critical path
+ * (goal ≤ 4), time from user.created to the Clerk write that sets onboardingComplete against 4×L
+ * (goal with checkpointing ≤ 4×L + 50 ms), vendor requests per sign-up (goal Stripe 3, Clerk 1,
+ * Resend 2), extra requests under redelivery (goal 0), the HTTP calls between Inngest and the app
+ * for provisioning, and the calls of one sign-up in order. Figures only, no assertions. The
+ * workflows run in-process on the Inngest simulator (packages/standins/src/inngest); Inngest's
+ * own queueing between steps in production is not modelled beyond H.
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -23,12 +28,14 @@ const { values: args } = parseArgs({
   options: {
     latency: { type: "string", default: "100" },
     runs: { type: "string", default: "7" },
+    "inngest-ms": { type: "string", default: "20" },
   },
 });
 const L = Number(args.latency);
 const runs = Number(args.runs);
-if (!(L > 0) || !(runs > 0 && runs <= 1000)) {
-  console.error("--latency > 0 (ms), --runs 1..1000");
+const H = Number(args["inngest-ms"]);
+if (!(L > 0) || !(runs > 0 && runs <= 1000) || !(H >= 0)) {
+  console.error("--latency > 0 (ms), --runs 1..1000, --inngest-ms ≥ 0");
   process.exit(2);
 }
 
@@ -38,8 +45,12 @@ const { createVendors } = await import("@onramp/standins/vitest");
 const { InngestSim } = await import("@onramp/standins/inngest");
 const { provisionSubscription } = await import("@/inngest/functions/provision-subscription");
 const { sendOnboardingEmails } = await import("@/inngest/functions/send-onboarding-emails");
+const { syncUser } = await import("@/inngest/functions/sync-user");
 const { getDb, closeConnection } = await import("@/lib/db/client");
 const { users } = await import("@/lib/db/schema");
+
+type Mode = "checkpointing" | "step-by-step";
+const modes: Mode[] = ["checkpointing", "step-by-step"];
 
 const vendors = createVendors();
 const hosts = {
@@ -57,15 +68,21 @@ interface Timed {
 }
 const timeline: Timed[] = [];
 const started = new Map<string, { vendor: keyof typeof hosts; what: string; start: number }>();
+/** How far away Inngest is for the sign-up being measured, ms. */
+let inngestMs = 0;
 
 vendors.server.listen({ onUnhandledRequest: "error" });
-// Each vendor answers after L: a handler that only waits falls through to the stand-in.
+// Each vendor answers after L, each checkpoint after H: a handler that only waits falls through
+// to the stand-in.
 vendors.server.use(
   ...Object.values(hosts).map((base) =>
     http.all(`${base}/*`, async () => {
       await delay(L);
     }),
   ),
+  http.all(`${vendors.inngest.baseUrl}/v1/*`, async () => {
+    if (inngestMs) await delay(inngestMs);
+  }),
 );
 vendors.server.events.on("request:start", ({ request, requestId }) => {
   const url = new URL(request.url);
@@ -105,8 +122,32 @@ console.log = () => {};
 
 await getDb(); // start (and migrate) the embedded database before timing anything
 
-async function signUp() {
-  const user = addSignedUpUser(vendors.clerk);
+/** The HTTP calls between Inngest and the app for one run, in order, as one line each. */
+function callsOf(sim: InstanceType<typeof InngestSim>, runId: string) {
+  return sim.history
+    .filter((entry) => entry.runId === runId)
+    .flatMap((entry) => {
+      const detail = (entry.detail ?? {}) as { steps?: string[]; status?: number; ops?: string[] };
+      if (entry.type === "request-sent") {
+        return [
+          `Inngest → app: POST /api/inngest?stepId=${entry.step ? "<planned step>" : "step"}`,
+        ];
+      }
+      if (entry.type === "request-answered") {
+        return [`  ← ${detail.status}${detail.ops ? ` [${detail.ops.join(", ")}]` : ""}`];
+      }
+      if (entry.type === "checkpoint") {
+        return [
+          `  app → Inngest: POST /v1/checkpoint/<run>/async [${detail.steps!.join(", ")}] ← ${detail.status}`,
+        ];
+      }
+      return [];
+    });
+}
+
+async function signUp(mode: Mode, distance: number) {
+  inngestMs = distance;
+  const user = addSignedUpUser(vendors);
   const event = { id: `clerk-msg_${randomUUID()}`, name: "clerk/user.created", data: user };
   // Stripe's subscription event would mark the user trialing; the trial offer then goes out.
   await (
@@ -116,18 +157,24 @@ async function signUp() {
     .values({ clerkUserId: user.id, subscriptionStatus: "trialing" });
   timeline.length = 0;
 
-  // Both workflows start from the one user.created, side by side, as on Inngest.
-  const sim = new InngestSim({ functions: [provisionSubscription, sendOnboardingEmails] });
+  // The workflows start from the one user.created, side by side, as on Inngest.
+  const sim = new InngestSim({
+    functions: [provisionSubscription, sendOnboardingEmails, syncUser],
+    mode,
+    requestLatencyMs: distance,
+  });
   const t0 = performance.now();
-  const [provisioned, emailed] = sim.send(event);
+  const [provisioned, emailed, synced] = sim.send(event);
   await sim.settle();
-  if (provisioned!.error || emailed!.error)
-    throw new Error(JSON.stringify([provisioned!.error, emailed!.error]));
+  if (provisioned!.error || emailed!.error || synced!.error)
+    throw new Error(JSON.stringify([provisioned!.error, emailed!.error, synced!.error]));
   const firstDelivery = [...timeline];
   const clerkWrite = firstDelivery.find(
     (c) => c.vendor === "clerk" && c.what.endsWith("/metadata"),
   );
   const critical = firstDelivery.filter((c) => c.vendor !== "resend" && c.end <= clerkWrite!.end);
+  const calls = callsOf(sim, provisioned!.id);
+  const otherCalls = [emailed!, synced!].map((run) => callsOf(sim, run.id));
 
   // Redeliveries let through (Inngest's idempotency key would stop them): the workflows' own
   // defences must make them free.
@@ -144,58 +191,98 @@ async function signUp() {
     clerk: count(firstDelivery, "clerk"),
     resend: count(firstDelivery, "resend"),
     extra: timeline.length - firstDelivery.length,
+    requests: calls.filter((call) => call.startsWith("Inngest → app")).length,
+    checkpoints: calls.filter((call) => call.includes("app → Inngest")).length,
+    calls,
+    otherCalls,
   };
 }
 
-await signUp(); // not counted: it pays for loading modules and the vendors' API specs
-const results = await repeat("provisioning", runs, signUp);
+type Measured = Awaited<ReturnType<typeof signUp>>;
+/** One run: each mode in process and H ms away, in an order that alternates between runs. */
+interface Run {
+  near: Record<Mode, Measured>;
+  far: Record<Mode, Measured>;
+}
 
-const across = (pick: (r: (typeof results)[0]) => number) => results.map(pick);
-print(`In this process, not in production: the provisioning and email workflows run on the Inngest simulator (packages/standins/src/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} sign-ups (runs) after one warm-up; median (min–max) over the runs.
+// Not counted: it pays for loading modules and the vendors' API specs.
+for (const mode of modes) await signUp(mode, 0);
+const results = await repeat("provisioning", runs, async (run): Promise<Run> => {
+  const order = run % 2 === 0 ? modes : [...modes].reverse();
+  const near = {} as Record<Mode, Measured>;
+  const far = {} as Record<Mode, Measured>;
+  for (const mode of order) near[mode] = await signUp(mode, 0);
+  for (const mode of order) far[mode] = await signUp(mode, H);
+  return { near, far };
+});
+
+const across = (pick: (r: Run) => number) => results.map(pick);
+const spread = (pick: (r: Run) => number, digits: number, unit: string) =>
+  formatSpread(across(pick), digits, unit);
+print(`In this process, not in production: the provisioning, email and user-sync workflows run on the Inngest simulator (packages/standins/src/inngest) against the msw stand-ins, every vendor answering after L = ${L} ms, with PGlite in memory. ${runs} runs after one warm-up, each signing up four users, interleaved: checkpointing and step by step, with Inngest in this process and H = ${H} ms away. Median (min–max) over the runs.
 `);
+const checkpointing = (pick: (m: Measured) => number) => across((r) => pick(r.near.checkpointing));
 printGoals(
   (
     [
-      ["sequential vendor calls, user.created → onboardingComplete", (r) => r.depth, 4],
-      ["Stripe requests per sign-up", (r) => r.stripe, 3],
-      ["Clerk requests per sign-up", (r) => r.clerk, 1],
-      ["Resend requests per sign-up", (r) => r.resend, 2],
-      ["extra vendor requests when user.created comes 3 times", (r) => r.extra, 0],
-    ] as const satisfies [string, (r: (typeof results)[0]) => number, number][]
-  ).map(([name, pick, atMost]) => goalOverRuns("provisioning", name, across(pick), { atMost })),
+      ["sequential vendor calls, user.created → onboardingComplete", (m) => m.depth, 4],
+      ["Stripe requests per sign-up", (m) => m.stripe, 3],
+      ["Clerk requests per sign-up", (m) => m.clerk, 1],
+      ["Resend requests per sign-up", (m) => m.resend, 2],
+      ["extra vendor requests when user.created comes 3 times", (m) => m.extra, 0],
+    ] as const satisfies [string, (m: Measured) => number, number][]
+  )
+    .map(([name, pick, atMost]) =>
+      goalOverRuns("provisioning", `${name} (checkpointing)`, checkpointing(pick), { atMost }),
+    )
+    .concat(
+      goalOverRuns(
+        "provisioning",
+        "time to onboardingComplete with checkpointing, Inngest in process, 4×L + 50 ms:",
+        checkpointing((m) => m.toComplete),
+        { atMost: 4 * L + 50, unit: " ms" },
+      ),
+    ),
 );
 print();
+const row = (figure: string, pick: (m: Measured) => number, digits: number, unit: string) => [
+  figure,
+  spread((r) => pick(r.near.checkpointing), digits, unit),
+  spread((r) => pick(r.near["step-by-step"]), digits, unit),
+  spread((r) => pick(r.far.checkpointing), digits, unit),
+  spread((r) => pick(r.far["step-by-step"]), digits, unit),
+];
 print(
   markdownTable(
-    ["figure", "median (min–max)"],
     [
-      [
-        "time to onboardingComplete (the Clerk write answered)",
-        formatSpread(
-          across((r) => r.toComplete),
-          0,
-          " ms",
-        ),
-      ],
-      [
-        "the same ÷ 4×L (four vendor calls in sequence)",
-        formatSpread(
-          across((r) => r.toComplete / (4 * L)),
-          2,
-          "×",
-        ),
-      ],
-      [
-        "beyond 4×L: this harness's overhead (in-process engine, PGlite, msw), not production's",
-        formatSpread(
-          across((r) => r.toComplete - 4 * L),
-          0,
-          " ms",
-        ),
-      ],
+      "figure",
+      "checkpointing, in process",
+      "step by step, in process",
+      `checkpointing, Inngest ${H} ms away`,
+      `step by step, Inngest ${H} ms away`,
+    ],
+    [
+      row("time to onboardingComplete (the Clerk write answered)", (m) => m.toComplete, 0, " ms"),
+      row("the same ÷ 4×L (four vendor calls in sequence)", (m) => m.toComplete / (4 * L), 2, "×"),
+      row("beyond 4×L", (m) => m.toComplete - 4 * L, 0, " ms"),
+      row("sequential vendor calls", (m) => m.depth, 0, ""),
+      row("requests Inngest → app (provisioning)", (m) => m.requests, 0, ""),
+      row("checkpoints app → Inngest (provisioning)", (m) => m.checkpoints, 0, ""),
     ],
   ),
 );
+print(`
+Checkpointing ÷ step by step, time to onboardingComplete within each run: in process ${spread((r) => r.near.checkpointing.toComplete / r.near["step-by-step"].toComplete, 2, "×")}; Inngest ${H} ms away ${spread((r) => r.far.checkpointing.toComplete / r.far["step-by-step"].toComplete, 2, "×")}.
+`);
+for (const mode of modes) {
+  const { calls, otherCalls } = results[0]!.near[mode];
+  print(`The HTTP calls between Inngest and the app for one sign-up, ${mode}: provisioning, then the onboarding emails and the user sync (the three run side by side):
+
+\`\`\`
+${[calls, ...otherCalls].map((lines) => lines.join("\n")).join("\n\n")}
+\`\`\`
+`);
+}
 
 vendors.server.close();
 await closeConnection();

@@ -24,6 +24,10 @@ const benches = [
     args: ["bench/provisioning.ts", "--runs", "7", "--latency", "100"],
   },
   {
+    title: "Status long poll: database statements per request",
+    args: ["bench/long-poll.ts", "--users", "4"],
+  },
+  {
     title: "Progress page latency",
     args: ["bench/progress-latency.ts", "--samples", "10", "--concurrency", "6"],
   },

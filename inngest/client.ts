@@ -38,6 +38,9 @@ export const inngest = new Inngest({
   eventKey: env.INNGEST_EVENT_KEY,
   signingKey: env.INNGEST_SIGNING_KEY,
   fetch: fetchWithinDeadline as typeof fetch,
+  // Inngest v4 checkpointing: a request runs the steps one after another, reporting each to
+  // Inngest as it ends, and hands the run back before the platform would stop the request.
+  checkpointing: { maxRuntime: env.INNGEST_CHECKPOINT_MAX_RUNTIME },
   logger,
   middleware: [LogContextMiddleware, WorkflowErrorsMiddleware],
 });

@@ -49,3 +49,28 @@ export function vendorsToSimulate(
   if (!simulated.clerk && !simulated.stripe) return [];
   return demoVendors.filter((vendor) => simulated[vendor]);
 }
+
+/** Clerk's and Stripe's live-mode keys: secret, restricted and publishable. */
+const liveKey = /^(sk|pk|rk)_live_/;
+
+/**
+ * Why demo mode must not run with these variables, or null. A simulated Clerk lets anyone in
+ * with any email and a simulated Stripe takes any card, so beside a live key of either, real
+ * cards are charged for made-up sign-ups, or real users are marked onboarded after a fake card.
+ * Every variable is looked at, whatever its name.
+ */
+export function liveKeysInDemo(vars: Vars, simulated: readonly DemoVendor[]): string | null {
+  if (simulated.length === 0) return null;
+  const live = Object.entries(vars)
+    .filter(([, value]) => value !== undefined && liveKey.test(value))
+    .map(([name, value]) => `${name} (${value!.slice(0, "sk_live_".length)}…)`)
+    .sort();
+  if (live.length === 0) return null;
+  const names = simulated.map((vendor) => demoVendorNames[vendor]).join(", ");
+  return (
+    `Demo mode refuses live keys: ${live.join(", ")} ${live.length === 1 ? "is a live key" : "are live keys"}, ` +
+    `while ${names} would be simulated on this machine (anyone signs up with any email, any card is accepted). ` +
+    "Use test-mode keys locally (sk_test_… / pk_test_…, from Clerk's development instance and Stripe's test mode), " +
+    "or set Clerk's and Stripe's keys both, so that neither is simulated."
+  );
+}

@@ -1,6 +1,6 @@
 import { createEnv } from "@t3-oss/env-nextjs";
 import { z } from "zod";
-import { demoVendors, parseDemoVendors } from "./demo";
+import { demoVendors, liveKeysInDemo, parseDemoVendors } from "./demo";
 
 /**
  * The only place that reads process.env. Server variables are validated when the server starts
@@ -42,8 +42,19 @@ const server = {
     .enum(["1"], { message: 'unset, or "1" to accept INNGEST_DEV in production' })
     .optional(),
   INNGEST_BASE_URL: url("the Inngest API origin").optional(),
+  // Where Inngest calls the app when that is not APP_URL (a dev server in a container).
+  INNGEST_SERVE_ORIGIN: url("the origin Inngest reaches the app at").optional(),
   INNGEST_EVENT_KEY: z.string().min(1).optional(),
   INNGEST_SIGNING_KEY: prefixed(["signkey-"], "an Inngest signing key").optional(),
+  // How long one request to /api/inngest runs steps (checkpointing each) before it hands the run
+  // back to Inngest: with the longest step, below the platform's limit on a request (Vercel's
+  // maxDuration, 60 s for /api/inngest). "0": no limit, for a long-running server.
+  INNGEST_CHECKPOINT_MAX_RUNTIME: z
+    .string()
+    .regex(/^(0|\d+(ms|s|m|h))$/, {
+      message: 'a duration such as "10s" or "4m", or "0" for no limit',
+    })
+    .default("10s"),
 
   CLERK_SECRET_KEY: prefixed(["sk_test_", "sk_live_"], "a Clerk secret key").optional(),
   CLERK_JWT_KEY: z
@@ -95,6 +106,8 @@ const server = {
       return z.NEVER;
     }),
   ONRAMP_DEMO_URL: url("the demo stand-ins' browser-facing origin").optional(),
+  // The dev outbox page (/dev/emails): set by `npm run dev` for the app it starts, never by hand.
+  ONRAMP_DEV_EMAILS: z.enum(["1"], { message: 'unset, or "1" to show /dev/emails' }).optional(),
   RECONCILE_CRON: z
     .string()
     .regex(/^(TZ=\S+ )?\S+( \S+){4}$/, {
@@ -178,6 +191,12 @@ export class InvalidEnvironmentError extends Error {
 }
 
 const isBuild = process.env.NEXT_PHASE === "phase-production-build";
+/**
+ * Whether this code was compiled by `next build`: next.config.ts has the build inline "1" here.
+ * A built server decides production behaviour by NODE_ENV at run time (these checks, the dev
+ * outbox), so it must be started with NODE_ENV=production.
+ */
+const builtServer = process.env.ONRAMP_NEXT_BUILD === "1";
 
 export const env = createEnv({
   server,
@@ -189,20 +208,44 @@ export const env = createEnv({
   emptyStringAsUndefined: true,
   createFinalSchema: (shape, isServer) =>
     z.object(shape).superRefine((values, ctx) => {
-      if (!isServer || values.NODE_ENV !== "production") return;
+      if (!isServer) return;
+      const problem = (name: keyof Shape, message: string) =>
+        ctx.addIssue({ code: "custom", path: [name], message });
+      const demo = Array.isArray(values.ONRAMP_DEMO) ? values.ONRAMP_DEMO : [];
+      const liveKeys = liveKeysInDemo(process.env, demo);
+      if (liveKeys) problem("ONRAMP_DEMO", liveKeys);
+      if (builtServer && !isBuild && values.NODE_ENV !== "production") {
+        problem(
+          "NODE_ENV",
+          `this server was built by \`next build\` and starts only with NODE_ENV=production (not "${values.NODE_ENV}"), so that production's checks apply. ` +
+            "To try a build on this machine, see docs/deploying.md, Running a built server locally.",
+        );
+      }
+      if (values.NODE_ENV !== "production") return;
       // Simulated vendors accept anyone with any card: never in production, built or served.
-      if (Array.isArray(values.ONRAMP_DEMO) && values.ONRAMP_DEMO.length > 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ONRAMP_DEMO"],
-          message:
-            "demo mode (simulated vendors) never runs in production; unset it and configure the real vendors",
-        });
+      if (demo.length > 0) {
+        problem(
+          "ONRAMP_DEMO",
+          "demo mode (simulated vendors) never runs in production; unset it and configure the real vendors",
+        );
+      }
+      // Every page loads a script from it, the card form included.
+      if (values.ONRAMP_DEMO_URL) {
+        problem(
+          "ONRAMP_DEMO_URL",
+          "demo mode's script origin is never loaded in production; unset it",
+        );
+      }
+      if (values.ONRAMP_DEV_EMAILS) {
+        problem(
+          "ONRAMP_DEV_EMAILS",
+          "the dev outbox (/dev/emails) never shows in production; unset it",
+        );
       }
       if (isBuild) return;
       // APP_URL has a development default, so whether it was given is read from the environment.
       for (const { name, message } of productionProblems(values, Boolean(process.env.APP_URL))) {
-        ctx.addIssue({ code: "custom", path: [name], message });
+        problem(name, message);
       }
     }),
   onValidationError: (issues) => {

@@ -10,17 +10,34 @@
 // one answers on :8288, else on the local Inngest driver, started here. Nothing leaves the
 // machine, and everything simulated starts afresh each run.
 //
-// PORT comes from the shell only. Ctrl-C (or a SIGTERM to this script alone) stops everything
-// it started.
+// Everything it starts listens on loopback only: in dev mode /api/inngest runs unsigned
+// requests, and the Inngest dev server and the driver's runs hold every sign-up. HOST (from the
+// shell, e.g. HOST=0.0.0.0) opens the app, and demo mode's browser-facing server with it, to
+// other machines; the rest stays on loopback.
+//
+// PORT and HOST come from the shell only. Ctrl-C (or a SIGTERM to this script alone) stops
+// everything it started.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
 // A CommonJS bundle: Node's ESM loader sees only its default export.
 import nextEnv from "@next/env";
-import { demoVendorNames, vendorsToSimulate, type DemoVendor } from "@/lib/demo";
+import { demoVendorNames, liveKeysInDemo, vendorsToSimulate, type DemoVendor } from "@/lib/demo";
+
+/** The Inngest dev server `npm run dev` fetches: a version it was tried with, never "latest". */
+const inngestCli = "inngest-cli@1.45.1";
 
 const port = process.env.PORT ?? "3000";
+/** Where HOST opens the app (and demo mode's browser-facing server) to other machines. */
+const openTo = process.env.HOST;
+// Unset: `localhost`, loopback, and the name Next builds request URLs from; with 127.0.0.1
+// there, Clerk's middleware sees another origin than the browser's and Next proxies to it.
+const appHost = openTo ?? "localhost";
 const appUrl = `http://localhost:${port}`;
+const reach =
+  openTo === undefined
+    ? "from this machine only; HOST=0.0.0.0 npm run dev opens it to your network"
+    : `listening on ${openTo}`;
 const inngestUrl = "http://localhost:8288";
 const serveUrl = `${appUrl}/api/inngest`;
 const root = path.resolve(import.meta.dirname, "..");
@@ -92,20 +109,31 @@ const onInngestPort = await fetch(inngestUrl, { signal: AbortSignal.timeout(1000
 const simulated = vendorsToSimulate(seen, {
   inngestDevServerAnswers: onInngestPort === "dev server",
 });
+const liveKeys = liveKeysInDemo(seen, simulated);
+if (liveKeys) {
+  console.error(`\n${liveKeys}\n`);
+  process.exit(1);
+}
+
+// What the app gets in every mode: the origin it registers with Inngest and links to (never a
+// request's Host), and the dev outbox page, which only this launcher turns on.
+const appBase = { APP_URL: seen.APP_URL ?? appUrl, ONRAMP_DEV_EMAILS: "1" };
 
 if (simulated.length > 0) {
   await startDemo(simulated);
 } else {
-  startApp({ ...shell, INNGEST_DEV: shell.INNGEST_DEV ?? "1" });
+  startApp({ ...shell, ...appBase, INNGEST_DEV: shell.INNGEST_DEV ?? "1" });
   if (onInngestPort === "dev server") {
-    console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server (already running): ${inngestUrl}\n`);
+    console.log(
+      `\n▶ app: ${appUrl} (${reach})   ▶ Inngest dev server (already running): ${inngestUrl}\n`,
+    );
   } else {
     startInngestDevServer();
   }
 }
 
 function startApp(env: NodeJS.ProcessEnv) {
-  const app = start("npx", ["next", "dev", "--port", port], {
+  const app = start("npx", ["next", "dev", "--hostname", appHost, "--port", port], {
     // Not stdin: a process outside the terminal's foreground group must not read from it.
     stdio: ["ignore", "inherit", "inherit"],
     env,
@@ -118,10 +146,11 @@ async function startDemo(vendors: DemoVendor[]) {
     import("@onramp/standins/demo"),
     import("@onramp/standins/inngest"),
   ]);
-  const appOrigin = seen.APP_URL ?? appUrl;
+  const appOrigin = appBase.APP_URL;
   const log = (line: string) => console.log(`[demo] ${line}`);
   const standIns = await startDemoStandIns({
     appUrl: appOrigin,
+    browserHost: openTo,
     simulate: {
       clerk: vendors.includes("clerk"),
       stripe: vendors.includes("stripe"),
@@ -134,7 +163,7 @@ async function startDemo(vendors: DemoVendor[]) {
   const env: NodeJS.ProcessEnv = {
     ...shell,
     ...standIns.env,
-    APP_URL: appOrigin,
+    ...appBase,
     INNGEST_DEV: "1",
     ONRAMP_DEMO: vendors.join(","),
     ONRAMP_DEMO_URL: standIns.browserUrl,
@@ -150,9 +179,10 @@ async function startDemo(vendors: DemoVendor[]) {
   }
 
   let runsAt = `${inngestUrl} (the Inngest dev server)`;
+  let sendEvents = "npm run events:send -- <file>";
   if (vendors.includes("inngest")) {
-    // The driver binds 127.0.0.1 only, so the app is told where (the SDK would try localhost).
-    // A pause before each step lets the progress page show the steps one by one.
+    // The app reaches the driver with the keys it hands out (appEnv); a person, with the token
+    // in the console link. A pause before each step lets the progress page show them one by one.
     const driverOptions = {
       serveUrl,
       stepDelayMs: 400,
@@ -163,8 +193,9 @@ async function startDemo(vendors: DemoVendor[]) {
       port: onInngestPort === null ? 8288 : 0,
     }).catch(() => serveInngestDriver({ ...driverOptions, port: 0 }));
     closers.push(() => driver.close());
-    env.INNGEST_BASE_URL = driver.url;
-    runsAt = `${driver.url}/runs (the local Inngest driver)`;
+    Object.assign(env, driver.appEnv);
+    runsAt = `${driver.consoleUrl} (the local Inngest driver)`;
+    sendEvents = `INNGEST_BASE_URL=${driver.url} INNGEST_EVENT_KEY=${driver.appEnv.INNGEST_EVENT_KEY} npm run events:send -- <file>`;
   }
 
   startApp(env);
@@ -172,10 +203,11 @@ async function startDemo(vendors: DemoVendor[]) {
   console.log(
     [
       "",
-      `▶ Demo mode: ${names.join(", ")} simulated on this machine. Open ${appOrigin}`,
+      `▶ Demo mode: ${names.join(", ")} simulated on this machine. Open ${appOrigin} (${reach})`,
       "  Sign up with any email (the code is shown on the page) and a test card:",
       "  4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
       `  Emails: ${appOrigin}/dev/emails   Workflow runs: ${runsAt}`,
+      `  Start a workflow by hand: ${sendEvents}`,
       "  Real keys in .env.local switch each vendor to the real one (README.md, From demo to real keys).",
       "",
     ].join("\n"),
@@ -183,19 +215,24 @@ async function startDemo(vendors: DemoVendor[]) {
 }
 
 function startInngestDevServer() {
-  // The npm package's postinstall downloads the dev server binary: --ignore-scripts=false lets it
-  // run whatever the npmrc says, and --foreground-scripts lets us see why a download failed.
+  // The npm package's postinstall downloads the dev server binary. --allow-scripts names it as
+  // the one install script that may run (where npm keeps an allowlist) and, unlike
+  // --ignore-scripts=false, leaves an npmrc's ignore-scripts in force; --foreground-scripts lets
+  // us see why a download failed.
   const inngestCommand = [
     "--yes",
-    "--ignore-scripts=false",
+    `--allow-scripts=${inngestCli}`,
     "--foreground-scripts",
-    "inngest-cli@latest",
+    inngestCli,
     "dev",
+    "--host",
+    "127.0.0.1",
     "--no-discovery",
     "-u",
     serveUrl,
   ];
-  const dockerCommand = `docker run -p 8288:8288 inngest/inngest inngest dev -u http://host.docker.internal:${port}/api/inngest`;
+  // Linux; Docker Desktop has no host network: docs/development.md has its recipe.
+  const dockerCommand = `docker run --rm --network host inngest/inngest inngest dev --host 127.0.0.1 --no-discovery -u ${serveUrl}`;
   const inngest = start("npx", inngestCommand, { stdio: ["ignore", "pipe", "pipe"], env: shell });
   let inngestOutput = "";
   const remember = (chunk: Buffer) =>
@@ -211,12 +248,13 @@ function startInngestDevServer() {
         "⚠  The Inngest dev server is not running, so no workflow will run yet.",
         `   Why: ${reason(inngestOutput) ?? `inngest-cli exited with code ${code} without saying why`}`,
         "   (inngest-cli's npm install step downloads the dev server binary from GitHub, so the",
-        "   first run needs internet access.)",
+        "   first run needs internet access, and npm must not be set to ignore-scripts.)",
         `   The app keeps running at ${appUrl}: pages, /api/health and the webhook routes answer;`,
         "   runs, `npm run events:send` and the emails at /dev/emails need the dev server.",
         "   To get it, with internet access:",
         `     npx ${inngestCommand.join(" ")}`,
-        "   or, with Docker, start this first and then `npm run dev` again:",
+        "   or, with Docker on Linux, start this first and then `npm run dev` again",
+        "   (Docker Desktop: docs/development.md, Running locally):",
         `     ${dockerCommand}`,
         `   then open ${inngestUrl} to watch runs.`,
         "",
@@ -226,7 +264,7 @@ function startInngestDevServer() {
 
   setTimeout(() => {
     if (inngest.exitCode === null)
-      console.log(`\n▶ app: ${appUrl}   ▶ Inngest dev server: ${inngestUrl}\n`);
+      console.log(`\n▶ app: ${appUrl} (${reach})   ▶ Inngest dev server: ${inngestUrl}\n`);
   }, 8000).unref();
 }
 

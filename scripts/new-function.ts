@@ -114,11 +114,16 @@ export const ${functionName} = inngest.createFunction(
     `import { describe, expect, it } from "vitest";
 import { ${functionName} } from "@/inngest/functions/${name}";
 import { runFunction } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
 ${fixture ? `import sample from "@onramp/standins/contracts/${fixture}";\n` : ""}
+// The vendors' stand-ins, Inngest's API (each step is checkpointed to it) among them.
+setupVendors();
+
 describe("${name}", () => {
   it("handles ${event}", async () => {
     // Runs on the Inngest simulator: retries, waits and sleeps as Inngest does them.
-    // TODO: assert on what the step changed (database rows, vendor requests via setupVendors()).
+    // TODO: assert on what the step changed (database rows, vendor requests: keep
+    // \`const vendors = setupVendors()\` and look at \`vendors.stripe.requests\`).
     const run = await runFunction(${functionName}, {
       id: "evt_1",
       name: "${event}",

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { finalStates } from "@/lib/onboarding/final-states";
 import type { OnboardingStatus } from "@/lib/onboarding/status";
 import { paths } from "@/lib/routes";
 import { nextPollDelay } from "./polling";
@@ -18,9 +19,6 @@ export interface LiveStatus {
   /** Asks again now and restarts the fast schedule (after the user did something). */
   checkNow: () => void;
 }
-
-/** States after which the status can no longer change by itself. */
-const finalStates = new Set<OnboardingStatus["state"]>(["complete", "failed"]);
 
 /** True while the workflow, not the user, is expected to move things along. */
 function isSystemWorking(status: OnboardingStatus | null) {

@@ -206,3 +206,21 @@ export const onboardingSubmissionLimits = pgTable("onboarding_submission_limits"
   windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull(),
   submissions: integer("submissions").notNull(),
 });
+
+/**
+ * The status requests held open for each user (GET /api/onboarding/status?wait=): one row per
+ * slot taken, at most as many as lib/onboarding/status-holds allows, so the limit holds across
+ * every server instance. A hold gives its slot back when it ends; one left by a server that
+ * stopped frees itself once `held_until` has passed.
+ */
+export const onboardingStatusHolds = pgTable(
+  "onboarding_status_holds",
+  {
+    clerkUserId: text("clerk_user_id").notNull(),
+    slot: integer("slot").notNull(),
+    /** Who holds the slot now, so a hold that outlived its time never frees a newer one's. */
+    holder: text("holder").notNull(),
+    heldUntil: timestamp("held_until", { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clerkUserId, table.slot] })],
+);

@@ -8,6 +8,7 @@ import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
 import { isUserDeleted } from "@/lib/users";
 import { resend, sendEmail } from "@/lib/vendors/resend";
+import { eraseStoredEmails } from "./erase";
 import { TrialOfferEmail, trialOfferSubject } from "./templates/trial-offer";
 import { WelcomeEmail, welcomeSubject } from "./templates/welcome";
 
@@ -30,7 +31,8 @@ const emailIdempotencyKey = (userId: string, kind: EmailKind) => `${kind}/${user
  * it the email is not sent again; without it the email is sent (through Resend under a per-user,
  * per-kind idempotency key, so a retry after a lost receipt is answered from Resend's cache) and
  * the receipt written. Without RESEND_API_KEY the row itself is the email: the dev outbox. A user
- * deleted in Clerk gets nothing: the tombstone is read last before sending.
+ * deleted in Clerk gets nothing: the tombstone is read last before sending, and again once the
+ * receipt is written, so a deletion in between leaves no address or body behind.
  */
 export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendResult> {
   const db = await getDb();
@@ -69,6 +71,10 @@ export async function sendOnboardingEmail(email: OnboardingEmail): Promise<SendR
     })
     .onConflictDoNothing()
     .returning({ id: emails.id });
+  // An erasure that ran while the email was on its way found no receipt to erase: the tombstone
+  // is read again now that it is stored. An erasure starting later (it follows the tombstone)
+  // finds the receipt itself.
+  if (await isUserDeleted(email.userId)) await eraseStoredEmails(email.userId);
   // No row: a concurrent run wrote the receipt first (Resend answered both from one send).
   return row
     ? { kind: email.kind, outcome: "sent", transport: resend ? "resend" : "outbox" }

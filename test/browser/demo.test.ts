@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fillCard } from "./sign-up";
 import { launchChromium, screenshot } from "./support/browser";
 import { startDevServer, type DevServer } from "./support/dev-server";
+import { isLoopback, listeningAddresses } from "@/test/support/listening";
 
 // Demo mode as a visitor meets it: `npm run dev` with no keys at all (scripts/dev.ts, spawned as
 // package.json runs it), then Chromium with nothing of the test's in the page. The simulated
@@ -104,6 +105,15 @@ describe("demo mode: npm run dev without keys", () => {
     expect(await page.getByTestId("subscription-status").textContent()).toBe("Free trial");
     expect(await page.getByText(`Signed in as ${email}`).count()).toBe(1);
   }
+
+  it("listens on this machine only: the app, the stand-ins and the Inngest driver", () => {
+    // Every listening socket of the dev script and what it started (next dev and its workers).
+    const listening = listeningAddresses(dev.pid);
+    expect(
+      listening.filter((address) => address.endsWith(`:${new URL(dev.url).port}`)),
+    ).toHaveLength(1);
+    expect(listening.filter((address) => !isLoopback(address))).toEqual([]);
+  });
 
   it("says on every page that the vendors are simulated, and how to switch to real keys", async () => {
     expect(dev.output()).toContain(

@@ -22,7 +22,8 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-const token = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+/** A ConfirmationToken as Stripe.js has Stripe make it when the card is entered. */
+const token = () => vendors.stripe.issueConfirmationToken();
 
 /** Someone signs up with a plan and a card, as the sign-up form leaves them in Clerk. */
 const signUp = () =>
@@ -64,8 +65,16 @@ describe("money follows the account", () => {
     const app = onrampOnSimulator(vendors);
     const user = signUp();
     await app.clerk("user.created", user);
-    // Onboarded, and the drip waiting to send the trial offer.
-    await app.sim.until(async () => (await onboardingStatus(user.id)).state === "complete");
+    // Onboarded, Stripe's customer.subscription.created handled, and the drip waiting to send
+    // the trial offer.
+    await app.sim.until(
+      async () =>
+        app.sim.runsOf("sync-subscription").some((run) => run.status === "completed") &&
+        app.sim
+          .runsOf("send-onboarding-emails")
+          .some((run) => run.sleeping("wait-before-trial-offer")) &&
+        (await onboardingStatus(user.id)).state === "complete",
+    );
     const [subscription] = inStripe("clerk_user_id", user.id).subscriptions;
     expect(subscription).toMatchObject({ status: "trialing" });
 

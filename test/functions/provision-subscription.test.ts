@@ -16,7 +16,7 @@ import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { storePaymentDetails } from "@/lib/onboarding/submissions";
 import { markUserDeleted } from "@/lib/users";
-import { InngestSim, duration, runFunction } from "@onramp/standins/inngest";
+import { InngestSim, duration, runFunction, type Faults } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@onramp/standins/vitest";
 
@@ -49,8 +49,11 @@ function signUp(
 }
 
 /** One delivery run to its end on Inngest's clock (nothing else is sent: every wait times out). */
-const provision = (event: { name: string; data: unknown }) =>
-  runFunction(provisionSubscription, event);
+const provision = (event: { name: string; data: unknown }, faults?: Faults) =>
+  runFunction(provisionSubscription, event, { faults });
+
+/** Production's at-least-once: every step's first answer lost after the step ran. */
+const stepsRunTwice: Faults = { lostAnswers: "first" };
 
 /** Inngest with provisioning, and the run user.created starts; the test drives the clock. */
 function deliver(event: { name: string; data: unknown }) {
@@ -84,6 +87,12 @@ function succeeded(userId: string) {
     }),
   };
 }
+
+/** The items that pass and those that do not. */
+const partition = <T>(items: T[], pass: (item: T) => boolean) => [
+  items.filter(pass),
+  items.filter((item) => !pass(item)),
+];
 
 const stripeBodies = (path: string) =>
   vendors.stripe.requests.filter((r) => r.method === "POST" && r.path === path);
@@ -614,16 +623,21 @@ describe("provision-subscription: exactly once", () => {
   ] as const;
 
   it.each(calls)(
-    "%s failing once (5xx), and user.created delivered 3 times, still makes one of everything",
+    "%s failing once (5xx), every step's answer lost once after it ran, and user.created delivered 3 times, still makes one of everything",
     async (_, vendor, method, path) => {
       const { userId, event } = signUp();
       vendors[vendor].failNext(method, path, { status: 500 });
 
       const runs = [];
-      for (let delivery = 0; delivery < 3; delivery++) runs.push(await provision(event));
+      for (let delivery = 0; delivery < 3; delivery++) {
+        runs.push(await provision(event, stepsRunTwice));
+      }
 
       expect(runs[0]!.error).toBeUndefined();
-      expect(runs[0]!.failures).toHaveLength(1);
+      // The vendor's 500, and each step's lost answer: every step ran twice.
+      const [lost, failed] = partition(runs[0]!.failures, (f) => f.name === "AnswerLost");
+      expect(failed).toHaveLength(1);
+      expect(lost).toHaveLength(runs[0]!.steps.length);
       expect(vendors[vendor].count(method, path, { status: 500 })).toBe(1);
       for (const redelivery of runs.slice(1)) {
         expect(redelivery.result).toEqual({
@@ -631,14 +645,22 @@ describe("provision-subscription: exactly once", () => {
           outcome: "skipped: another run provisions this user",
         });
       }
+      // Stripe's writes were looked for before being made again; Clerk's, a merge of the same
+      // metadata, was simply made again.
       expect(succeeded(userId)).toEqual({
         customers: 1,
         setupIntents: 1,
         subscriptions: 1,
-        clerkWrites: 1,
+        clerkWrites: 2,
       });
+      const metadataWrites = vendors.clerk.requests.filter((r) => r.method === "PATCH");
+      expect(new Set(metadataWrites.map((r) => JSON.stringify(r.body))).size).toBe(1);
       expect(vendors.stripe.customers.size).toBe(1);
       expect(vendors.stripe.subscriptions.size).toBe(1);
+      expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
+        onboardingComplete: true,
+        stripeSubscriptionId: [...vendors.stripe.subscriptions.keys()][0],
+      });
       expect((await onboardingStatus(userId)).state).toBe("complete");
     },
   );
@@ -684,6 +706,31 @@ describe("provision-subscription: exactly once", () => {
       expect(created()).toBe(1);
       expect(succeeded(userId)).toMatchObject({ clerkWrites: 1 });
       expect((await onboardingStatus(userId)).state).toBe("complete");
+    },
+  );
+
+  it.each(["checkpointing", "step-by-step"] as const)(
+    "%s: the retry of a step whose answer was lost (attempt 1) looks in Stripe and adopts what the first attempt made",
+    async (mode) => {
+      const { userId, event } = signUp();
+      const run = await runFunction(provisionSubscription, event, {
+        mode,
+        faults: {
+          lostAnswers: ({ step, attempt }) => step === "create-trial-subscription" && attempt === 0,
+        },
+      });
+
+      expect(run.error).toBeUndefined();
+      expect(run.retries).toMatchObject([{ step: "create-trial-subscription", attempt: 0 }]);
+      // The first attempt created it; the retry listed the customer's subscriptions and took it.
+      const calls = vendors.stripe.requests
+        .filter((r) => r.path === "/v1/subscriptions")
+        .map((r) => r.method);
+      expect(calls).toEqual(["POST", "GET"]);
+      expect(vendors.stripe.subscriptions.size).toBe(1);
+      expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
+        stripeSubscriptionId: [...vendors.stripe.subscriptions.keys()][0],
+      });
     },
   );
 
@@ -842,6 +889,44 @@ describe("provision-subscription: as Inngest runs it, beside other runs", () => 
     expect(vendors.clerk.requests).toEqual([]);
     expect(sim.runsOf("onramp-provision-subscription-failure")).toEqual([]);
     expect((await onboardingStatus(userId)).state).not.toBe("failed");
+  });
+
+  it("with Inngest's cancellation applied late, the step that starts after user.deleted was sent finds the tombstone and writes nothing", async () => {
+    const { userId, event } = signUp();
+    const sim = new InngestSim({
+      functions: [provisionSubscription],
+      faults: { cancellationDelay: "10s" },
+    });
+    const [run] = sim.send(event);
+    // Clerk deletes the user while Stripe creates the customer: the deletion is processed (its
+    // tombstone written) and user.deleted reaches Inngest, whose cancellation lags.
+    vendors.server.use(
+      http.post(
+        `${vendors.stripe.baseUrl}/v1/customers`,
+        async () => {
+          vendors.clerk.users.delete(userId);
+          await markUserDeleted(userId, new Date());
+          sim.send(userDeleted(userId));
+        },
+        { once: true },
+      ),
+    );
+
+    await sim.settle();
+
+    // The next step started after the cancelling event had arrived…
+    const types = sim.history.filter((h) => h.runId === run!.id).map((h) => h.type);
+    expect(types.indexOf("cancel-received")).toBeGreaterThan(-1);
+    expect(types.indexOf("step-failed")).toBeGreaterThan(types.indexOf("cancel-received"));
+    expect(run!.failures).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining("no longer exists") }),
+    );
+    // …and its tombstone check stopped it before Stripe: no card, no subscription, no Clerk write.
+    expect(vendors.stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/customers",
+    ]);
+    expect(vendors.clerk.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(run!.done).toBe(true);
   });
 
   it("keeps one run id across attempts: each attempt of a retried step, and the row, see the same", async () => {
@@ -1029,9 +1114,9 @@ describe("provision-subscription: Stripe's harder answers", () => {
     });
 
     /** Inngest with provisioning as it runs without a trial, and the run user.created starts. */
-    async function deliverWithoutTrial(event: { name: string; data: unknown }) {
+    async function deliverWithoutTrial(event: { name: string; data: unknown }, faults?: Faults) {
       const { fn, onboardingStatus } = await withoutTrial();
-      const sim = new InngestSim({ functions: [fn] });
+      const sim = new InngestSim({ functions: [fn], faults });
       const [run] = sim.send(event);
       return { fn, sim, run: run!, onboardingStatus };
     }
@@ -1264,9 +1349,9 @@ describe("provision-subscription: Stripe's harder answers", () => {
       }) => unknown;
 
       /** A declined first charge; `meanwhile` runs once the run waits for a new card, which then comes. */
-      async function payWithNewCard(meanwhile: Meanwhile = () => {}) {
+      async function payWithNewCard(meanwhile: Meanwhile = () => {}, faults?: Faults) {
         const { userId, event } = signUp({ tier: "pro", confirmationToken: token("unchargeable") });
-        const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event);
+        const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event, faults);
         await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
         await meanwhile({ sim, fn, userId, event });
         sim.send(submitted(userId, "pro", token()));
@@ -1274,24 +1359,24 @@ describe("provision-subscription: Stripe's harder answers", () => {
         return { userId, sim, run, status: await onboardingStatus(userId) };
       }
 
-      it("a payment failing once (5xx), and user.created delivered again (a replay Inngest let through), still pays once", async () => {
+      it("a payment failing once (5xx), every step's answer lost once after it ran, and user.created delivered again (a replay Inngest let through), still pays once", async () => {
         let redelivery: ReturnType<InngestSim["start"]> | undefined;
         const { userId, run, status } = await payWithNewCard(({ sim, fn, event }) => {
           vendors.stripe.failNext("POST", payPath, { status: 500 });
           redelivery = sim.start(fn, event);
-        });
+        }, stepsRunTwice);
 
         expect(redelivery!.result).toEqual({
           userId,
           outcome: "skipped: another run provisions this user",
         });
         expect(run.error).toBeUndefined();
-        expect(run.failures).toHaveLength(1);
+        expect(run.failures.filter((f) => f.name !== "AnswerLost")).toHaveLength(1);
         expect(vendors.stripe.count("POST", payPath, { status: 500 })).toBe(1);
         expect(vendors.stripe.count("POST", payPath, { status: "success" })).toBe(1);
         const keys = payments().map((r) => r.idempotencyKey);
         expect(keys[1]).toBe(keys[0]);
-        expect(succeeded(userId)).toMatchObject({ subscriptions: 1, clerkWrites: 1 });
+        expect(succeeded(userId)).toMatchObject({ subscriptions: 1 });
         expect(status.state).toBe("complete");
       });
 

@@ -8,7 +8,9 @@ import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
 import { recordSteps } from "@/lib/onboarding/progress";
 import { onboardingStatus } from "@/lib/onboarding/status";
-import { upsertUserProfile } from "@/lib/users";
+import { markUserDeleted, upsertUserProfile } from "@/lib/users";
+import { eraseStoredEmails } from "@/lib/email/erase";
+import { sendOnboardingEmail } from "@/lib/email/send";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@onramp/standins/vitest";
@@ -442,8 +444,41 @@ describe("send-onboarding-emails", () => {
   });
 });
 
+describe("the receipt of an email sent while the account is deleted", () => {
+  it("keeps no address or body once the erasure ran between the send and the receipt", async () => {
+    const { userId, address } = signUp({ first_name: "Erased" });
+    await userRow(userId, { subscriptionStatus: "trialing" });
+    // Clerk's user.deleted is processed (tombstone, then erasure) while Resend is sending: the
+    // erasure finds no receipt yet.
+    vendors.server.use(
+      http.post(
+        `${process.env.RESEND_BASE_URL}/emails`,
+        async () => {
+          await markUserDeleted(userId, new Date());
+          await eraseStoredEmails(userId);
+          return HttpResponse.json({ id: randomUUID() });
+        },
+        { once: true },
+      ),
+    );
+
+    const result = await sendOnboardingEmail({
+      userId,
+      kind: "welcome",
+      to: address!,
+      firstName: "Erased",
+    });
+
+    expect(result).toMatchObject({ kind: "welcome", outcome: "sent" });
+    const [receipt] = await receipts(userId);
+    // The row stays (each kind reaches each user once), without what identified them.
+    expect(receipt).toMatchObject({ kind: "welcome", to: "", html: "" });
+    expect(JSON.stringify(await receipts(userId))).not.toContain("Erased");
+  });
+});
+
 describe("send-onboarding-emails without RESEND_API_KEY", () => {
-  it("keeps the emails in the outbox, shown at /dev/emails in development only", async () => {
+  it("keeps the emails in the outbox, shown at /dev/emails only where npm run dev turned it on", async () => {
     vi.stubEnv("RESEND_API_KEY", "");
     vi.resetModules();
     try {
@@ -463,13 +498,17 @@ describe("send-onboarding-emails without RESEND_API_KEY", () => {
       ]);
       expect(rows[0]!.html).toContain("Outbox");
 
-      // Outside development the page does not exist.
-      const { default: OutboxPageInTest } = await import("@/app/dev/emails/page");
-      await expect(OutboxPageInTest()).rejects.toMatchObject({
-        digest: expect.stringContaining("404"),
-      });
+      // Unless the dev launcher turned it on, the page does not exist, in development too.
+      for (const nodeEnv of ["test", "development"]) {
+        vi.stubEnv("NODE_ENV", nodeEnv);
+        vi.resetModules();
+        const { default: OutboxPageInTest } = await import("@/app/dev/emails/page");
+        await expect(OutboxPageInTest(), nodeEnv).rejects.toMatchObject({
+          digest: expect.stringContaining("404"),
+        });
+      }
 
-      vi.stubEnv("NODE_ENV", "development");
+      vi.stubEnv("ONRAMP_DEV_EMAILS", "1");
       vi.resetModules();
       const { default: OutboxPage } = await import("@/app/dev/emails/page");
       const html = renderToStaticMarkup(await OutboxPage());

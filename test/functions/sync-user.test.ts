@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
@@ -10,6 +10,8 @@ import { setupVendors } from "@onramp/standins/vitest";
 import { contractPath } from "@onramp/standins/contracts";
 
 const vendors = setupVendors();
+// The in-memory database starts (and migrates) once per file: in a hook, not in the first test.
+beforeAll(() => getDb());
 afterEach(() => {
   // The sync reads only the event: no vendor is called.
   expect(vendors.clerk.requests).toEqual([]);

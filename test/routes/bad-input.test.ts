@@ -86,7 +86,7 @@ const unsigned = (url: string, body: string) =>
   new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body });
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-const confirmationToken = () => `ctoken_ok_${randomUUID().replaceAll("-", "")}`;
+const confirmationToken = () => vendors.stripe.issueConfirmationToken();
 
 /** The queued event, run as Inngest would run it for `fn` (retries included). */
 const consume = (fn: InngestFunction.Any, queued: ReceivedEvent) =>

@@ -3,21 +3,15 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { http } from "msw";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GET, POST, PUT } from "@/app/api/inngest/route";
-import { onboardingStatus } from "@/lib/onboarding/status";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { driverHandler, InngestDriver } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
 // The app's own /api/inngest route, served over HTTP and run by the Inngest driver: the real
-// functions, the real SDK protocol, the vendors' stand-ins behind their SDKs. Events the app
-// sends (INNGEST_BASE_URL) go to the same driver.
+// functions, the real SDK protocol (with checkpointing), the vendors' stand-ins behind their SDKs.
+// Events the app sends and the steps it checkpoints (INNGEST_BASE_URL) go to the same driver.
 
 const vendors = setupVendors();
-const handlers = { GET, POST, PUT } as Record<
-  string,
-  (req: NextRequest, ctx: unknown) => Promise<Response>
->;
 
 async function toNextRequest(req: IncomingMessage, origin: string) {
   const chunks: Buffer[] = [];
@@ -37,20 +31,32 @@ const app = createServer((req, res) => {
     res.end(Buffer.from(await response.arrayBuffer()));
   })();
 });
-let origin = "";
+await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+// The app registers with Inngest at its configured origin, never a request's Host: this server's,
+// set before the route (and lib/env) load.
+vi.stubEnv("INNGEST_SERVE_ORIGIN", origin);
+const { GET, POST, PUT } = await import("@/app/api/inngest/route");
+const { onboardingStatus } = await import("@/lib/onboarding/status");
+const { getDb } = await import("@/lib/db/client");
+const handlers = { GET, POST, PUT } as Record<
+  string,
+  (req: NextRequest, ctx: unknown) => Promise<Response>
+>;
 let driver: InngestDriver;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  // The embedded database starts before the tests, not inside the first one.
+  await getDb();
   // Real time, so the 3-D Secure wait (1 minute) and the email drip's sleep (3 days) stay
   // pending while the test acts; retries follow at once.
   driver = new InngestDriver({ serveUrl: `${origin}/api/inngest`, backoff: () => 0 });
 });
 beforeEach(() => {
   const handle = driverHandler(driver);
+  // Inngest's API for the app: its events, and the checkpoints of the steps it runs.
   vendors.server.use(
-    http.post(`${process.env.INNGEST_BASE_URL}/e/:key`, ({ request }) => handle(request)),
+    http.post(`${process.env.INNGEST_BASE_URL}/*`, ({ request }) => handle(request)),
   );
 });
 afterAll(async () => {
@@ -76,7 +82,7 @@ const runOf = (functionId: string, userId: string) =>
 
 describe("the Inngest driver running the app's /api/inngest", () => {
   it("provisions a new user from user.created through every workflow, retrying a Stripe failure", async () => {
-    const { user, event } = signUp(`ctoken_ok_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken());
     vendors.stripe.failNext("POST", "/v1/subscriptions", { status: 500 });
     await driver.accept(event);
     await driver.idle();
@@ -119,7 +125,7 @@ describe("the Inngest driver running the app's /api/inngest", () => {
   });
 
   it("waits for the browser's word after 3-D Secure, matched to the user, and then finishes", async () => {
-    const { user, event } = signUp(`ctoken_3ds_${randomUUID().slice(0, 8)}`);
+    const { user, event } = signUp(vendors.stripe.issueConfirmationToken("3ds"));
     await driver.accept(event);
     await driver.idle();
     const provisioning = () => runOf("provision-subscription", user.id)!;

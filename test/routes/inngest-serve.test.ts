@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PUT } from "@/app/api/inngest/route";
 import { functions } from "@/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
@@ -80,6 +80,36 @@ describe("PUT /api/inngest", () => {
       expect((registered!.cancel ?? []).map((c) => c.event)).toEqual(
         (opts.cancelOn ?? []).map((c) => eventNameOf(c.event)),
       );
+    }
+  });
+
+  it("registers at APP_URL in dev mode too, never at the Host a request claims", async () => {
+    // Dev mode (INNGEST_DEV=1, as under `npm run dev`) accepts an unsigned sync: a forged Host
+    // must not point every later run (and its payload) at someone else's server.
+    const forged = "http://evil.example:3000/api/inngest";
+    const response = await PUT(
+      new NextRequest(forged, { method: "PUT", headers: { host: "evil.example:3000" } }),
+      undefined,
+    );
+    expect(response.status).toBe(200);
+    const [registration] = vendors.inngest.registrations;
+    expect(registration).toMatchObject({ url: serveUrl });
+    expect(JSON.stringify(registration)).not.toContain("evil.example");
+  });
+
+  it("registers at INNGEST_SERVE_ORIGIN when Inngest reaches the app elsewhere (a container)", async () => {
+    vi.stubEnv("INNGEST_SERVE_ORIGIN", "http://host.docker.internal:3000");
+    vi.resetModules();
+    try {
+      const route = await import("@/app/api/inngest/route");
+      const response = await route.PUT(new NextRequest(serveUrl, { method: "PUT" }), undefined);
+      expect(response.status).toBe(200);
+      expect(vendors.inngest.registrations[0]).toMatchObject({
+        url: "http://host.docker.internal:3000/api/inngest",
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
     }
   });
 

@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { InngestTestEngine } from "@inngest/test";
 import type { InngestFunction } from "inngest";
 import type Stripe from "stripe";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOrganizationCustomer } from "@/inngest/functions/create-organization-customer";
 import { releaseSeatOfRemovedMember } from "@/inngest/functions/release-seat-of-removed-member";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { POST as stripeWebhook } from "@/app/api/webhooks/stripe/route";
 import { clerk } from "@/lib/vendors/clerk";
+import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
 import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
@@ -133,6 +134,9 @@ async function refusal(work: Promise<unknown>): Promise<LicensingErrorCode> {
 
 const membershipMetadata = (orgId: string, userId: string) =>
   vendors.clerk.memberships.get(`${orgId}:${userId}`)?.public_metadata;
+
+// The database starts in a hook, not inside the first test (which timed out under load).
+beforeAll(() => getDb());
 
 describe("licensing authorization (minted session tokens)", () => {
   it("reads the active organization and role from the session token's v2 `o` claim", async () => {

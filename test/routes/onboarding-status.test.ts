@@ -14,7 +14,7 @@ import {
   sessionHeaders,
   sessionPublicKeyPem,
 } from "@/test/support/session";
-import { statusChange } from "@/lib/onboarding/status-changes";
+import { longPoll, statusChange } from "@/lib/onboarding/status-changes";
 import { setupVendors } from "@onramp/standins/vitest";
 
 // Any request leaving the process fails the test; Clerk's requests are also checked per call.
@@ -196,7 +196,11 @@ describe("GET /api/onboarding/status", () => {
     it("answers a held request with 304 after its wait, when nothing changed", async () => {
       const { userId, etag } = await userMidway();
       const before = Date.now();
-      const outcome = await statusChange(userId, { seen: [etag], waitMs: 700 });
+      const outcome = await statusChange(userId, {
+        seen: [etag],
+        wait: true,
+        schedule: { ...longPoll, holdMs: 700 },
+      });
       expect(outcome).toMatchObject({ changed: false, etag });
       expect(Date.now() - before).toBeGreaterThanOrEqual(700);
     });

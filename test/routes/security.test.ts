@@ -457,7 +457,7 @@ describe("unsafeMetadata is the browser's word", () => {
       first_name: "Eve",
       unsafe_metadata: {
         tier: "pro",
-        confirmationToken: `ctoken_ok_${hex(12)}`,
+        confirmationToken: vendors.stripe.issueConfirmationToken(),
         price: "price_evil",
         priceId: "price_evil",
         trialDays: 365,

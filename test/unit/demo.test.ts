@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { vendorsToSimulate } from "@/lib/demo";
+import { liveKeysInDemo, vendorsToSimulate } from "@/lib/demo";
 
 const noDevServer = { inngestDevServerAnswers: false };
 
@@ -39,5 +39,33 @@ describe("lib/demo: which vendors npm run dev simulates", () => {
   it("is off when asked (ONRAMP_DEMO=off) and in production", () => {
     expect(vendorsToSimulate({ ONRAMP_DEMO: "off" }, noDevServer)).toEqual([]);
     expect(vendorsToSimulate({ NODE_ENV: "production" }, noDevServer)).toEqual([]);
+  });
+
+  it("refuses live keys in any demo, full or partial, naming the variable and the fix", () => {
+    const cases: [Record<string, string>, string][] = [
+      // Clerk simulated (anyone gets in) while real cards are charged.
+      [{ STRIPE_SECRET_KEY: "sk_live_abc" }, "STRIPE_SECRET_KEY (sk_live_…)"],
+      [{ NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_live_abc" }, "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"],
+      [{ STRIPE_SECRET_KEY: "rk_live_abc" }, "STRIPE_SECRET_KEY (rk_live_…)"],
+      // Real Clerk users marked onboarded after a fake card.
+      [{ CLERK_SECRET_KEY: "sk_live_abc" }, "CLERK_SECRET_KEY (sk_live_…)"],
+      // A full demo with a live key lying around under any name.
+      [{ MY_OLD_STRIPE_KEY: "sk_live_abc" }, "MY_OLD_STRIPE_KEY"],
+    ];
+    for (const [vars, named] of cases) {
+      const simulated = vendorsToSimulate(vars, noDevServer);
+      expect(simulated.length, JSON.stringify(vars)).toBeGreaterThan(0);
+      const problem = liveKeysInDemo(vars, simulated);
+      expect(problem).toContain(named);
+      expect(problem).toMatch(/Use test-mode keys locally/);
+      expect(problem).not.toContain("sk_live_abc");
+    }
+  });
+
+  it("lets live keys be when nothing is simulated, and test keys in any demo", () => {
+    const live = { CLERK_SECRET_KEY: "sk_live_a", STRIPE_SECRET_KEY: "sk_live_b" };
+    expect(liveKeysInDemo(live, vendorsToSimulate(live, noDevServer))).toBeNull();
+    const test = { STRIPE_SECRET_KEY: "sk_test_x" };
+    expect(liveKeysInDemo(test, vendorsToSimulate(test, noDevServer))).toBeNull();
   });
 });

@@ -16,6 +16,7 @@ describe("lib/env", () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.TRIAL_DAYS).toBe(14);
     expect(env.TRIAL_OFFER_DELAY).toBe("3d");
+    expect(env.INNGEST_CHECKPOINT_MAX_RUNTIME).toBe("10s");
     expect(env.RECONCILE_CRON).toBe("0 * * * *");
     expect(env.APP_URL).toBe("http://localhost:3000");
   });
@@ -27,6 +28,7 @@ describe("lib/env", () => {
       STRIPE_API_BASE: "localhost:12111",
       DATABASE_URL: "mysql://db",
       RECONCILE_CRON: "hourly",
+      INNGEST_CHECKPOINT_MAX_RUNTIME: "ten seconds",
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Error);
@@ -37,6 +39,9 @@ describe("lib/env", () => {
     expect(message).toMatch(/STRIPE_API_BASE: the Stripe API origin: an absolute http\(s\) URL/);
     expect(message).toMatch(/DATABASE_URL: a PostgreSQL URL/);
     expect(message).toMatch(/RECONCILE_CRON: a cron schedule of five fields/);
+    expect(message).toMatch(
+      /INNGEST_CHECKPOINT_MAX_RUNTIME: a duration such as "10s" or "4m", or "0"/,
+    );
     expect(message).not.toContain("pk_test_oops");
   });
 
@@ -182,6 +187,56 @@ describe("lib/env", () => {
       );
     }
     const { env } = await loadEnv({ ...production, ONRAMP_DEMO: "off" });
+    expect(env.ONRAMP_DEMO).toEqual([]);
+  });
+
+  it("starts a built server only with NODE_ENV=production, saying how to run one locally", async () => {
+    // `next build` inlines ONRAMP_NEXT_BUILD=1 (next.config.ts); here it is set by hand.
+    for (const nodeEnv of ["test", "development"]) {
+      const message = await problemsWith({ ONRAMP_NEXT_BUILD: "1", NODE_ENV: nodeEnv });
+      expect(message, nodeEnv).toMatch(
+        new RegExp(`NODE_ENV: this server was built by \`next build\` .*not "${nodeEnv}"`),
+      );
+      expect(message).toMatch(/docs\/deploying\.md, Running a built server locally/);
+    }
+    expect(await problemsWith({ ONRAMP_NEXT_BUILD: "1" })).toBe("");
+    // `next build` itself, and `next dev`, are not built servers.
+    expect(
+      await problemsWith({ ONRAMP_NEXT_BUILD: "1", NEXT_PHASE: "phase-production-build" }),
+    ).toBe("");
+    expect(await problemsWith({ ONRAMP_NEXT_BUILD: "", NODE_ENV: "development" })).toBe("");
+  });
+
+  it("refuses demo mode's script origin and the dev outbox in production", async () => {
+    const message = await problemsWith({
+      ONRAMP_DEMO_URL: "http://127.0.0.1:4000",
+      ONRAMP_DEV_EMAILS: "1",
+    });
+    expect(message).toMatch(/ONRAMP_DEMO_URL: demo mode's script origin is never loaded/);
+    expect(message).toMatch(/ONRAMP_DEV_EMAILS: the dev outbox .* never shows in production/);
+    const { env } = await loadEnv({ NODE_ENV: "development", ONRAMP_DEV_EMAILS: "1" });
+    expect(env.ONRAMP_DEV_EMAILS).toBe("1");
+  });
+
+  it("refuses a demo beside a live key, naming the key and the fix", async () => {
+    for (const vars of [
+      { ONRAMP_DEMO: "clerk,resend,inngest", STRIPE_SECRET_KEY: "sk_live_secret" },
+      { ONRAMP_DEMO: "stripe", CLERK_SECRET_KEY: "sk_live_secret" },
+      { ONRAMP_DEMO: "stripe", NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_live_x" },
+    ]) {
+      vi.unstubAllEnvs();
+      const error = await loadEnv({ NODE_ENV: "development", ...vars }).catch((e: Error) => e);
+      const message = (error as Error).message;
+      const named = Object.keys(vars).find((name) => name !== "ONRAMP_DEMO")!;
+      expect(message).toMatch(new RegExp(`ONRAMP_DEMO: Demo mode refuses live keys: ${named}`));
+      expect(message).toMatch(/Use test-mode keys locally/);
+      expect(message).not.toContain("sk_live_secret");
+    }
+    const { env } = await loadEnv({
+      NODE_ENV: "development",
+      ONRAMP_DEMO: "off",
+      STRIPE_SECRET_KEY: "sk_live_secret",
+    });
     expect(env.ONRAMP_DEMO).toEqual([]);
   });
 });

@@ -11,11 +11,12 @@ export const dynamic = "force-dynamic";
 
 /**
  * The emails kept instead of sent while RESEND_API_KEY is unset, or, in demo mode, those sent to
- * the simulated Resend: newest first. Development only: anywhere else the page does not exist.
- * Each email renders in a sandboxed iframe, so its HTML runs no script and cannot touch this page.
+ * the simulated Resend: newest first. Only where `npm run dev` turned it on (ONRAMP_DEV_EMAILS,
+ * which production refuses): anywhere else the page does not exist. Each email renders in a
+ * sandboxed iframe, so its HTML runs no script and cannot touch this page.
  */
 export default async function DevOutboxPage() {
-  if (env.NODE_ENV !== "development") notFound();
+  if (!env.ONRAMP_DEV_EMAILS) notFound();
   const resendSimulated = env.ONRAMP_DEMO.includes("resend");
   const db = await getDb();
   const outbox = await db

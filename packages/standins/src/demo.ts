@@ -13,6 +13,12 @@ import { newWebhookSecrets, VendorWebhooks } from "./webhooks";
 export interface DemoOptions {
   /** The app's public origin (APP_URL). */
   appUrl: string;
+  /**
+   * Where the browser-facing server listens (default 127.0.0.1): what the app listens on, so a
+   * browser that reaches the app reaches it too, at APP_URL's host name. The vendor APIs, which
+   * only the app calls, stay on 127.0.0.1.
+   */
+  browserHost?: string;
   /** The vendors to simulate; the others are left to the app's own configuration. */
   simulate: { clerk: boolean; stripe: boolean; resend: boolean };
   log?: (line: string) => void;
@@ -71,7 +77,10 @@ export async function startDemoStandIns(options: DemoOptions): Promise<DemoStand
 
     // The browser side needs its own origin first: the Clerk publishable key names it.
     const browserSide: { handle?: ReturnType<typeof browserSideHandler> } = {};
-    const browser = await serveHandler((request, origin) => browserSide.handle!(request, origin));
+    const browser = await serveHandler((request, origin) => browserSide.handle!(request, origin), {
+      host: options.browserHost,
+      urlHost: new URL(appUrl).hostname,
+    });
     servers.push(browser);
 
     let frontend: FakeClerkFrontend | undefined;

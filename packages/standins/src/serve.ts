@@ -21,11 +21,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /**
  * A fetch-style handler on a real local port (0, the default, picks a free one), so another
- * process (`next start`, `next dev`, a browser) can reach it.
+ * process (`next start`, `next dev`, a browser) can reach it. It listens on 127.0.0.1 unless
+ * given another `host`; on all interfaces (0.0.0.0, ::) its URL names `urlHost` instead.
  */
 export async function serveHandler(
   handle: (request: Request, origin: string) => Promise<Response>,
-  { port = 0 }: { port?: number } = {},
+  {
+    port = 0,
+    host = "127.0.0.1",
+    urlHost,
+  }: { port?: number; host?: string; urlHost?: string } = {},
 ): Promise<Served> {
   let origin = "";
   const server = createServer((req, res) => {
@@ -52,9 +57,14 @@ export async function serveHandler(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", resolve);
+    server.listen(port, host, resolve);
   });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const named = (host === "0.0.0.0" || host === "::" ? (urlHost ?? "127.0.0.1") : host).replace(
+    /^\[(.*)\]$/,
+    "$1",
+  );
+  const hostname = named.includes(":") ? `[${named}]` : named;
+  origin = `http://${hostname}:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
     close: () =>

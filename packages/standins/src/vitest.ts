@@ -18,7 +18,7 @@ import { StripeStandIn } from "./stripe/api";
 export { ClerkStandIn, deepMerge, type SeedUser } from "./clerk/backend-api";
 export { InngestStandIn, type ReceivedEvent } from "./inngest/event-api";
 export { ResendStandIn, type DeliveredEmail } from "./resend/api";
-export { StripeStandIn, parseStripeParams, type SubscriptionPatch } from "./stripe/api";
+export { StripeStandIn, parseStripeParams, type SubscriptionPatch } from "./stripe";
 export type { InjectedFailure, PathMatcher, Recorded } from "./standin";
 
 export interface Vendors {

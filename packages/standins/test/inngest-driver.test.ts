@@ -32,6 +32,7 @@ async function startApp(
     cloud?: { signingKey: string };
     driverSigningKey?: string;
     log?: (line: string) => void;
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<TestApp> {
   let handler: RequestListener = (_req, res) => res.end();
@@ -43,12 +44,15 @@ async function startApp(
     timeScale: 1 / 10_000,
     signingKey: options.driverSigningKey,
     log: options.log,
+    requestTimeoutMs: options.requestTimeoutMs,
   });
+  // The app holds the keys the driver hands out (or, in cloud mode, its own signing key).
   const inngest = new Inngest({
     id: "driver-test",
     isDev: !options.cloud,
     baseUrl: served.url,
-    ...(options.cloud ? { signingKey: options.cloud.signingKey, eventKey: "test-key" } : {}),
+    eventKey: served.appEnv.INNGEST_EVENT_KEY,
+    signingKey: options.cloud?.signingKey ?? served.appEnv.INNGEST_SIGNING_KEY,
     logger: quiet,
   });
   handler = serve({ client: inngest, functions: define(inngest) });
@@ -242,6 +246,13 @@ describe("Inngest driver", () => {
     // The handler ran once per request, the steps once each.
     expect(bodies.get("three-steps (handler)")).toBeGreaterThan(3);
     for (const name of ["first", "second", "third"]) expect(bodies.get(name)).toBe(1);
+    // "first" ran in the first request and was checkpointed; the parallel ones each had their own.
+    expect(historyOf(run).slice(0, 4)).toEqual([
+      "queued",
+      "request-sent",
+      "checkpoint",
+      "step-ran",
+    ]);
   });
 
   it("sleeps for the scaled duration and then continues", async () => {
@@ -393,7 +404,8 @@ describe("Inngest driver", () => {
 
   it("answers the event API and lists runs over HTTP", async () => {
     const base = app.served.url;
-    const sent = await fetch(`${base}/e/any-key`, {
+    const eventKey = app.served.appEnv.INNGEST_EVENT_KEY;
+    const sent = await fetch(`${base}/e/${eventKey}`, {
       method: "POST",
       body: JSON.stringify([{ name: "test/three", data: { n: 2 } }]),
     });
@@ -402,14 +414,14 @@ describe("Inngest driver", () => {
     expect(ids).toHaveLength(1);
     expect(ids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
-    const bad = await fetch(`${base}/e/any-key`, {
+    const bad = await fetch(`${base}/e/${eventKey}`, {
       method: "POST",
       body: JSON.stringify({ data: {} }),
     });
     expect(bad.status).toBe(400);
 
     await driver().idle();
-    const { runs } = (await (await fetch(`${base}/runs`)).json()) as { runs: RunView[] };
+    const { runs } = (await (await fetch(app.served.consoleUrl)).json()) as { runs: RunView[] };
     expect(runs.filter((run) => run.functionId === "driver-test-three-steps")).toHaveLength(2);
   });
 });
@@ -428,6 +440,16 @@ describe("Inngest driver against an app in cloud mode", () => {
       await app.served.driver.accept({ name: "test/hello", data: {} });
       await app.served.driver.idle();
       expect(app.served.driver.runs[0]).toMatchObject({ status: "completed", result: "hello" });
+      // The SDK's checkpoint carried its bearer (the hashed signing key), which the driver took.
+      expect(app.served.driver.history).toContainEqual(
+        expect.objectContaining({ type: "checkpoint", detail: { steps: ["greet"], status: 200 } }),
+      );
+      const forged = await fetch(`${app.served.url}/v1/checkpoint/any-run/async`, {
+        method: "POST",
+        headers: { authorization: "Bearer signkey-test-0000" },
+        body: "{}",
+      });
+      expect(forged.status).toBe(401);
     } finally {
       await app.close();
     }
@@ -462,6 +484,48 @@ describe("Inngest driver against an app using what it does not implement", () =>
       await app.served.driver.idle();
       expect(app.served.driver.runs[0]).toMatchObject({ status: "completed", result: "ran" });
       expect(lines).toContainEqual(expect.stringMatching(/does not simulate `debounce`/));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("Inngest driver giving up on a request that takes too long", () => {
+  it("retries it; the first request's late checkpoint is kept and told it is stale, so the SDK stops there", async () => {
+    let runs = 0;
+    let app: TestApp | undefined = undefined;
+    const staleCheckpoint = () =>
+      app!.served.driver.history.some(
+        (entry) =>
+          entry.type === "checkpoint" && (entry.detail as { status: number }).status === 409,
+      );
+    app = await startApp(
+      (inngest) => [
+        inngest.createFunction(
+          { id: "slow", triggers: [{ event: "test/slow" }] },
+          async ({ step }) => {
+            const first = await step.run("slow-step", async () => {
+              const run = ++runs;
+              // The first time, longer than the driver waits for the request; the retry ends
+              // once the first request's checkpoint has arrived.
+              if (run === 1) await new Promise((resolve) => setTimeout(resolve, 1500));
+              else await app!.served.driver.until(staleCheckpoint, { timeoutMs: 5000 });
+              return `run ${run}`;
+            });
+            return step.run("after", () => first);
+          },
+        ),
+      ],
+      { requestTimeoutMs: 1000 },
+    );
+    try {
+      const { driver } = app.served;
+      await driver.accept({ name: "test/slow", data: {} });
+      await driver.until(() => driver.runs[0]?.status === "completed", { timeoutMs: 10_000 });
+      // At least once: the step ran in both requests; Inngest kept what reached it first.
+      expect(runs).toBe(2);
+      expect(driver.runs[0]).toMatchObject({ result: "run 1" });
+      expect(driver.runs[0]!.failures).toEqual([expect.objectContaining({ name: "NetworkError" })]);
     } finally {
       await app.close();
     }

@@ -2,6 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Inngest, type InngestFunction, NonRetriableError, RetryAfterError } from "inngest";
 import { describe, expect, it } from "vitest";
 import { InngestSim, duration } from "@onramp/standins/inngest";
+import { setupVendors } from "@onramp/standins/vitest";
+
+// The SDK checkpoints each step to Inngest's API at INNGEST_BASE_URL: the Inngest API stand-in
+// (behind msw) hands those to the simulator.
+setupVendors();
 
 // Functions of their own, on a client of their own, so each behaviour of the simulator is seen
 // in isolation; the function tests then rely on it.

@@ -4,6 +4,7 @@ import { serve } from "inngest/next";
 import { Resend } from "resend";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
+import { FakeStripeJs } from "@onramp/standins/stripe";
 import { setupVendors } from "@onramp/standins/vitest";
 
 // The real SDKs, pointed at the stand-ins exactly as the app points them (vitest.config.ts env).
@@ -73,7 +74,7 @@ describe("Stripe stand-in", () => {
     expect(stripeApi.count("POST", "/v1/customers", { status: "success" })).toBe(2);
   });
 
-  it("confirms SetupIntents by ConfirmationToken: success, decline, 3DS, single use, expiry after 12 hours", async () => {
+  it("confirms SetupIntents by ConfirmationToken: success, decline, 3DS, single use, expiry after 12 hours, never-issued ones missing", async () => {
     const customer = stripeApi.createCustomer({ email: "s@onramp.test" });
     const setup = (token: string) =>
       stripe.setupIntents.create({
@@ -83,15 +84,28 @@ describe("Stripe stand-in", () => {
         confirmation_token: token,
       });
 
-    const ok = await setup("ctoken_ok_1");
+    // Stripe.js has Stripe make each token; an id Stripe never issued does not exist.
+    await expect(setup("ctoken_ok_never_issued")).rejects.toMatchObject({
+      statusCode: 400,
+      type: "StripeInvalidRequestError",
+      code: "resource_missing",
+      param: "confirmation_token",
+      message: "No such confirmationtoken: 'ctoken_ok_never_issued'",
+    });
+
+    const token = stripeApi.issueConfirmationToken();
+    const ok = await setup(token);
     expect(ok).toMatchObject({ status: "succeeded", customer: customer.id, usage: "off_session" });
     expect(ok.payment_method).toMatch(/^pm_/);
-    await expect(setup("ctoken_ok_1")).rejects.toMatchObject({
+    await expect(setup(token)).rejects.toMatchObject({
       statusCode: 400,
+      code: "token_already_used",
       param: "confirmation_token",
     });
 
-    const declined = await setup("ctoken_decline_1").catch((e: unknown) => e);
+    const declined = await setup(stripeApi.issueConfirmationToken("decline")).catch(
+      (e: unknown) => e,
+    );
     expect(declined).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(declined).toMatchObject({
       statusCode: 402,
@@ -99,7 +113,7 @@ describe("Stripe stand-in", () => {
       decline_code: "generic_decline",
     });
 
-    const action = await setup("ctoken_3ds_1");
+    const action = await setup(stripeApi.issueConfirmationToken("3ds"));
     expect(action).toMatchObject({
       status: "requires_action",
       next_action: { type: "use_stripe_sdk" },
@@ -126,6 +140,28 @@ describe("Stripe stand-in", () => {
       "succeeded",
       "succeeded",
     ]);
+  });
+
+  it("has the ConfirmationTokens the simulated Stripe.js hands the page issued by the API, by test card", async () => {
+    const stripeJs = new FakeStripeJs(stripeApi);
+    const tokenFor = (number: string) =>
+      (
+        stripeJs.handle("createConfirmationToken", { card: { number } }) as {
+          confirmationToken: { id: string };
+        }
+      ).confirmationToken.id;
+    const customer = stripeApi.createCustomer({});
+    const confirm = (token: string) =>
+      stripe.setupIntents
+        .create({ customer: customer.id, confirm: true, confirmation_token: token })
+        .catch((error: { code?: string }) => error.code);
+
+    expect(await confirm(tokenFor("4242 4242 4242 4242"))).toMatchObject({ status: "succeeded" });
+    expect(await confirm(tokenFor("4000 0000 0000 0002"))).toBe("card_declined");
+    expect(await confirm(tokenFor("4000 0025 0000 3155"))).toMatchObject({
+      status: "requires_action",
+    });
+    expect(stripeJs.issuedTokens).toHaveLength(3);
   });
 
   it("saves a server error that happened while executing, and replays it under the key", async () => {

@@ -8,6 +8,8 @@ const root = path.resolve(import.meta.dirname, "../../..");
 
 export interface DevServer {
   url: string;
+  /** The dev script's process: what it started is below it. */
+  pid: number;
   /** Everything `npm run dev` printed so far. */
   output(): string;
   /**
@@ -59,6 +61,7 @@ export async function startDevServer(): Promise<DevServer> {
 
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       child.kill("SIGTERM");

@@ -87,12 +87,11 @@ export async function startSuite(database: {
     CLERK_API_URL: clerk.url,
     CLERK_TELEMETRY_DISABLED: "1",
     CLERK_WEBHOOK_SIGNING_SECRET: webhookSecrets.clerk,
-    // The driver plays the dev server (unsigned), which production refuses without the opt-in.
+    // The driver plays the dev server (unsigned), which production refuses without the opt-in;
+    // the app reaches it with the keys it hands out (INNGEST_BASE_URL and the two keys).
     INNGEST_DEV: "1",
     ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1",
-    INNGEST_SIGNING_KEY: "signkey-test-0123456789abcdef",
-    INNGEST_EVENT_KEY: "onramp-browser-event-key",
-    INNGEST_BASE_URL: inngest.url,
+    ...inngest.appEnv,
     STRIPE_SECRET_KEY: "sk_test_onramp_browser",
     STRIPE_API_BASE: stripe.url,
     STRIPE_WEBHOOK_SECRET: webhookSecrets.stripe,

@@ -1,8 +1,6 @@
 import { signedInUserId } from "@/lib/auth";
 import { statusChange } from "@/lib/onboarding/status-changes";
 
-/** How long `?wait=` holds a request when nothing changes: below common proxy idle timeouts. */
-const holdMs = 25_000;
 /** Where the platform limits a request's duration (Vercel), enough for one held request. */
 export const maxDuration = 30;
 
@@ -11,7 +9,8 @@ const noStore = { "cache-control": "no-store" };
 /**
  * The signed-in user's onboarding progress, with an ETag. `If-None-Match` makes it conditional
  * (304 while unchanged); `?wait=<etag>` is a long poll: answered as soon as the status differs
- * from that ETag, or with 304 after `holdMs`. A plain GET answers at once.
+ * from that ETag, or with 304 after a while (lib/onboarding/status-changes), or at once when the
+ * status is final or the user already has requests held. A plain GET answers at once.
  */
 export async function GET(request: Request) {
   const userId = await signedInUserId(request);
@@ -20,7 +19,7 @@ export async function GET(request: Request) {
   const wait = new URL(request.url).searchParams.get("wait");
   const { status, etag, changed } = await statusChange(userId, {
     seen: wait === null ? entityTags(request.headers.get("if-none-match")) : entityTags(wait),
-    waitMs: wait === null ? 0 : holdMs,
+    wait: wait !== null,
     signal: request.signal,
   });
   const headers = { ...noStore, etag };

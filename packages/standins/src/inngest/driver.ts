@@ -1,6 +1,6 @@
 import { RealClock } from "./clock";
-import { Executor, type EventInput } from "./executor";
-import type { Registration } from "./protocol";
+import { Executor, type EventInput, type Faults } from "./executor";
+import type { ExecutionMode, Registration } from "./protocol";
 import { HttpTransport } from "./transport";
 
 /**
@@ -8,11 +8,14 @@ import { HttpTransport } from "./transport";
  * for running the app without Inngest: the executor (executor.ts) in real time against an app's
  * real `serve()` endpoint over HTTP. It takes events (`accept`, the event API), syncs the app's
  * functions when the first event arrives (or takes an out-of-band registration), and sends each
- * request as soon as it may. What it does not implement is logged and left out.
+ * request as soon as it may, with checkpointing as Inngest does (the SDK reports each step to its
+ * `/v1/checkpoint` API, which this driver serves too). What it does not implement is logged and
+ * left out.
  *
  * Everything it waits out (sleeps, wait timeouts, retry back-off, throttle periods, dedup
  * windows) is scaled by `timeScale`, so a demo's "3d" can pass in seconds; `stepDelayMs` slows
- * each run to a pace a person (or a polling page) can follow. It keeps everything in memory.
+ * each run to a pace a person (or a polling page) can follow, before each request and each
+ * checkpoint it answers. It keeps everything in memory.
  */
 
 export interface DriverOptions {
@@ -22,8 +25,12 @@ export interface DriverOptions {
   signingKey?: string;
   /** Multiplies every duration the driver waits out (default 1: real time). */
   timeScale?: number;
-  /** A pause before each request of a run, in real milliseconds (default 0). */
+  /** A pause before each request of a run and each checkpoint answered, in real ms (default 0). */
   stepDelayMs?: number;
+  /** "checkpointing" (Inngest's way with v4 apps, the default) or "step-by-step". */
+  mode?: ExecutionMode;
+  /** Lost answers and delayed cancellation; none by default. */
+  faults?: Faults;
   /** ms of Inngest's time before retrying after failed attempt `attempt` (default Inngest's table). */
   backoff?: (attempt: number) => number;
   requestTimeoutMs?: number;
@@ -40,6 +47,7 @@ export class InngestDriver extends Executor {
   readonly serveUrl: string;
   private readonly http: HttpTransport;
   private readonly realClock: RealClock;
+  private readonly stepDelayMs: number;
   private registrations = 0;
   private syncing: Promise<void> | null = null;
   private accepting = 0;
@@ -54,8 +62,17 @@ export class InngestDriver extends Executor {
       requestTimeoutMs: options.requestTimeoutMs,
       pauseMs: options.stepDelayMs,
     });
-    super({ clock, transport: http, strict: false, backoff: options.backoff, log: options.log });
+    super({
+      clock,
+      transport: http,
+      strict: false,
+      backoff: options.backoff,
+      log: options.log,
+      mode: options.mode,
+      faults: options.faults,
+    });
     this.serveUrl = options.serveUrl;
+    this.stepDelayMs = options.stepDelayMs ?? 0;
     this.http = http;
     this.realClock = clock;
   }
@@ -101,6 +118,15 @@ export class InngestDriver extends Executor {
       this.accepting--;
       this.changed();
     }
+  }
+
+  /** Inngest's checkpoint API (`POST /v1/checkpoint/:runId/async`), after the step delay. */
+  async receiveCheckpoint(
+    runId: string,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    if (this.stepDelayMs) await new Promise((resolve) => setTimeout(resolve, this.stepDelayMs));
+    return this.checkpoint(runId, body);
   }
 
   /** Sends what may be sent and tells whoever waits, once per turn of the event loop. */

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { StandIn, clone, type Incoming, type Json, type Reply } from "../standin";
+import { executorOfRun } from "./live-executors";
+import { checkpointedRun } from "./protocol";
 
 export interface ReceivedEvent {
   /** the id the app chose (dedup key), if any */
@@ -15,8 +17,10 @@ const ulid = () => `01${randomBytes(12).toString("hex").toUpperCase().slice(0, 2
 
 /**
  * The Inngest API as the SDK uses it in dev mode (baseUrl http://inngest.test):
- * `POST /e/:eventKey` (send) and `POST /fn/register` (PUT /api/inngest out-of-band sync).
- * No dedup here: Inngest dedups by id server-side; tests count ids in `events`.
+ * `POST /e/:eventKey` (send), `POST /fn/register` (PUT /api/inngest out-of-band sync) and
+ * `POST /v1/checkpoint/:runId/async` (steps a checkpointing request ran), which it hands to the
+ * simulator running that run (live-executors.ts). No dedup here: Inngest dedups by id
+ * server-side; tests count ids in `events`.
  */
 export class InngestStandIn extends StandIn {
   readonly events: ReceivedEvent[] = [];
@@ -93,6 +97,12 @@ export class InngestStandIn extends StandIn {
     this.refused = { matches, status };
   }
 
+  /** A checkpoint an injected failure refused still counts as the SDK having tried. */
+  protected onInjectedFailure(req: Incoming): void {
+    const runId = checkpointedRun(req.path);
+    if (runId) executorOfRun(runId)?.checkpointAttempted(runId, req.body);
+  }
+
   protected failureBody(status: number): unknown {
     return { error: `Injected failure ${status}`, status };
   }
@@ -111,6 +121,17 @@ export class InngestStandIn extends StandIn {
       } finally {
         this.open -= 1;
       }
+    }
+    const runId = checkpointedRun(req.path);
+    if (req.method === "POST" && runId) {
+      const executor = executorOfRun(runId);
+      if (!executor) {
+        this.violations.push(
+          `a checkpoint for run ${runId}, which no simulator in this process made`,
+        );
+        return { status: 404, body: { error: `run ${runId} not found` } };
+      }
+      return executor.answerCheckpoint(runId, req.body);
     }
     if (req.method === "POST" && req.path === "/fn/register") {
       this.registrations.push(clone(req.body));

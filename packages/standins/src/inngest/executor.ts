@@ -3,27 +3,38 @@ import type { Clock } from "./clock";
 import { compileExpression, UnsupportedExpressionError, type Expression } from "./expression";
 import { FlowControl, type FlowLimits } from "./flow-control";
 import {
+  checkpointOf,
   displayName,
+  internalFunctionId,
   readAnswer,
   requestBody,
   serialized,
   type Answer,
+  type ExecutionMode,
   type FunctionConfig,
   type InngestEvent,
   type Op,
   type Registration,
   type SerializedError,
 } from "./protocol";
-import { Run, type HistoryEntry, type OpenWait } from "./run";
-import { DAY, duration, retryAfterMs, sleepTarget, ulid } from "./time";
+import { Run, type Dispatch, type HistoryEntry, type OpenWait } from "./run";
+import { DAY, duration, retryAfterMs, sleepTarget, toMs, ulid } from "./time";
 import { TransportError, type Transport } from "./transport";
 
 /**
- * Inngest's part in running an app's functions, over the SDK's HTTP protocol: each step is a
- * request to the app's `serve()` endpoint (memoized steps, ops, retry headers), as Inngest calls
- * `/api/inngest`. On a clock (clock.ts: simulated, or real with a time scale) and a transport
- * (transport.ts: the serve handler in this process, or the app's URL over HTTP, signed):
+ * Inngest's part in running an app's functions, over the SDK's HTTP protocol (protocol.ts), as
+ * Inngest calls `/api/inngest`: requests with memoized steps, ops, retry headers. On a clock
+ * (clock.ts: simulated, or real with a time scale) and a transport (transport.ts: the serve
+ * handler in this process, or the app's URL over HTTP, signed):
  *
+ * - checkpointing, as Inngest runs v4 apps (the default mode): each request carries `fn_id` and
+ *   `qi_id`, so the SDK runs steps one after another in it and reports each to `checkpoint`
+ *   (Inngest's `POST /v1/checkpoint/<run id>/async`, which the caller serves), which saves it;
+ *   a checkpoint from a request Inngest no longer waits for, or for a run that ended, is
+ *   answered 409 and the SDK stops. In "step-by-step" mode every step
+ *   is its own request, as when the SDK does not checkpoint;
+ * - faults production has (`faults`): a step's answer lost after the step ran (Inngest retries,
+ *   the step runs again), cancellation applied after a delay;
  * - an event bus: `send` events; each cancels the runs whose cancelOn it matches, resumes the
  *   waits it satisfies, then starts the functions it triggers (trigger `expression` included);
  *   event ids deduplicate for 24 h;
@@ -71,10 +82,32 @@ export interface ExecutorOptions {
   backoff?: (attempt: number) => number;
   /** One line per history entry and per sync or skip; silent by default. */
   log?: (line: string) => void;
+  /** "checkpointing" (Inngest's way with v4 apps, the default) or "step-by-step". */
+  mode?: ExecutionMode;
+  faults?: Faults;
+}
+
+/** What can go wrong on Inngest's side of a run in production; none by default. */
+export interface Faults {
+  /**
+   * The app's answer for a step that ran is lost (a timeout, a deploy, a killed lambda): the
+   * step's effect stays, Inngest never hears of it and retries the request after its backoff,
+   * so the step runs again with `attempt` + 1. With checkpointing, the app dies right after the
+   * step, before its checkpoint. "first": every step's first answer; or the steps `pick` picks.
+   */
+  lostAnswers?:
+    "first" | ((step: { functionId: string; step: string; attempt: number }) => boolean);
+  /**
+   * How long after its event a cancellation takes effect ("2s", or ms): Inngest applies cancelOn
+   * asynchronously, so a run may start another step after the cancelling event was accepted.
+   */
+  cancellationDelay?: string | number;
 }
 
 interface Registered extends FlowLimits {
   id: string;
+  /** the function's id at Inngest, what `ctx.fn_id` carries */
+  internalId: string;
   appId: string;
   url: string;
   maxAttempts: number;
@@ -119,6 +152,12 @@ export class Executor {
   private readonly flow: FlowControl;
   private readonly seenEventIds = new Map<string, { at: number; internalId: string }>();
   private readonly idempotencyKeys = new Map<string, number>();
+  private readonly runById = new Map<string, Run>();
+  /** How Inngest asks the app to run steps. */
+  readonly mode: ExecutionMode;
+  private readonly faults: Faults;
+  /** Steps whose first answer the "first" fault has lost, by run and hashed id. */
+  private readonly lostOnce = new Set<string>();
 
   constructor(options: ExecutorOptions) {
     this.clock = options.clock;
@@ -127,6 +166,8 @@ export class Executor {
     this.backoff = options.backoff ?? inngestBackoff;
     this.logLine = options.log;
     this.flow = new FlowControl(options.clock);
+    this.mode = options.mode ?? "checkpointing";
+    this.faults = options.faults ?? {};
   }
 
   /** Inngest's time, epoch ms. */
@@ -186,7 +227,7 @@ export class Executor {
           (c.timeout === undefined || now - run.createdAt <= this.clock.span(c.timeout)) &&
           (!c.condition || c.condition.matches({ event: run.event, async: event })),
       );
-      if (cancels) this.cancel(run, event);
+      if (cancels) this.cancelAfterDelay(run, event);
     }
     for (const run of this.runs.filter((r) => !r.done)) {
       for (const [hashedId, { wait, condition }] of run.openWaits) {
@@ -281,10 +322,16 @@ export class Executor {
     return this.functionOf.get(run)!;
   }
 
+  /** The run with this id, if the executor made it. */
+  runWithId(runId: string): Run | undefined {
+    return this.runById.get(runId);
+  }
+
   private createRun(fn: Registered, event: InngestEvent): Run {
     const run = new Run(ulid(this.clock.now()), fn.id, event, this.clock.now());
     this.functionOf.set(run, fn);
     this.runs.push(run);
+    this.runById.set(run.id, run);
     this.log(run, "queued");
     const startAt = this.flow.throttledStart(fn.id, fn, event);
     if (startAt > this.clock.now()) {
@@ -344,38 +391,60 @@ export class Executor {
   private async execute(run: Run, stepId: string) {
     const fn = this.fn(run);
     const attempt = run.attempts.get(stepId) ?? 0;
+    const dispatch: Dispatch = {
+      id: ulid(this.clock.now()),
+      stepId,
+      attempt,
+      parallel: run.parallel,
+      checkpoints: 0,
+    };
+    run.dispatches.set(dispatch.id, dispatch);
     const url = new URL(fn.url);
     url.searchParams.set("stepId", stepId);
     this.log(run, "request-sent", stepId === "step" ? undefined : stepId, { attempt });
-    const answer = await this.call(
-      url,
-      requestBody({
-        runId: run.id,
-        event: run.event,
-        steps: run.memo,
-        stack: run.stack,
-        attempt,
-        maxAttempts: fn.maxAttempts,
-        parallel: run.parallel,
-      }),
-    );
-    const { status, body } = answer;
-    this.log(run, "request-answered", undefined, { status });
+    const body = requestBody({
+      runId: run.id,
+      event: run.event,
+      steps: run.memo,
+      stack: run.stack,
+      stepId,
+      attempt,
+      maxAttempts: fn.maxAttempts,
+      parallel: run.parallel,
+      requestId: dispatch.id,
+      checkpoint:
+        this.mode === "checkpointing"
+          ? { fnId: fn.internalId, queueItemId: `${run.id}/${stepId}` }
+          : undefined,
+    });
+    const answer = await this.call(url, body, { "x-request-id": dispatch.id });
+    run.dispatches.delete(dispatch.id);
+    const { status } = answer;
+    const ops = status === 206 ? ([answer.body].flat() as Op[]) : [];
+    this.log(run, "request-answered", undefined, {
+      status,
+      ...(ops.length ? { ops: ops.map(describeOp) } : {}),
+    });
     run.pending.delete(stepId);
     if (run.done) {
       // Cancelled while the request was in flight: the step ran, the run goes no further.
-      if (status === 206) {
-        for (const op of [body].flat() as Op[]) {
-          if (op.op === "StepRun") run.steps.push(displayName(op));
-        }
-      }
+      run.steps.push(...ops.filter(ranStep).map(displayName));
       return;
     }
-    if (status === 200) return this.complete(run, body);
+    if (dispatch.lost) return this.answerLost(run, stepId, dispatch.attempt, dispatch.lost);
+    if (status === 200) return this.complete(run, answer.body);
     if (status === 206) {
+      const lost = ops.find((op) => ranStep(op) && this.loses(run, op, dispatch.attempt));
+      if (lost) {
+        this.log(run, "answer-lost", displayName(lost), { attempt: dispatch.attempt });
+        return this.answerLost(run, stepId, dispatch.attempt, displayName(lost));
+      }
+      this.noticeFallback(run, dispatch, ops);
+      // Inngest has the SDK plan every step itself once a request answers several at once.
+      if (ops.length > 1) run.parallel = true;
       run.attempts.delete(stepId);
-      for (const op of [body].flat() as Op[]) {
-        if (!run.done) this.handleOp(run, op, stepId, attempt, answer);
+      for (const op of ops) {
+        if (!run.done) this.handleOp(run, op, stepId, dispatch.attempt, answer);
       }
       if (!run.done && !run.pending.size && !run.openWaits.size && !run.openSleeps.size) {
         this.fail(run, {
@@ -385,6 +454,12 @@ export class Executor {
       }
       return;
     }
+    this.failed(run, stepId, dispatch.attempt, answer);
+  }
+
+  /** The app answered neither a result nor ops: a failure to retry, or the run's end. */
+  private failed(run: Run, stepId: string, attempt: number, answer: Answer) {
+    const { status, body } = answer;
     if ((body as { type?: unknown } | null)?.type === "internal") {
       throw new Error(`The SDK could not handle the executor's request: ${answer.text}`);
     }
@@ -398,15 +473,94 @@ export class Executor {
     // A step's final error the function lets through is that failure, not another one.
     if (!sameError(error, run.finalStepError)) run.failures.push(error);
     const retriable = !refused && (answer.noRetry === null ? status >= 500 : !answer.noRetry);
-    if (!retriable || attempt + 1 >= fn.maxAttempts) return this.fail(run, body ?? error);
+    if (!retriable || attempt + 1 >= this.fn(run).maxAttempts) return this.fail(run, body ?? error);
     this.log(run, "function-error", undefined, { error });
     this.retry(run, stepId, attempt, error, answer.retryAfter);
   }
 
+  /**
+   * Inngest's `POST /v1/checkpoint/<run id>/async`: steps the app ran in a request that goes on,
+   * each saved once however often it is reported. 409 for a stale request, one Inngest gave up
+   * on (its steps are still saved, as Inngest saves them) or whose run ended: the SDK then stops.
+   * 404 for a run Inngest never made. (Inngest also resets the request's attempts; this SDK
+   * checkpoints only at attempt 0, so that changes nothing here.)
+   */
+  checkpoint(runId: string, body: unknown): { status: number; body: unknown } {
+    const run = this.runById.get(runId);
+    if (!run) return { status: 404, body: { error: `run ${runId} not found` } };
+    const checkpoint = checkpointOf(body);
+    if ("refused" in checkpoint) {
+      // Answered as Inngest answers it; in a test, the SDK's malformed checkpoint fails the test.
+      const problem = `A checkpoint of ${run.functionId} was refused: ${checkpoint.refused}`;
+      if (this.strict) this.failure ??= new Error(problem);
+      else this.logLine?.(problem);
+      return { status: 400, body: { error: checkpoint.refused } };
+    }
+    const dispatch = this.dispatchOf(run, checkpoint.request_id);
+    if (dispatch) dispatch.checkpoints++;
+    // The app dies right after the step ran: this checkpoint never arrives, and the SDK stops.
+    const lost =
+      dispatch && !dispatch.lost && !run.done
+        ? checkpoint.steps.find((op) => this.loses(run, op, dispatch.attempt))
+        : undefined;
+    if (dispatch && lost) dispatch.lost = displayName(lost);
+    const saved = !run.done && !dispatch?.lost;
+    const status = saved && dispatch ? 200 : 409;
+    const steps = checkpoint.steps.map(displayName);
+    this.log(run, "checkpoint", undefined, { steps, status });
+    // The run ended while the request went on: the step ran, nothing after it will.
+    if (run.done) run.steps.push(...steps);
+    if (lost) this.log(run, "answer-lost", displayName(lost), { attempt: dispatch!.attempt });
+    if (saved) {
+      for (const op of checkpoint.steps) this.save(run, op);
+      this.changed();
+    }
+    if (status === 200) return { status, body: {} };
+    return { status, body: { error: `request ${checkpoint.request_id} is stale` } };
+  }
+
+  /** `checkpoint`, answered when the executor lets the request go on (the simulator: when it drives). */
+  answerCheckpoint(runId: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    return Promise.resolve(this.checkpoint(runId, body));
+  }
+
+  /** The SDK tried to checkpoint and an injected failure answered (the Inngest API stand-in). */
+  checkpointAttempted(runId: string, body: unknown) {
+    const run = this.runById.get(runId);
+    const requestId = (body as { request_id?: unknown } | null)?.request_id;
+    const dispatch = run && this.dispatchOf(run, requestId);
+    if (dispatch) dispatch.checkpoints++;
+  }
+
+  private dispatchOf(run: Run, requestId: unknown): Dispatch | undefined {
+    return typeof requestId === "string" ? run.dispatches.get(requestId) : undefined;
+  }
+
+  /**
+   * A checkpointing request answered a step it ran over HTTP at its first attempt: the SDK's
+   * checkpoints failed and it fell back to step-by-step. If none of them reached the Inngest API
+   * (or a failure injected there), the app's INNGEST_BASE_URL is served by nothing.
+   */
+  private noticeFallback(run: Run, dispatch: Dispatch, ops: Op[]) {
+    const checkpointing =
+      this.mode === "checkpointing" &&
+      dispatch.stepId === "step" &&
+      dispatch.attempt === 0 &&
+      !dispatch.parallel;
+    const ran = ops.filter(ranStep).map(displayName);
+    if (!checkpointing || !ran.length) return;
+    if (dispatch.checkpoints === 0) {
+      this.report(
+        `${run.functionId} ran ${ran.join(", ")} without reaching Inngest's checkpoint API (POST <INNGEST_BASE_URL>/v1/checkpoint/<run id>/async): serve the app's INNGEST_BASE_URL with the Inngest API stand-in (setupVendors() in a test)`,
+      );
+    }
+    this.log(run, "fallback", undefined, { steps: ran });
+  }
+
   /** The transport's answer; an app that could not be reached is an error to retry. */
-  private async call(url: URL, body: string): Promise<Answer> {
+  private async call(url: URL, body: string, headers: Record<string, string>): Promise<Answer> {
     try {
-      return await readAnswer(await this.transport.post(url, body));
+      return await readAnswer(await this.transport.post(url, body, headers));
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       const failure = { name: "NetworkError", message: error.message };
@@ -419,9 +573,8 @@ export class Executor {
     switch (op.op) {
       case "StepRun":
       case "Step":
-        run.steps.push(id);
-        this.log(run, "step-ran", id);
-        return this.memoize(run, op.id, op.data ?? null);
+        this.save(run, op);
+        return this.enqueue(run, "step");
       case "StepError": {
         const error = serialized(op.error);
         run.failures.push(error);
@@ -438,7 +591,6 @@ export class Executor {
         return this.stepFailed(run, op);
       }
       case "StepPlanned":
-        run.parallel = true;
         return this.enqueue(run, op.id);
       case "Sleep": {
         if (run.openSleeps.has(op.id)) return;
@@ -536,6 +688,40 @@ export class Executor {
     );
   }
 
+  /** A step that ran, memoized once (a checkpoint and a fallback may both report it). */
+  private save(run: Run, op: Op) {
+    if (op.id in run.memo) return;
+    const id = displayName(op);
+    run.steps.push(id);
+    this.log(run, "step-ran", id);
+    run.memo[op.id] = { type: "data", data: op.data ?? null };
+    run.stack.push(op.id);
+  }
+
+  /** Whether the faults lose the answer of this step, which ran. */
+  private loses(run: Run, op: Op, attempt: number): boolean {
+    const pick = this.faults.lostAnswers;
+    if (pick === undefined) return false;
+    if (typeof pick === "function") {
+      return pick({ functionId: run.functionId, step: displayName(op), attempt });
+    }
+    const key = `${run.id}:${op.id}`;
+    if (this.lostOnce.has(key)) return false;
+    this.lostOnce.add(key);
+    return true;
+  }
+
+  /** Inngest never got the answer of a request whose step ran: it retries the request. */
+  private answerLost(run: Run, stepId: string, attempt: number, step: string) {
+    const error = {
+      name: "AnswerLost",
+      message: `The answer to ${step}, which ran, never reached Inngest`,
+    };
+    run.failures.push(error);
+    if (attempt + 1 >= this.fn(run).maxAttempts) return this.fail(run, error);
+    this.retry(run, stepId, attempt, error, null, step);
+  }
+
   private memoize(run: Run, hashedId: string, data: unknown) {
     run.memo[hashedId] = { type: "data", data };
     run.stack.push(hashedId);
@@ -563,6 +749,18 @@ export class Executor {
       name: "inngest/function.failed",
       data: { function_id: run.functionId, run_id: run.id, error, event: run.event },
     });
+  }
+
+  /** Inngest applies a cancellation asynchronously: after `faults.cancellationDelay`, if any. */
+  private cancelAfterDelay(run: Run, event: InngestEvent) {
+    const delay = toMs(this.faults.cancellationDelay ?? 0);
+    if (delay <= 0) return this.cancel(run, event);
+    this.log(run, "cancel-received", undefined, { eventId: event.id });
+    this.at(
+      this.clock.now() + this.clock.span(delay),
+      () => this.cancel(run, event),
+      () => !run.done,
+    );
   }
 
   private cancel(run: Run, event: InngestEvent) {
@@ -624,6 +822,7 @@ export class Executor {
     const { throttle, rateLimit } = config;
     return {
       id: config.id,
+      internalId: internalFunctionId(config.id),
       appId,
       url: step.runtime.url,
       maxAttempts: (step.retries?.attempts ?? DEFAULT_RETRIES) + 1,
@@ -715,6 +914,13 @@ const idOf = (fn: InngestFunction.Any | string) => (typeof fn === "string" ? fn 
 
 /** Whether `id` names the function: its registered id, or its own (without the app's prefix). */
 const isFunction = (fn: Registered, id: string) => fn.id === id || fn.id === `${fn.appId}-${id}`;
+
+/** "StepRun create-stripe-customer", "WaitForEvent wait-for-payment-details", "RunComplete". */
+const describeOp = (op: Op) =>
+  [op.op, op.displayName ?? op.userland?.id ?? op.name].filter(Boolean).join(" ");
+
+/** An op reporting a `step.run` that ran (rather than failed, was planned, sleeps or waits). */
+const ranStep = (op: Op) => op.op === "StepRun" || op.op === "Step";
 
 const sameError = (a: SerializedError, b: SerializedError | undefined) =>
   a.name === b?.name && a.message === b.message;

@@ -1,5 +1,6 @@
+import { guarded, type DriverAccess } from "./access";
 import { EventRejected, type InngestDriver } from "./driver";
-import { registrationOf } from "./protocol";
+import { checkpointedRun, registrationOf } from "./protocol";
 import { viewOf } from "./run";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -7,17 +8,20 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 /**
  * The driver's HTTP API as a fetch handler (server.ts serves it; a test may hand it to msw):
- * `POST /e/:key` (Inngest's event API; with `eventKey`, only that key), `POST /fn/register`
- * (an out-of-band sync), `GET /runs`, `GET /runs/:id`, and `GET /` (what the driver knows).
+ * `POST /e/:key` (Inngest's event API), `POST /fn/register` (an out-of-band sync),
+ * `POST /v1/checkpoint/:runId/async` (the SDK's checkpoints), `GET /runs`, `GET /runs/:id`, and
+ * `GET /` (what the driver knows). With `access` (always, when served on a port), every route is
+ * behind its checks (access.ts); in process it needs none.
  */
-export function driverHandler(driver: InngestDriver, options: { eventKey?: string } = {}) {
+export function driverHandler(driver: InngestDriver, access?: DriverAccess) {
+  const handle = routes(driver);
+  return access ? guarded(access, handle) : handle;
+}
+
+function routes(driver: InngestDriver) {
   return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
-    const eventKey = /^\/e\/([^/]+)$/.exec(pathname)?.[1];
-    if (request.method === "POST" && eventKey !== undefined) {
-      if (options.eventKey && decodeURIComponent(eventKey) !== options.eventKey) {
-        return json({ error: "Event key not found", status: 401 }, 401);
-      }
+    if (request.method === "POST" && /^\/e\/[^/]+$/.test(pathname)) {
       let body: unknown;
       try {
         body = await request.json();
@@ -30,6 +34,12 @@ export function driverHandler(driver: InngestDriver, options: { eventKey?: strin
         const status = error instanceof EventRejected ? 400 : 500;
         return json({ error: message(error), status }, status);
       }
+    }
+    const checkpointed = checkpointedRun(pathname);
+    if (request.method === "POST" && checkpointed) {
+      const body: unknown = await request.json().catch(() => null);
+      const answer = await driver.receiveCheckpoint(checkpointed, body);
+      return json(answer.body, answer.status);
     }
     if (request.method === "POST" && pathname === "/fn/register") {
       try {

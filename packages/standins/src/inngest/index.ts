@@ -5,7 +5,8 @@
  * (http.ts, server.ts, cli.ts) as the app's INNGEST_BASE_URL, for the browser suite and demo mode.
  */
 export { InngestDriver, type DriverOptions } from "./driver";
-export type { EventInput } from "./executor";
+export type { EventInput, Faults } from "./executor";
+export type { ExecutionMode } from "./protocol";
 export { driverHandler } from "./http";
 export { viewOf, type Run, type RunView } from "./run";
 export { serveInngestDriver, type ServedDriver } from "./server";

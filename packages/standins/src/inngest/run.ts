@@ -41,6 +41,9 @@ export interface HistoryEntry {
     | "throttled"
     | "request-sent"
     | "request-answered"
+    | "checkpoint"
+    | "fallback"
+    | "answer-lost"
     | "step-ran"
     | "step-error"
     | "step-failed"
@@ -52,9 +55,25 @@ export interface HistoryEntry {
     | "wait-timed-out"
     | "completed"
     | "failed"
+    | "cancel-received"
     | "cancelled";
   step?: string;
   detail?: unknown;
+}
+
+/** A request sent to the app and not yet answered. */
+export interface Dispatch {
+  /** the request's `x-request-id`, which the SDK echoes in its checkpoints */
+  readonly id: string;
+  /** "step", or the hashed id of the planned step it runs */
+  readonly stepId: string;
+  readonly attempt: number;
+  /** whether the SDK was told not to run steps at once (disable_immediate_execution) */
+  readonly parallel: boolean;
+  /** checkpoint calls made in it that reached the Inngest API */
+  checkpoints: number;
+  /** the step whose answer a fault lost: Inngest gave up on the request */
+  lost?: string;
 }
 
 interface OpenSleep {
@@ -89,6 +108,8 @@ export class Run {
   readonly attempts = new Map<string, number>();
   /** @internal requests queued, in flight or awaiting a retry or a throttled start */
   readonly pending = new Set<string>();
+  /** @internal requests in flight, by request id */
+  readonly dispatches = new Map<string, Dispatch>();
   /** @internal by hashed id, with the wait's `if` */
   readonly openWaits = new Map<string, { wait: OpenWait; condition?: Expression }>();
   /** @internal by hashed id */ readonly openSleeps = new Map<string, OpenSleep>();

@@ -1,8 +1,9 @@
 import type { InngestFunction } from "inngest";
 import { serve } from "inngest/edge";
 import { SimulatedClock } from "./clock";
-import { Executor, type EventInput } from "./executor";
-import type { FunctionConfig, Registration } from "./protocol";
+import { Executor, type EventInput, type Faults } from "./executor";
+import { addLiveExecutor } from "./live-executors";
+import type { ExecutionMode, FunctionConfig, Registration } from "./protocol";
 import type { Run } from "./run";
 import { DAY, toMs } from "./time";
 import { InProcessTransport } from "./transport";
@@ -14,7 +15,9 @@ import { InProcessTransport } from "./transport";
  *
  * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
  * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
- * next timer. Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
+ * next timer. A checkpoint is a moment too: the step is saved, conditions are checked, and the
+ * request goes on only when the simulation is driven again (the window in which a test may act
+ * between a step and what its request does next). Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
  * also from inside a vendor stand-in's handler while a step is in flight. Application code still
  * reads the real clock (Date.now()); only Inngest's side of time is simulated.
  *
@@ -24,11 +27,30 @@ import { InProcessTransport } from "./transport";
  *   sim.send({ name: "app/onboarding.submitted", data: { userId, tier: "pro", confirmationToken } });
  *   await sim.settle();
  *   expect(run.status).toBe("completed");
+ *
+ * It runs steps as Inngest runs a v4 app's, with checkpointing: the SDK reports each step to
+ * Inngest's API at the app's INNGEST_BASE_URL, which the Inngest API stand-in serves (msw, from
+ * setupVendors() or createVendors()) and hands to the simulator whose run it is.
+ * STANDIN_INNGEST_MODE=step-by-step (or `mode`) makes every step its own request instead.
  */
 
 export interface InngestSimOptions {
   /** The functions Inngest knows, as handed to serve(). Their onFailure handlers come along. */
   functions: InngestFunction.Any[];
+  /** Default: STANDIN_INNGEST_MODE, else "checkpointing" (what Inngest does with v4 apps). */
+  mode?: ExecutionMode;
+  /** Lost answers (steps that run twice) and delayed cancellation; none by default. */
+  faults?: Faults;
+  /** Real ms before each request reaches the app (Inngest's queue and network), for benchmarks. */
+  requestLatencyMs?: number;
+}
+
+/** The mode a simulator runs in unless told: STANDIN_INNGEST_MODE, else checkpointing. */
+function defaultMode(): ExecutionMode {
+  const mode = process.env.STANDIN_INNGEST_MODE;
+  if (mode === undefined || mode === "" || mode === "checkpointing") return "checkpointing";
+  if (mode === "step-by-step") return mode;
+  throw new Error(`STANDIN_INNGEST_MODE is "checkpointing" or "step-by-step", not "${mode}"`);
 }
 
 const SERVE_URL = new URL("http://inngest-sim.test/api/inngest");
@@ -38,20 +60,40 @@ const HORIZON = 400 * DAY;
 export class InngestSim extends Executor {
   private readonly simulated: SimulatedClock;
   private readonly startedAt: number;
+  /** Checkpoints answered but not yet let through, in order. */
+  private held: (() => void)[] = [];
+  /** Wakes the event loop when a checkpoint arrives. */
+  private wake: (() => void) | null = null;
 
   constructor(options: InngestSimOptions) {
     const clock = new SimulatedClock();
     const handlers = new Map<string, (request: Request) => Promise<Response>>();
     const apps = appsOf(options.functions, handlers);
-    super({ clock, transport: new InProcessTransport(handlers), strict: true });
+    super({
+      clock,
+      transport: new InProcessTransport(handlers, options.requestLatencyMs),
+      strict: true,
+      mode: options.mode ?? defaultMode(),
+      faults: options.faults,
+    });
     this.simulated = clock;
     this.startedAt = clock.now();
     this.registerApps(apps);
+    addLiveExecutor(this);
   }
 
   /** Simulated time since the simulation began, ms. */
   elapsed(): number {
     return this.now() - this.startedAt;
+  }
+
+  /** Saves the checkpoint now; the SDK hears back when the simulation is next driven. */
+  override answerCheckpoint(runId: string, body: unknown) {
+    const answer = this.checkpoint(runId, body);
+    return new Promise<typeof answer>((resolve) => {
+      this.held.push(() => resolve(answer));
+      this.wake?.();
+    });
   }
 
   /** Inngest receives the events `delay` from now ("5m", or ms). */
@@ -114,9 +156,14 @@ export class InngestSim extends Executor {
     for (;;) {
       this.rethrow();
       if (await done()) return true;
+      this.releaseCheckpoints();
       this.dispatch();
       if (this.inFlight.size > 0) {
-        await Promise.race(this.inFlight);
+        await Promise.race([
+          ...this.inFlight,
+          new Promise<void>((resolve) => (this.wake = resolve)),
+        ]);
+        this.wake = null;
         continue;
       }
       const next = this.simulated.next();
@@ -130,8 +177,17 @@ export class InngestSim extends Executor {
     }
   }
 
+  /** Lets the requests waiting on their checkpoint's answer go on. */
+  private releaseCheckpoints() {
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
+  }
+
+  /** Throws what went wrong; the requests held at a checkpoint are let go first, to end. */
   private rethrow() {
     if (this.failure === undefined) return;
+    this.releaseCheckpoints();
     const failure = this.failure;
     this.failure = undefined;
     throw failure;
@@ -167,8 +223,12 @@ function appsOf(
  * One run of `fn` for `event` from start to end on a fresh simulator (retries, sleeps and
  * timeouts included; nothing else is sent, so every wait times out). The run, with its outcome.
  */
-export async function runFunction(fn: InngestFunction.Any, event: EventInput): Promise<Run> {
-  const sim = new InngestSim({ functions: [fn] });
+export async function runFunction(
+  fn: InngestFunction.Any,
+  event: EventInput,
+  options: Omit<InngestSimOptions, "functions"> = {},
+): Promise<Run> {
+  const sim = new InngestSim({ ...options, functions: [fn] });
   const run = sim.start(fn, event);
   await sim.settle();
   return run;

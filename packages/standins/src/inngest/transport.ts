@@ -3,8 +3,11 @@ import { registrationOf, signature, type Registration } from "./protocol";
 
 /** How the executor reaches the app's `serve()` endpoint with a run's request. */
 export interface Transport {
-  /** POSTs a run request (`body`, canonical JSON) to a function's registered `url`. */
-  post(url: URL, body: string): Promise<Response>;
+  /**
+   * POSTs a run request (`body`, canonical JSON) to a function's registered `url`, with the
+   * headers Inngest adds (`x-request-id`, which the SDK echoes in its checkpoints).
+   */
+  post(url: URL, body: string, headers: Record<string, string>): Promise<Response>;
 }
 
 /** The app could not be reached: the request is retried, as Inngest retries it. */
@@ -16,16 +19,21 @@ type Handler = (request: Request) => Promise<Response>;
 
 /** Calls serve handlers in this process: each function's, found by its `fnId`. */
 export class InProcessTransport implements Transport {
-  constructor(private readonly handlers: ReadonlyMap<string, Handler>) {}
+  constructor(
+    private readonly handlers: ReadonlyMap<string, Handler>,
+    /** Real ms before each request reaches the app: Inngest's queue and network (benchmarks). */
+    private readonly latencyMs = 0,
+  ) {}
 
-  post(url: URL, body: string): Promise<Response> {
+  async post(url: URL, body: string, headers: Record<string, string>): Promise<Response> {
     const handler = this.handlers.get(url.searchParams.get("fnId") ?? "");
     if (!handler) throw new Error(`No serve handler for ${url.href}`);
+    if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     return handler(
       new Request(url, {
         method: "POST",
         // The SDK's web handler resolves the URL against the host header.
-        headers: { "content-type": "application/json", host: url.host },
+        headers: { ...headers, "content-type": "application/json", host: url.host },
         body,
       }),
     );
@@ -58,14 +66,14 @@ export class HttpTransport implements Transport {
     };
   }
 
-  async post(url: URL, body: string): Promise<Response> {
+  async post(url: URL, body: string, headers: Record<string, string>): Promise<Response> {
     if (this.options.pauseMs) {
       await new Promise((resolve) => setTimeout(resolve, this.options.pauseMs));
     }
     try {
       return await fetch(url, {
         method: "POST",
-        headers: this.headers(body),
+        headers: this.headers(body, headers),
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });

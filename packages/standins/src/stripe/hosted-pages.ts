@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import type { StripeStandIn } from "./api";
+import { onlyItem } from "./resources/subscriptions";
 import { testCardOutcomes } from "./stripe-js";
 
 /**
@@ -23,7 +24,7 @@ export function hostedPagesHandler(stripe: StripeStandIn) {
 const escape = (value: unknown) =>
   String(value ?? "").replace(
     /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
 
 const money = (cents: number | null, currency: string) =>
@@ -153,7 +154,7 @@ async function portalPage(stripe: StripeStandIn, id: string, request: Request) {
 
   const customer = stripe.customers.get(session.customer);
   const rows = subscriptions().map((sub) => {
-    const item = sub.items.data[0]!;
+    const item = onlyItem(sub);
     const live = sub.status !== "canceled";
     const trialEnd = sub.trial_end ? new Date(sub.trial_end * 1000).toDateString() : null;
     return `<section class="card" aria-label="${escape(priceName(item.price))} subscription">

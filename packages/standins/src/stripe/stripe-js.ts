@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { StripeStandIn } from "./api";
+import { nested, text } from "./params";
 
-type Json = Record<string, unknown>;
+/** What the page passed to, or gets back from, a Stripe.js call: JSON. */
+type Payload = Record<string, unknown>;
 
 export interface StripeJsCall {
   op: string;
-  payload: Json;
+  payload: Payload;
 }
 
 export interface StripeJsError {
@@ -27,8 +29,9 @@ export const testCardOutcomes: Record<string, "decline" | "3ds"> = {
 
 /**
  * The other side of the simulated Stripe.js (standins/browser/stripe-js.ts): records every call
- * the page made and answers as Stripe would. ConfirmationTokens are minted here, so a test can
- * check that exactly the token the browser got is what the app sent on to Clerk or Inngest.
+ * the page made and answers as Stripe would. ConfirmationTokens are minted here (issued by the
+ * Stripe API stand-in, as Stripe.js has Stripe make them), so a test can check that exactly the
+ * token the browser got is what the app sent on to Clerk or Inngest.
  * With the Stripe API stand-in, the test cards behave as in test mode (declined, 3-D Secure),
  * and 3-D Secure done in the browser settles the SetupIntent there.
  */
@@ -41,7 +44,7 @@ export class FakeStripeJs {
 
   constructor(private readonly stripeApi?: StripeStandIn) {}
 
-  handle(op: string, payload: Json): Json {
+  handle(op: string, payload: Payload): Payload {
     this.calls.push({ op, payload: structuredClone(payload) });
     switch (op) {
       case "createConfirmationToken": {
@@ -50,16 +53,18 @@ export class FakeStripeJs {
           this.nextConfirmationTokenError = null;
           return { error };
         }
-        const card = payload.card as { number?: string } | null;
-        const outcome = testCardOutcomes[(card?.number ?? "").replace(/\s/g, "")];
-        const id = `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
+        const number = text(nested(payload.card)?.number) ?? "";
+        const outcome = testCardOutcomes[number.replace(/\s/g, "")];
+        const id =
+          this.stripeApi?.issueConfirmationToken(outcome) ??
+          `ctoken_${outcome ? `${outcome}_` : ""}${randomBytes(12).toString("hex")}`;
         this.issuedTokens.push(id);
         return {
           confirmationToken: {
             id,
             object: "confirmation_token",
             livemode: false,
-            return_url: (payload.params as Json | null)?.return_url ?? null,
+            return_url: nested(payload.params)?.return_url ?? null,
           },
         };
       }
@@ -67,7 +72,7 @@ export class FakeStripeJs {
         // Stripe.js answers for the intent the client secret belongs to: a SetupIntent (saving
         // the card) or a PaymentIntent (paying the first invoice).
         const clientSecret = String(payload.clientSecret);
-        const id = clientSecret.split("_secret_")[0]!;
+        const [id = ""] = clientSecret.split("_secret_");
         const passed = payload.outcome === "complete";
         const payment = id.startsWith("pi_");
         if (payment && this.stripeApi?.paymentIntents.get(id)?.status === "requires_action") {
