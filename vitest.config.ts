@@ -78,7 +78,7 @@ MQIDAQAB
         test: {
           name: "step-by-step",
           include: ["test/functions/**/*.test.ts", "packages/standins/test/inngest-sim.test.ts"],
-          env: { STANDIN_INNGEST_MODE: "step-by-step", ORDERING_SCHEDULES: "50" },
+          env: { STANDIN_INNGEST_MODE: "step-by-step" },
         },
       },
       {

@@ -122,6 +122,7 @@ try {
         NEXT_TELEMETRY_DISABLED: "1",
         DATABASE_URL: "pglite:memory://",
         APP_URL: origin,
+        ONRAMP_ENVIRONMENT: "bench",
         // The stand-in plays the dev server (unsigned), which production refuses without the opt-in.
         INNGEST_DEV: "1",
         ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCTION: "1",

@@ -48,6 +48,8 @@ export async function handleSignUpInline(request: Request): Promise<Response> {
     if (card.status !== "succeeded") return new Response(card.status, { status: 422 });
     const subscription = await startTrialSubscription(stripe, {
       userId: user.id,
+      // No run here: every redelivery is the same attempt, so it replays the same key.
+      runId: "inline",
       customerId,
       priceId,
       paymentMethodId: card.paymentMethodId,

@@ -106,6 +106,15 @@ const server = {
       return z.NEVER;
     }),
   ONRAMP_DEMO_URL: url("the demo stand-ins' browser-facing origin").optional(),
+  // Which deployment made a Stripe object (lib/billing/ownership): staging and previews may share
+  // one Stripe account with production, and each touches only its own objects.
+  ONRAMP_ENVIRONMENT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, {
+      message:
+        'a short name for this deployment such as "production", "staging" or "preview-42" (lower-case letters, digits, ".", "_", "-")',
+    })
+    .default("development"),
   // The dev outbox page (/dev/emails): set by `npm run dev` for the app it starts, never by hand.
   ONRAMP_DEV_EMAILS: z.enum(["1"], { message: 'unset, or "1" to show /dev/emails' }).optional(),
   RECONCILE_CRON: z
@@ -135,10 +144,14 @@ export const unsafeInngestDevOptIn = "ONRAMP_UNSAFE_ALLOW_INNGEST_DEV_IN_PRODUCT
 
 /**
  * What a production server cannot run with; `next build` is exempt so one build runs anywhere.
- * `appUrlSet` is whether APP_URL was given: its development default (localhost) would make every
- * session fail Clerk's `azp` check, register localhost with Inngest and put localhost in emails.
+ * `given` says which variables with a development default were set: APP_URL's (localhost) would
+ * make every session fail Clerk's `azp` check, register localhost with Inngest and put localhost
+ * in emails; ONRAMP_ENVIRONMENT's would tag production's Stripe objects as a developer's.
  */
-function productionProblems(values: Partial<Record<keyof Shape, unknown>>, appUrlSet: boolean) {
+function productionProblems(
+  values: Partial<Record<keyof Shape, unknown>>,
+  given: { appUrl: boolean; environment: boolean },
+) {
   const problems: { name: keyof Shape; message: string }[] = [];
   const need = (name: keyof Shape, why: string) => {
     if (values[name] === undefined || values[name] === "") {
@@ -146,7 +159,15 @@ function productionProblems(values: Partial<Record<keyof Shape, unknown>>, appUr
     }
   };
   need("DATABASE_URL", "the embedded database is for development");
-  if (!appUrlSet) {
+  // Its development default would mix this deployment's Stripe objects with a developer's.
+  if (!given.environment) {
+    problems.push({
+      name: "ONRAMP_ENVIRONMENT",
+      message:
+        'required in production: the name every Stripe object this deployment makes is tagged with, such as "production", so another deployment sharing the Stripe account never touches them',
+    });
+  }
+  if (!given.appUrl) {
     problems.push({
       name: "APP_URL",
       message:
@@ -243,8 +264,12 @@ export const env = createEnv({
         );
       }
       if (isBuild) return;
-      // APP_URL has a development default, so whether it was given is read from the environment.
-      for (const { name, message } of productionProblems(values, Boolean(process.env.APP_URL))) {
+      // These have development defaults, so whether they were given is read from the environment.
+      const given = {
+        appUrl: Boolean(process.env.APP_URL),
+        environment: Boolean(process.env.ONRAMP_ENVIRONMENT),
+      };
+      for (const { name, message } of productionProblems(values, given)) {
         problem(name, message);
       }
     }),

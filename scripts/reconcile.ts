@@ -1,8 +1,11 @@
 // `npm run reconcile [-- --apply] [--from <customer id>] [--rate <requests/s>] [--page-size <n>]`:
-// compares Stripe with our tables and prints what it found (lib/billing/reconcile). A dry run by
-// default; --apply repairs, including cancelling live subscriptions of accounts our tables do not
-// know (the scheduled reconcile-billing function leaves those to an operator). Each page prints
-// the --from that resumes after it. Exit code 0: the books are straight; 1: something is left.
+// compares Stripe with Clerk and our tables and prints what it found (lib/billing/reconcile), as
+// the scheduled reconcile-billing function does. A dry run by default; --apply repairs. It never
+// cancels an account Clerk still has: accounts our tables lack get their rows back. It refuses a
+// live Stripe key with the embedded database (DATABASE_URL unset: surely the wrong database), and
+// stops before closing anything when Clerk seems to have none of the accounts (a wrong Clerk key).
+// Each page prints the --from that resumes after it. Exit code 0: the books are straight; 1:
+// something is left or it stopped; 2: the command line or the configuration is wrong.
 import { parseArgs } from "node:util";
 // A CommonJS bundle: Node's ESM loader sees only its default export.
 import nextEnv from "@next/env";
@@ -36,13 +39,28 @@ const { addPage, booksAreStraight, emptySummary, formatSummary } =
 const { closeConnection } = await import("@/lib/db/client");
 const { requestPacer } = await import("@/lib/vendors/pace");
 const { stripe } = await import("@/lib/vendors/stripe");
+const { clerkConfigured } = await import("@/lib/vendors/clerk");
+const { env } = await import("@/lib/env");
 if (!stripe) exit("STRIPE_SECRET_KEY is not set: there is no billing to reconcile.");
+if (!clerkConfigured) {
+  exit(
+    "CLERK_SECRET_KEY is not set: Clerk says which accounts exist, so nothing can be reconciled without it.",
+  );
+}
+const embedded = !env.DATABASE_URL || env.DATABASE_URL.startsWith("pglite:");
+if (embedded && /^(sk|rk)_live_/.test(env.STRIPE_SECRET_KEY ?? "")) {
+  exit(
+    `STRIPE_SECRET_KEY is a live key, but the database is the embedded one (${env.DATABASE_URL ?? "DATABASE_URL is not set"}): ` +
+      "this is not the database your live payments were recorded in. Set DATABASE_URL to the production database and run again.",
+  );
+}
 
 const options = {
   apply: args.apply,
-  cancelUnknownAccounts: args.apply,
   pageSize,
   pace: requestPacer(rate),
+  // Far inside Clerk's 100 requests per 10 seconds: a page asks about 100 accounts in one or two.
+  clerkPace: requestPacer(2),
 };
 let summary = emptySummary(args.apply);
 let cursor = args.from ?? null;
@@ -61,10 +79,14 @@ do {
     process.exit(1);
   }
   summary = addPage(summary, page);
-  cursor = page.next;
+  cursor = page.stopped ? null : page.next;
   console.log(
     `page ${summary.pages}: ${page.customers} customers, ${page.findings.length} findings` +
-      (cursor ? `; to resume after it: --from ${cursor}` : "; the last page"),
+      (page.stopped
+        ? "; stopped here"
+        : cursor
+          ? `; to resume after it: --from ${cursor}`
+          : "; the last page"),
   );
 } while (cursor);
 console.log(`\n${formatSummary(summary)}`);

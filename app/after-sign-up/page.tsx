@@ -7,8 +7,9 @@ import { signedInPage } from "@/app/_lib/pages";
 import { planOptions } from "@/app/_lib/plan-options";
 import { stallThresholdMs } from "@/app/_lib/polling";
 import { supportEmail } from "@/app/_lib/support";
-import { trialDays } from "@/lib/billing/plans";
+import { isTier, trialDays } from "@/lib/billing/plans";
 import { onboardingStatus } from "@/lib/onboarding/status";
+import { latestChosenTier } from "@/lib/onboarding/submissions";
 import { paths } from "@/lib/routes";
 import { cardFieldPublishableKey } from "@/lib/vendors/stripe";
 
@@ -29,6 +30,8 @@ export default signedInPage(
     const status = await onboardingStatus(userId);
     if (status.action?.type === "choose_plan") redirect(paths.onboarding);
     const { stall } = await searchParams;
+    // A plan picked after a decline outlives a reload: the next new-card form names it.
+    const latest = await latestChosenTier(userId);
 
     return (
       <PageShell actions={<SignOutButton />}>
@@ -37,6 +40,7 @@ export default signedInPage(
           stallAfterMs={stallThresholdMs(typeof stall === "string" ? stall : null)}
           stripePublishableKey={cardFieldPublishableKey()}
           plans={planOptions()}
+          tier={isTier(latest) ? latest : undefined}
           trialDays={trialDays()}
           supportEmail={supportEmail()}
         />

@@ -15,9 +15,10 @@ import {
  * tombstone goes down first (also for a user we never saw, so a late user.created creates
  * nothing), their personal data is erased, every live subscription of every customer Stripe
  * holds for them is cancelled now, without proration or a final invoice (a trial never
- * converts), and the customers are kept for the accounts, marked. Every step re-reads before it
- * writes, so redeliveries and retries repeat nothing. Provisioning and the email drip of the user
- * are cancelled by the same event (their cancelOn).
+ * converts), what they paid for nothing is refunded (everything when they were never onboarded,
+ * else what was paid after the deletion), and the customers are kept for the accounts, marked.
+ * Every step re-reads before it writes, so redeliveries and retries repeat nothing. Provisioning
+ * and the email drip of the user are cancelled by the same event (their cancelOn).
  */
 export const closeDeletedUser = inngest.createFunction(
   {
@@ -44,15 +45,11 @@ export const closeDeletedUser = inngest.createFunction(
       await eraseUserProfile(userId);
       await eraseStoredEmails(userId);
     });
-    const { customers, canceled } = await endBilling(
+    const { customers, canceled, refunded } = await endBilling(
       step,
       { key: "clerk_user_id", id: userId },
-      {
-        recordedCustomer: () => findUserStripeCustomerId(userId),
-        deletedAt,
-        comment: `Clerk user ${userId} was deleted`,
-      },
+      { recordedCustomer: () => findUserStripeCustomerId(userId), deletedAt },
     );
-    return { userId, customers, canceled };
+    return { userId, customers, canceled, refunded };
   },
 );

@@ -10,9 +10,10 @@ import {
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
 import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
 import { ensureUserCustomer } from "@/lib/billing/customers";
-import { isTier, priceFor, type Tier } from "@/lib/billing/plans";
+import { isTier, priceFor, tierOfPrice, type Tier } from "@/lib/billing/plans";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
 import { fullName, primaryEmailAddress, submittedPayment } from "@/lib/onboarding/clerk-user";
+import { chargesAfterFailure, endFailedOnboardingBilling } from "@/lib/onboarding/ending";
 import {
   firstInvoiceOutcome,
   payFirstInvoice,
@@ -33,6 +34,7 @@ import {
   type ProgressStepId,
 } from "@/lib/onboarding/progress";
 import {
+  cancelUnpaidSubscription,
   saveCard,
   settledOutcome,
   setupIntentOutcome,
@@ -102,15 +104,25 @@ export const provisionSubscription = inngest.createFunction(
     throttle: { limit: 8, period: "1s" },
     cancelOn: [{ event: userDeleted, match: "data.id" }],
     retries: 5,
-    onFailure: async ({ event, error, logger }) => {
+    onFailure: async ({ event, error, logger, step }) => {
       const runId = event.data.run_id;
+      const userId = event.data.event.data.id;
       // The detail (a vendor's or the database's own words) is for the operator, by run id.
       logger.error("provisioning failed", { failedRunId: runId, error });
       const reason = failureReasonForUser(
         error,
         "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
       );
-      await markRunFailed(event.data.event.data.id, runId, reason);
+      await step.run("mark-run-failed", () => markRunFailed(userId, runId, reason));
+      // A run that ends for good ends what it started, and the user is told what became of it.
+      // (Should Stripe refuse for good, the reconciler reports a failed onboarding's live
+      // subscription to an operator.)
+      const ended = await step.run("end-started-billing", () =>
+        endFailedOnboardingBilling(stripe, userId, runId),
+      );
+      await step.run("say-what-was-charged", () =>
+        markRunFailed(userId, runId, `${reason} ${chargesAfterFailure(ended)}`),
+      );
     },
   },
   async ({ event, step: steps, runId, attempt, maxAttempts }) => {
@@ -132,7 +144,10 @@ export const provisionSubscription = inngest.createFunction(
 
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, stepTry);
+    const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, {
+      ...stepTry,
+      runId,
+    });
     await step.run("update-clerk-metadata", () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
@@ -171,15 +186,17 @@ interface Plan {
 /**
  * Until the subscription runs (trialing, or active once its first invoice is paid): take the plan
  * and card (from sign-up, else waited for), check the plan, save the card, subscribe; after a
- * refusal, of the card or of the first charge, wait for the next card, all in this run. The
- * customer is created once a valid plan is chosen, so a refused plan leaves nothing in Stripe. Once
- * subscribed, the plan is settled and a new card pays the same first invoice.
+ * refusal, of the card or of the first charge, wait for the next plan and card, all in this run.
+ * The customer is created once a valid plan is chosen, so a refused plan leaves nothing in Stripe.
+ * A new card for the same plan pays the same first invoice; a new plan chosen before it is paid
+ * replaces the unpaid subscription (nothing was charged), so the plan billed is the one chosen
+ * last.
  */
 async function subscribe(
   step: Steps,
   stripe: Stripe,
   user: ClerkUser,
-  stepTry: StepTry,
+  stepTry: StepTry & { runId: string },
 ): Promise<{ plan: Plan; customerId: string; subscriptionId: string }> {
   const userId = user.id;
   const tried: string[] = [];
@@ -190,7 +207,7 @@ async function subscribe(
     const submission =
       (attempt === 1 ? submittedPayment(user) : null) ??
       (await awaitPaymentDetails(step, userId, attempt, tried, unpaid ? "subscription" : "plan"));
-    const plan = unpaid?.plan ?? planFor(submission.tier);
+    const plan = planFor(submission.tier);
     if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
 
     customerId ??= await step.run("create-stripe-customer", () =>
@@ -210,15 +227,34 @@ async function subscribe(
     if (card.status !== "succeeded") continue;
     const paymentMethodId = card.paymentMethodId;
 
+    if (unpaid && unpaid.plan.priceId !== plan.priceId) {
+      const { subscriptionId } = unpaid;
+      await step.run(numbered("cancel-unpaid-subscription", attempt), () =>
+        cancelUnpaidSubscription(stripe, subscriptionId),
+      );
+      unpaid = undefined;
+    }
     if (!unpaid) {
-      const subscribing = { userId, customerId, priceId: plan.priceId, paymentMethodId };
-      const subscription = await step.run("create-trial-subscription", () =>
+      const subscribing = {
+        userId,
+        runId: stepTry.runId,
+        customerId,
+        priceId: plan.priceId,
+        paymentMethodId,
+      };
+      const subscription = await step.run(numbered("create-trial-subscription", attempt), () =>
         startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
       );
+      // One adopted from an earlier run keeps its plan.
+      const subscribed = planOfPrice(subscription.priceId) ?? plan;
       if (!subscription.unpaidInvoiceId) {
-        return { plan, customerId, subscriptionId: subscription.id };
+        return { plan: subscribed, customerId, subscriptionId: subscription.id };
       }
-      unpaid = { plan, subscriptionId: subscription.id, invoiceId: subscription.unpaidInvoiceId };
+      unpaid = {
+        plan: subscribed,
+        subscriptionId: subscription.id,
+        invoiceId: subscription.unpaidInvoiceId,
+      };
     }
     // The card's charge when the subscription was just made with it, else a payment with it.
     const { invoiceId } = unpaid;
@@ -376,6 +412,12 @@ async function awaitBank<Outcome extends { status: string }>(
   return (await step.run(id(bankSteps[subject].check), async () =>
     check.settle(looked && !bankStillDeciding ? looked : await check.look()),
   )) as Outcome;
+}
+
+/** The catalogue's plan on this price, if it is one. */
+function planOfPrice(priceId: string): Plan | undefined {
+  const tier = tierOfPrice(priceId);
+  return tier && { tier, priceId };
 }
 
 /** The price behind a tier the browser named, or why there is none. Never a price from the browser. */

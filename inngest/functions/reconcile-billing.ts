@@ -3,6 +3,7 @@ import { reconcilePage, type PageReport } from "@/lib/billing/reconcile";
 import { addPage, emptySummary, formatSummary } from "@/lib/billing/reconcile-report";
 import { env } from "@/lib/env";
 import { requestPacer } from "@/lib/vendors/pace";
+import { clerkConfigured } from "@/lib/vendors/clerk";
 import { stripe } from "@/lib/vendors/stripe";
 
 /** Stripe customers per step: about as many Stripe requests, a few seconds' work. */
@@ -12,14 +13,20 @@ const RECONCILE_PAGE_SIZE = 100;
  * (25 a second in test mode, 100 live), which it shares with the live app.
  */
 const REQUESTS_PER_SECOND = 10;
+/**
+ * Clerk requests a second: a page asks about its accounts in one or two requests (100 ids each),
+ * far inside Clerk's 100 per 10 seconds, which the live app shares.
+ */
+const CLERK_REQUESTS_PER_SECOND = 2;
 
 /**
- * Every RECONCILE_CRON (hourly by default), Stripe against our tables (lib/billing/reconcile):
- * live subscriptions of deleted accounts are cancelled, second live subscriptions on a customer
- * cancelled (the newer), rows that differ from Stripe rewritten. Live subscriptions of accounts
- * our tables do not know are only reported: that is an operator's call (`npm run reconcile --
- * --apply`). One step per page of customers, the cursor in the step's result, so a retry or a
- * restart resumes at the page it was on. The summary table goes to the log.
+ * Every RECONCILE_CRON (hourly by default), Stripe against Clerk and our tables
+ * (lib/billing/reconcile): live subscriptions of deleted accounts and of accounts Clerk no longer
+ * has are cancelled (and what was paid for nothing refunded), rows our tables lack are written
+ * from Clerk and Stripe, second live subscriptions cancelled, rows that differ from Stripe
+ * rewritten; a failed onboarding's live subscription is held for an operator. One step per page of customers, the cursor in the step's result,
+ * so a retry or a restart resumes at the page it was on. When Clerk seems to have none of the
+ * accounts (a wrong key), it stops before closing any. The summary table goes to the log.
  */
 export const reconcileBilling = inngest.createFunction(
   {
@@ -32,6 +39,8 @@ export const reconcileBilling = inngest.createFunction(
   },
   async ({ step, logger }) => {
     if (!stripe) return { skipped: "Billing is not configured" };
+    // Clerk says which accounts exist: without it nothing can be closed or repaired safely.
+    if (!clerkConfigured) return { skipped: "Clerk is not configured" };
     const billing = stripe;
     let summary = emptySummary(true);
     let cursor: string | null = null;
@@ -40,15 +49,21 @@ export const reconcileBilling = inngest.createFunction(
       const page = await step.run(`reconcile-page-${summary.pages + 1}`, (): Promise<PageReport> =>
         reconcilePage(billing, after, {
           apply: true,
-          cancelUnknownAccounts: false,
           pageSize: RECONCILE_PAGE_SIZE,
           pace: requestPacer(REQUESTS_PER_SECOND),
+          clerkPace: requestPacer(CLERK_REQUESTS_PER_SECOND),
         }),
       );
       summary = addPage(summary, page);
-      cursor = page.next;
+      cursor = page.stopped ? null : page.next;
     } while (cursor);
-    logger.info(`Billing reconciled\n${formatSummary(summary)}`, { summary: summary.counts });
+    if (summary.stopped) {
+      logger.error(`Billing reconciliation stopped\n${formatSummary(summary)}`, {
+        summary: summary.counts,
+      });
+    } else {
+      logger.info(`Billing reconciled\n${formatSummary(summary)}`, { summary: summary.counts });
+    }
     return summary;
   },
 );

@@ -1,7 +1,9 @@
 import { inngest } from "@/inngest/client";
 import { subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "@/inngest/events";
+import { deletedComment, refundCutoff } from "@/lib/billing/account-closure";
+import { refundPayments } from "@/lib/billing/refunds";
 import { isLive } from "@/lib/billing/subscription-status";
-import { refetchAndSaveSubscription } from "@/lib/billing/subscription-sync";
+import { refetchAndSaveSubscription, type DeletedOwner } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
 import { requireStripe } from "@/lib/vendors/stripe";
 
@@ -9,7 +11,9 @@ import { requireStripe } from "@/lib/vendors/stripe";
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
  * subscription: each run re-fetches it and writes what Stripe says now to its user's or org's row.
  * A live subscription of a deleted user or org (a Checkout paid in its last second, a run that
- * slipped past its cancellation) is cancelled on sight, and its final state written.
+ * slipped past its cancellation) is cancelled on sight, what it collected since the deletion is
+ * refunded, and its final state written. Another deployment's subscriptions (its
+ * ONRAMP_ENVIRONMENT tag) are left alone.
  */
 export const syncSubscription = inngest.createFunction(
   {
@@ -18,17 +22,30 @@ export const syncSubscription = inngest.createFunction(
     triggers: [subscriptionCreated, subscriptionUpdated, subscriptionDeleted],
     // One run per subscription at a time, so every re-fetch is written before the next is made.
     concurrency: { key: "event.data.id", limit: 1 },
-    // One Stripe request per run (three in the rare run that cancels), within Stripe's 25 a second.
+    // One Stripe request per run (a few more in the rare run that cancels), within Stripe's 25 a
+    // second.
     throttle: { limit: 25, period: "1s" },
   },
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
 
-    /** A deleted account's live subscription: cancelled now, and its final state written. */
-    const cancelOnSight = async (deletedOwner: string) => {
-      logger.warn(`Subscription ${subscriptionId} is live for deleted ${deletedOwner}: cancelling`);
+    /** A deleted account's live subscription: cancelled now, refunded, its final state written. */
+    const cancelOnSight = async ({
+      owner,
+      label,
+      deletedAt,
+    }: Omit<DeletedOwner, "deletedAt"> & { deletedAt: string }) => {
+      logger.warn(`Subscription ${subscriptionId} is live for deleted ${label}: cancelling`);
       await step.run("cancel-subscription-of-deleted-account", () =>
-        cancelSubscriptionNow(requireStripe(), subscriptionId, `Clerk ${deletedOwner} was deleted`),
+        cancelSubscriptionNow(requireStripe(), subscriptionId, deletedComment(owner)),
+      );
+      await step.run("refund-payments-after-deletion", async () =>
+        refundPayments(
+          requireStripe(),
+          subscriptionId,
+          owner,
+          await refundCutoff(owner, new Date(deletedAt)),
+        ),
       );
       return step.run("save-canceled-subscription", () =>
         refetchAndSaveSubscription(requireStripe(), subscriptionId),
@@ -40,10 +57,14 @@ export const syncSubscription = inngest.createFunction(
     const fetched = await step.run("refetch-and-save-subscription", () =>
       refetchAndSaveSubscription(requireStripe(), subscriptionId),
     );
+    if (fetched.madeElsewhere) {
+      return { subscriptionId, skipped: "made by another deployment (its onramp_environment)" };
+    }
 
     const { deletedOwner } = fetched;
     const outcome =
       deletedOwner && isLive(fetched.status) ? await cancelOnSight(deletedOwner) : fetched;
+    const deleted = deletedOwner ? { deletedOwner: deletedOwner.label } : {};
 
     if (!outcome.userId && !outcome.orgId) {
       const reason = `no user or org row has Stripe customer ${outcome.stripeCustomerId} (or the row is on a newer subscription)`;
@@ -51,7 +72,7 @@ export const syncSubscription = inngest.createFunction(
       return {
         subscriptionId,
         skipped: reason,
-        ...(deletedOwner ? { deletedOwner, status: outcome.status } : {}),
+        ...(deletedOwner ? { ...deleted, status: outcome.status } : {}),
       };
     }
     return {
@@ -60,7 +81,7 @@ export const syncSubscription = inngest.createFunction(
       status: outcome.status,
       tier: outcome.tier,
       seats: outcome.seats,
-      ...(deletedOwner ? { deletedOwner } : {}),
+      ...deleted,
     };
   },
 );

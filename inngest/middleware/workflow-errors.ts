@@ -10,9 +10,10 @@ import { classifyStripeError } from "@/lib/vendors/stripe";
  * vendor errors through; here they become Inngest's: a PermanentError or a vendor's permanent
  * refusal stops the run (NonRetriableError, whose message is always ours: the PermanentError's,
  * or `reasonForUser` for a vendor's refusal), a rate limit waits for the vendor's Retry-After
- * (RetryAfterError), and anything else is retried on Inngest's schedule.
+ * (RetryAfterError), Clerk being unavailable waits longer each time (clerkOutageWait), and
+ * anything else is retried on Inngest's schedule. `attempt` is the try that failed (0: the first).
  */
-export function toWorkflowError(error: unknown): unknown {
+export function toWorkflowError(error: unknown, attempt = 0): unknown {
   if (error instanceof NonRetriableError || error instanceof RetryAfterError) return error;
   if (error instanceof PermanentError) {
     return new NonRetriableError(error.message, { cause: error });
@@ -28,10 +29,26 @@ export function toWorkflowError(error: unknown): unknown {
       return new RetryAfterError(`${failure.vendor} rate limit reached`, failure.retryAfterMs, {
         cause: error,
       });
+    case "transient":
+      if (failure.vendor !== "Clerk") return error;
+      return new RetryAfterError("Clerk is unavailable", clerkOutageWait(attempt), {
+        cause: error,
+      });
     default:
       return error;
   }
 }
+
+const MINUTE = 60_000;
+/**
+ * The waits after each failed try while Clerk is unavailable (a 5xx, no answer at all). Clerk's
+ * outages last hours, longer than Inngest's backoff (minutes over five retries), and a run that
+ * gives up too soon fails a sign-up that was paid for: with five retries, provisioning keeps
+ * trying for over three hours.
+ */
+const clerkOutageWaits = [15_000, 2 * MINUTE, 15 * MINUTE, 60 * MINUTE, 120 * MINUTE];
+export const clerkOutageWait = (attempt: number) =>
+  clerkOutageWaits[Math.min(attempt, clerkOutageWaits.length - 1)]!;
 
 /**
  * What the user reads about a run that failed (in an `onFailure` handler, whose error is the
@@ -44,22 +61,22 @@ export function failureReasonForUser(error: Error, otherwise: string): string {
 }
 
 /** Runs a step or the function body, its error made Inngest's. */
-async function asWorkflow(next: () => Promise<unknown>) {
+async function asWorkflow(next: () => Promise<unknown>, attempt: number) {
   try {
     return await next();
   } catch (error) {
-    throw toWorkflowError(error);
+    throw toWorkflowError(error, attempt);
   }
 }
 
 export class WorkflowErrorsMiddleware extends Middleware.BaseMiddleware {
   readonly id = "onramp:workflow-errors";
 
-  wrapStepHandler({ next }: Middleware.WrapStepHandlerArgs) {
-    return asWorkflow(next);
+  wrapStepHandler({ next, ctx }: Middleware.WrapStepHandlerArgs) {
+    return asWorkflow(next, ctx.attempt);
   }
 
-  wrapFunctionHandler({ next }: Middleware.WrapFunctionHandlerArgs) {
-    return asWorkflow(next);
+  wrapFunctionHandler({ next, ctx }: Middleware.WrapFunctionHandlerArgs) {
+    return asWorkflow(next, ctx.attempt);
   }
 }

@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { customerSearchQuery, ownerMetadata, type BillingOwner } from "@/lib/billing/ownership";
 import {
   findUserStripeCustomerId,
   ensureUserNotDeleted,
@@ -22,14 +23,15 @@ export async function ensureUserCustomer(
   const recorded = await findUserStripeCustomerId(user.id);
   if (recorded) return recorded;
   await ensureUserNotDeleted(user.id);
+  const owner: BillingOwner = { key: "clerk_user_id", id: user.id };
   const customerId =
-    (lookInStripe ? await findCustomerOf(stripe, "clerk_user_id", user.id) : null) ??
+    (lookInStripe ? ((await customersOf(stripe, owner))[0] ?? null) : null) ??
     (
       await stripe.customers.create(
         {
           ...(user.email ? { email: user.email } : {}),
           ...(user.name ? { name: user.name } : {}),
-          metadata: { clerk_user_id: user.id },
+          metadata: ownerMetadata(owner),
         },
         { idempotencyKey: userCustomerIdempotencyKey(user.id) },
       )
@@ -38,21 +40,14 @@ export async function ensureUserCustomer(
   return customerId;
 }
 
-/** The metadata key that ties a Stripe customer (and a subscription) to a Clerk user or org. */
-export type ClerkIdKey = "clerk_user_id" | "clerk_org_id";
-
 /**
- * The customer Stripe holds for a Clerk user or org id (its metadata), oldest first when an
- * earlier bug made several. Stripe's search sees new customers within about a minute: a rerun
- * comes long after, and a retried step that does not find it yet creates again under its key,
- * whose replayed answer fails the step once more while the backoff gives search the time.
+ * Every customer this deployment made in Stripe for a Clerk user or org (their metadata), oldest
+ * first when an earlier bug made several. Stripe's search sees new customers within about a
+ * minute: a rerun comes long after, and a retried step that does not find it yet creates again
+ * under its key, whose replayed answer fails the step once more while the backoff gives search
+ * the time.
  */
-async function findCustomerOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string | null> {
-  return (await customersOf(stripe, key, id))[0] ?? null;
-}
-
-/** Every customer Stripe holds for a Clerk user or org id, oldest first. */
-export async function customersOf(stripe: Stripe, key: ClerkIdKey, id: string): Promise<string[]> {
-  const found = await stripe.customers.search({ query: `metadata['${key}']:'${id}'`, limit: 100 });
+export async function customersOf(stripe: Stripe, owner: BillingOwner): Promise<string[]> {
+  const found = await stripe.customers.search({ query: customerSearchQuery(owner), limit: 100 });
   return found.data.toSorted((a, b) => a.created - b.created).map((customer) => customer.id);
 }

@@ -19,6 +19,8 @@ export interface ReconcileSummary {
   details: Finding[];
   /** Findings beyond `detailLimit`, counted above but not listed. */
   omitted: number;
+  /** Why the reconciliation stopped before its last page, with nothing closed on that page. */
+  stopped: string | null;
 }
 
 const detailLimit = 100;
@@ -37,6 +39,7 @@ export function emptySummary(applied: boolean): ReconcileSummary {
     >,
     details: [],
     omitted: 0,
+    stopped: null,
   };
 }
 
@@ -54,19 +57,29 @@ export function addPage(summary: ReconcileSummary, page: PageReport): ReconcileS
     counts,
     details: [...summary.details, ...page.findings.slice(0, Math.max(0, room))],
     omitted: summary.omitted + Math.max(0, page.findings.length - Math.max(0, room)),
+    stopped: page.stopped,
   };
 }
 
 /** Whether nothing is left to repair or decide: every finding repaired, or none found. */
 export function booksAreStraight(summary: ReconcileSummary): boolean {
-  return Object.values(summary.counts).every(
-    (count) => count.planned + count.held + count.failed + count.reported === 0,
+  return (
+    !summary.stopped &&
+    Object.values(summary.counts).every(
+      (count) => count.planned + count.held + count.failed + count.reported === 0,
+    )
   );
 }
 
+/** Repairs carried out, of every kind. */
+export const repairsDone = (summary: ReconcileSummary) =>
+  Object.values(summary.counts).reduce((sum, count) => sum + count.done, 0);
+
 const kindLabels: Record<FindingKind, string> = {
   "live-subscription-of-deleted-account": "live subscription of a deleted account",
-  "live-subscription-of-unknown-account": "live subscription of an unknown account",
+  "account-deleted-in-clerk": "account Clerk no longer has",
+  "account-missing-from-our-tables": "account missing from our tables",
+  "live-subscription-without-onboarding": "live subscription, onboarding failed",
   "several-live-subscriptions": "second live subscription on a customer",
   "row-differs-from-stripe": "our row differs from Stripe",
   "several-customers-for-account": "second customer for an account",
@@ -98,7 +111,7 @@ export function formatSummary(summary: ReconcileSummary): string {
 
   const lines = [
     `Billing reconciliation (${summary.applied ? "applied" : "dry run: nothing was changed"})`,
-    `${summary.compared} of ${summary.customers} Stripe customers compared (those with a Clerk id or on one of our rows), ${summary.subscriptions} subscriptions, ${summary.pages} page(s)`,
+    `${summary.compared} of ${summary.customers} Stripe customers compared (this deployment's, or on one of our rows), ${summary.subscriptions} subscriptions, ${summary.pages} page(s)`,
     "",
     line(header),
     line(widths.map((width) => "-".repeat(width))),
@@ -119,11 +132,13 @@ export function formatSummary(summary: ReconcileSummary): string {
   }
   lines.push(
     "",
-    booksAreStraight(summary)
-      ? "The books are straight: Stripe and our tables agree."
-      : summary.applied
-        ? "Not everything could be repaired: see the held, failed and reported findings above."
-        : "Run with --apply to repair what is listed as to repair.",
+    summary.stopped
+      ? `Stopped after page ${summary.pages}: ${summary.stopped}`
+      : booksAreStraight(summary)
+        ? "The books are straight: Stripe, Clerk and our tables agree."
+        : summary.applied
+          ? "Not everything could be repaired: see the held, failed and reported findings above."
+          : "Run with --apply to repair what is listed as to repair.",
   );
   return lines.join("\n");
 }

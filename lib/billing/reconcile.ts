@@ -1,6 +1,10 @@
-import { inArray, or } from "drizzle-orm";
 import type Stripe from "stripe";
-import { deletedMarkOf } from "@/lib/billing/account-closure";
+import { closeAccount, deletedComment, refundCutoff } from "@/lib/billing/account-closure";
+import { lookUpInClerk, type ClerkAccount } from "@/lib/billing/clerk-accounts";
+import { accountLabel, belongsTo, type BillingOwner } from "@/lib/billing/ownership";
+import { seatPrice, tierOfPrice } from "@/lib/billing/plans";
+import { refundPayments } from "@/lib/billing/refunds";
+import { accountsOf, type Account, type RowState } from "@/lib/billing/reconcile-accounts";
 import { saveSubscriptionState } from "@/lib/billing/subscription-sync";
 import { isLive } from "@/lib/billing/subscription-status";
 import {
@@ -9,31 +13,44 @@ import {
   subscriptionsOf,
   type SubscriptionState,
 } from "@/lib/billing/subscriptions";
-import { getDb } from "@/lib/db/client";
-import { orgs, users } from "@/lib/db/schema";
+import { upsertOrg } from "@/lib/orgs/orgs";
+import { recordUserStripeCustomer, upsertUserProfile } from "@/lib/users";
 import type { Pace } from "@/lib/vendors/pace";
 import { classifyStripeError } from "@/lib/vendors/stripe";
 
 /**
- * The billing reconciler: Stripe against our tables, one page of Stripe customers at a time. A
- * customer is compared when it carries a Clerk id (metadata `clerk_user_id` / `clerk_org_id`) or
- * one of our rows records it; its subscriptions are listed, and:
+ * The billing reconciler: Stripe against our tables and Clerk, one page of Stripe customers at a
+ * time. It keeps one invariant: every live subscription onramp made belongs to an account that
+ * exists in Clerk, is not deleted, and is onboarded or inside an onboarding run still going. A
+ * customer is compared when this deployment made it (its ONRAMP_ENVIRONMENT tag) or one of our
+ * rows records it; another deployment's are left alone. Its subscriptions are listed, Clerk is
+ * asked about the owners of live ones (batched: lib/billing/clerk-accounts), and:
  * - a live subscription of a deleted account (our tombstone, or the mark close-deleted-* left on
- *   the customer) is cancelled;
- * - a live subscription of an account our tables do not know is cancelled only when the caller
- *   says so (an operator: a wrong DATABASE_URL would make every account unknown);
- * - of several live subscriptions on one customer, the one our row records (else the oldest)
- *   stays and the newer are cancelled;
+ *   the customer) is cancelled, and what was paid for nothing refunded;
+ * - an account Clerk does not have (its user.deleted was lost) is closed as its deletion would
+ *   be: tombstone, cancellations, refunds, the customer marked;
+ * - an account Clerk has but our tables lack (a restore, the wrong database) gets its row back
+ *   from Clerk and Stripe, and nothing of it is cancelled;
+ * - a live subscription of a user whose onboarding failed for good (and whom Clerk does not count
+ *   onboarded) is held for an operator: the failed run's handler should have ended it, and the
+ *   reconciler never cancels an account Clerk still has;
+ * - of several live subscriptions onramp made for one account, the one its Clerk metadata names
+ *   (else the one our row records, else the oldest) stays and the others are cancelled;
+ *   subscriptions onramp did not make (an add-on from Stripe's dashboard) are not its to judge;
  * - a row whose subscription, status, seats, tier or trial end differ from Stripe is rewritten
  *   from Stripe, through the writes the subscription sync uses;
  * - a second customer for one account is reported.
- * A dry run (`apply: false`) only plans. Cancellations are Stripe's no-proration,
- * no-final-invoice kind, re-read first, so a repeated page repeats nothing.
+ * When most accounts Clerk was asked about on a page look absent (a key of another Clerk
+ * instance makes every account absent), nothing is closed and the reconciliation stops, saying
+ * why. A dry run (`apply: false`) only plans. Cancellations are Stripe's no-proration,
+ * no-final-invoice kind, and every repair re-reads first, so a repeated page repeats nothing.
  */
 
 export const findingKinds = [
   "live-subscription-of-deleted-account",
-  "live-subscription-of-unknown-account",
+  "account-deleted-in-clerk",
+  "account-missing-from-our-tables",
+  "live-subscription-without-onboarding",
   "several-live-subscriptions",
   "row-differs-from-stripe",
   "several-customers-for-account",
@@ -41,8 +58,9 @@ export const findingKinds = [
 export type FindingKind = (typeof findingKinds)[number];
 
 /**
- * What became of a finding: `planned` (a dry run), `done`, `held` (for an operator), `failed`
- * (Stripe refused or the row moved on; the reason says), `reported` (nothing to repair here).
+ * What became of a finding: `planned` (a dry run), `done`, `held` (for an operator, or the
+ * reconciliation stopped before it), `failed` (Stripe refused or the row moved on; the reason
+ * says), `reported` (nothing to repair here).
  */
 export const outcomes = ["done", "planned", "held", "failed", "reported"] as const;
 export type Outcome = (typeof outcomes)[number];
@@ -63,25 +81,30 @@ export interface Finding {
 export interface ReconcileOptions {
   /** Repair what is found; false: a dry run that changes nothing. */
   apply: boolean;
-  /** Also cancel live subscriptions of accounts our tables do not know (an operator's call). */
-  cancelUnknownAccounts: boolean;
   /** Stripe customers per page (at most 100). */
   pageSize: number;
   /** Called before each Stripe request, to stay within Stripe's rate limit. */
   pace: Pace;
+  /** Called before each Clerk request, to stay within Clerk's. */
+  clerkPace: Pace;
 }
 
 export interface PageReport {
   /** Stripe customers on the page. */
   customers: number;
-  /** Those compared: with a Clerk id, or recorded on one of our rows. */
+  /** Those compared: this deployment's, or recorded on one of our rows. */
   compared: number;
   /** Their subscriptions. */
   subscriptions: number;
   findings: Finding[];
   /** Where the next page starts (the last customer of this one); null after the last page. */
   next: string | null;
+  /** Why the reconciliation stops at this page, with nothing closed on it; null: it goes on. */
+  stopped: string | null;
 }
+
+/** Accounts Clerk must say are absent, at the least, before absences stop a page. */
+const ABSENCES_WORTH_DOUBTING = 3;
 
 /** One page of Stripe customers, after `cursor` (a customer id; null: the first page). */
 export async function reconcilePage(
@@ -95,179 +118,261 @@ export async function reconcilePage(
     ...(cursor ? { starting_after: cursor } : {}),
   });
   const accounts = await accountsOf(page.data);
-  const report: PageReport = {
-    customers: page.data.length,
-    compared: 0,
-    subscriptions: 0,
-    findings: [],
-    next: page.has_more ? page.data.at(-1)!.id : null,
-  };
+  const compared: Compared[] = [];
   for (const customer of page.data) {
     const account = accounts.get(customer.id);
     if (!account) continue;
-    report.compared += 1;
-    const { subscriptions, findings } = await reconcileCustomer(
-      stripe,
-      customer.id,
-      account,
-      options,
-    );
-    report.subscriptions += subscriptions;
-    report.findings.push(...findings);
+    await options.pace();
+    compared.push({ customer, account, subscriptions: await subscriptionsOf(stripe, customer.id) });
+  }
+
+  // Clerk is asked about every owner of a live subscription it has not deleted.
+  const asked = compared
+    .filter(({ account, subscriptions }) => !account.deletedAt && subscriptions.some(live))
+    .map(({ account }) => account.owner);
+  const inClerk = await lookUpInClerk(asked, options.clerkPace);
+  const askedIds = new Set(asked.map((owner) => owner.id));
+  const absent = [...askedIds].filter((id) => !inClerk.has(id)).length;
+  const stopped =
+    absent >= ABSENCES_WORTH_DOUBTING && absent * 2 > askedIds.size
+      ? `Clerk has none of ${absent} of the ${askedIds.size} accounts asked about on this page. ` +
+        "Is CLERK_SECRET_KEY the key of this deployment's Clerk instance? Nothing was closed."
+      : null;
+
+  const report: PageReport = {
+    customers: page.data.length,
+    compared: compared.length,
+    subscriptions: compared.reduce((sum, c) => sum + c.subscriptions.length, 0),
+    findings: [],
+    next: page.has_more ? page.data.at(-1)!.id : null,
+    stopped,
+  };
+  for (const item of compared) {
+    const clerkAccount = inClerk.get(item.account.owner.id);
+    const plan = planCustomer(item, clerkAccount, stopped);
+    let { subscriptions } = item;
+    if (options.apply) {
+      for (const { finding, repair } of plan) {
+        if (finding.outcome !== "planned" || !repair) continue;
+        // A repair makes a few Stripe requests (each re-reads first).
+        await options.pace(4);
+        await settle(finding, () => repair(stripe));
+      }
+      if (plan.some(({ finding }) => finding.outcome === "done")) {
+        await options.pace();
+        subscriptions = await subscriptionsOf(stripe, item.customer.id);
+      }
+    } else {
+      subscriptions = asIfRepaired(subscriptions, plan);
+    }
+    // The row, against what Stripe holds once the repairs are made.
+    const difference =
+      item.account.row?.customerId === item.customer.id &&
+      !plan.some(({ finding }) => finding.kind === "account-missing-from-our-tables") &&
+      rowDifference(item.account, item.customer.id, subscriptions, clerkAccount);
+    if (difference) {
+      if (options.apply && difference.repair) {
+        const { repair } = difference;
+        await settle(difference.finding, () => repair(stripe));
+      }
+      plan.push(difference);
+    }
+    report.findings.push(...plan.map(({ finding }) => finding));
   }
   return report;
 }
 
-/** The Clerk account a customer belongs to, as our tables and the customer's metadata say. */
-interface Account {
-  kind: "user" | "org";
-  id: string;
-  /** Our tables have a row for it. */
-  known: boolean;
-  /** Deleted in Clerk: our tombstone, or the mark on the customer. */
-  deleted: boolean;
-  /** The customer its row records. */
-  recordedCustomer: string | null;
-  /** Its row, when the row records this customer. */
-  row: RowState | null;
+const live = (subscription: Stripe.Subscription) => isLive(subscription.status);
+
+/** A customer being compared, whose account it is, and its subscriptions (ended ones too). */
+interface Compared {
+  customer: Stripe.Customer;
+  account: Account;
+  subscriptions: Stripe.Subscription[];
 }
 
-/** What a row says about the account's subscription. */
-interface RowState {
-  subscriptionId: string | null;
-  status: string | null;
-  /** users only */
-  tier?: string | null;
-  trialEndsAt?: Date | null;
-  /** orgs only */
-  seats?: number;
+/** A finding, and the repair that settles it (none for a finding only reported). */
+interface Planned {
+  finding: Finding;
+  repair?: (stripe: Stripe) => Promise<unknown>;
 }
 
-const label = (account: Pick<Account, "kind" | "id">) =>
-  `${account.kind === "user" ? "user" : "organization"} ${account.id}`;
+/** What the customer's subscriptions and its account's row call for. */
+function planCustomer(
+  { customer, account, subscriptions }: Compared,
+  clerkAccount: ClerkAccount | undefined,
+  stopped: string | null,
+): Planned[] {
+  const customerId = customer.id;
+  const { owner } = account;
+  const label = accountLabel(owner);
+  const liveOnes = subscriptions.filter(live);
+  const finding = (
+    kind: FindingKind,
+    subscriptionId: string | null,
+    detail: string,
+    outcome: Outcome = "planned",
+  ): Finding => ({ kind, account: label, customerId, subscriptionId, detail, outcome });
+  const cancelAndRefund =
+    (subscriptionId: string, comment: string, refundSince: () => Promise<Date | null>) =>
+    async (stripe: Stripe) => {
+      await cancelSubscriptionNow(stripe, subscriptionId, `${comment} (billing reconciler)`);
+      await refundPayments(stripe, subscriptionId, owner, await refundSince());
+    };
 
-async function accountsOf(customers: Stripe.Customer[]): Promise<Map<string, Account>> {
-  const customerIds = customers.map((customer) => customer.id);
-  const tagged = (key: "clerk_user_id" | "clerk_org_id") =>
-    customers.flatMap((customer) => customer.metadata[key] ?? []);
-  const [userIds, orgIds] = [tagged("clerk_user_id"), tagged("clerk_org_id")];
-  const db = await getDb();
-  // inArray needs at least one value; "" matches no Clerk or Stripe id.
-  const some = (ids: string[]) => (ids.length ? ids : [""]);
-  const [userRows, orgRows] = await Promise.all([
-    db
-      .select()
-      .from(users)
-      .where(
-        or(
-          inArray(users.clerkUserId, some(userIds)),
-          inArray(users.stripeCustomerId, some(customerIds)),
-        ),
+  if (account.deletedAt) {
+    const deletedAt = account.deletedAt;
+    return liveOnes.map((subscription) => ({
+      finding: finding(
+        "live-subscription-of-deleted-account",
+        subscription.id,
+        deletedComment(owner),
       ),
-    db
-      .select()
-      .from(orgs)
-      .where(
-        or(
-          inArray(orgs.clerkOrgId, some(orgIds)),
-          inArray(orgs.stripeCustomerId, some(customerIds)),
-        ),
+      repair: cancelAndRefund(subscription.id, deletedComment(owner), () =>
+        refundCutoff(owner, deletedAt),
       ),
-  ]);
-
-  // Both tables in one shape: the account, the customer it records, what it says.
-  const rows = [
-    ...userRows.map((row) => ({
-      kind: "user" as const,
-      id: row.clerkUserId,
-      customerId: row.stripeCustomerId,
-      deletedAt: row.deletedAt,
-      state: {
-        subscriptionId: row.stripeSubscriptionId,
-        status: row.subscriptionStatus,
-        tier: row.tier,
-        trialEndsAt: row.trialEndsAt,
+    }));
+  }
+  if (liveOnes.length > 0 && !clerkAccount) {
+    const detail = stopped
+      ? `Clerk has no ${label}`
+      : `Clerk has no ${label}: closed as its deletion would be`;
+    const closedAt = new Date();
+    return liveOnes.map((subscription, i) => ({
+      finding: {
+        ...finding(
+          "account-deleted-in-clerk",
+          subscription.id,
+          detail,
+          stopped ? "held" : "planned",
+        ),
+        ...(stopped ? { reason: "not closed: the reconciliation stopped, see below" } : {}),
       },
-    })),
-    ...orgRows.map((row) => ({
-      kind: "org" as const,
-      id: row.clerkOrgId,
-      customerId: row.stripeCustomerId,
-      deletedAt: row.deletedAt,
-      state: {
-        subscriptionId: row.stripeSubscriptionId,
-        status: row.subscriptionStatus,
-        seats: row.purchasedSeats,
+      repair: async (stripe: Stripe) => {
+        // The tombstone first, so that nothing new is started for the account meanwhile.
+        if (i === 0) await closeAccount(stripe, owner, customerId, closedAt);
+        await cancelAndRefund(subscription.id, `Clerk has no ${label}`, () =>
+          refundCutoff(owner, closedAt),
+        )(stripe);
       },
-    })),
-  ];
+    }));
+  }
 
-  const accounts = new Map<string, Account>();
-  for (const customer of customers) {
-    const { clerk_user_id: userId, clerk_org_id: orgId } = customer.metadata;
-    const owner = userId
-      ? { kind: "user" as const, id: userId }
-      : orgId
-        ? { kind: "org" as const, id: orgId }
-        : rows.find((row) => row.customerId === customer.id);
-    if (!owner) continue;
-    const row = rows.find((r) => r.kind === owner.kind && r.id === owner.id);
-    const mark = deletedMarkOf(owner.kind === "user" ? "clerk_user_id" : "clerk_org_id");
-    accounts.set(customer.id, {
-      kind: owner.kind,
-      id: owner.id,
-      known: Boolean(row),
-      deleted: Boolean(row?.deletedAt) || Boolean(customer.metadata[mark]),
-      recordedCustomer: row?.customerId ?? null,
-      row: row && row.customerId === customer.id ? row.state : null,
+  if (liveOnes.length > 0 && clerkAccount && (!account.row || !account.row.customerId)) {
+    const current = currentSubscription(subscriptions, null)!;
+    return [
+      {
+        finding: finding(
+          "account-missing-from-our-tables",
+          current.id,
+          `Clerk has ${label} but our tables do not link it to customer ${customerId}: its row is written from Clerk and Stripe`,
+        ),
+        repair: () => writeRow(owner, customerId, clerkAccount, stateOf(current)),
+      },
+    ];
+  }
+
+  const planned: Planned[] = [];
+  if (account.row?.customerId && account.row.customerId !== customerId) {
+    planned.push({
+      finding: finding(
+        "several-customers-for-account",
+        null,
+        `our row records customer ${account.row.customerId}; Stripe also holds ${customerId} for it, with ${liveOnes.length} live subscription(s)`,
+        "reported",
+      ),
     });
   }
-  return accounts;
-}
 
-/** Compares one customer's subscriptions with its account, and repairs when asked to. */
-async function reconcileCustomer(
-  stripe: Stripe,
-  customerId: string,
-  account: Account,
-  options: ReconcileOptions,
-): Promise<{ subscriptions: number; findings: Finding[] }> {
-  await options.pace();
-  let subscriptions = await subscriptionsOf(stripe, customerId);
-  const findings = planCancellations(account, customerId, subscriptions, options);
-
-  const cancellations = findings.filter((finding) => finding.outcome === "planned");
-  if (options.apply && cancellations.length > 0) {
-    for (const finding of cancellations) {
-      // A cancellation re-reads the subscription first: two requests.
-      await options.pace(2);
-      await settle(finding, () =>
-        cancelSubscriptionNow(
-          stripe,
-          finding.subscriptionId!,
-          `${finding.detail} (billing reconciler)`,
-        ),
-      );
+  const ours = liveOnes.filter(
+    (subscription) =>
+      belongsTo(subscription.metadata, owner) &&
+      subscription.items.data.some((item) => onOurCatalogue(item.price.id)),
+  );
+  const failedOnboarding =
+    owner.key === "clerk_user_id" && account.onboarding === "failed" && !clerkAccount?.onboarded;
+  if (failedOnboarding) {
+    // The failed run's handler ends what it started; this one it could not. Clerk still has the
+    // account, so a person decides rather than the reconciler.
+    for (const subscription of ours) {
+      planned.push({
+        finding: {
+          ...finding(
+            "live-subscription-without-onboarding",
+            subscription.id,
+            `The onboarding of ${label} failed, and Clerk does not count them onboarded`,
+            "held",
+          ),
+          reason:
+            "an operator decides: rerun the onboarding, or cancel and refund it in Stripe's dashboard",
+        },
+      });
     }
-    await options.pace();
-    subscriptions = await subscriptionsOf(stripe, customerId);
-  }
-
-  const difference = account.row && rowDifference(account, customerId, subscriptions);
-  if (difference) {
-    findings.push(difference.finding);
-    if (options.apply && difference.state) {
-      const state = difference.state;
-      await settle(difference.finding, async () => {
-        const saved = await saveSubscriptionState(state);
-        if (!saved.userId && !saved.orgId) {
-          throw new RowMovedOnError("the row now holds another subscription or customer");
-        }
+  } else {
+    const kept =
+      ours.find((subscription) => subscription.id === clerkAccount?.subscriptionId) ??
+      currentSubscription(ours, account.row?.state.subscriptionId ?? null);
+    for (const subscription of ours) {
+      if (subscription === kept) continue;
+      const comment = `A second live subscription of ${label}; ${kept!.id} stays`;
+      planned.push({
+        finding: finding("several-live-subscriptions", subscription.id, comment),
+        repair: (stripe) =>
+          cancelSubscriptionNow(stripe, subscription.id, `${comment} (billing reconciler)`),
       });
     }
   }
-  return { subscriptions: subscriptions.length, findings };
+  return planned;
 }
+
+/** The subscriptions as Stripe will hold them once the planned cancellations are made. */
+function asIfRepaired(subscriptions: Stripe.Subscription[], plan: Planned[]) {
+  const canceling = new Set(
+    plan.flatMap(({ finding, repair }) =>
+      repair && finding.outcome === "planned" ? [finding.subscriptionId] : [],
+    ),
+  );
+  return subscriptions.map((subscription) =>
+    canceling.has(subscription.id)
+      ? { ...subscription, status: "canceled" as const }
+      : subscription,
+  );
+}
+
+/** The account's row, rebuilt from Clerk (who it is) and Stripe (its customer, its subscription). */
+async function writeRow(
+  owner: BillingOwner,
+  customerId: string,
+  clerkAccount: ClerkAccount,
+  state: SubscriptionState,
+) {
+  const { profile } = clerkAccount;
+  if (profile.kind === "user") {
+    await upsertUserProfile({
+      clerkUserId: owner.id,
+      email: profile.email,
+      firstName: profile.firstName,
+      lastName: profile.lastName,
+      clerkUpdatedAt: profile.updatedAt,
+    });
+    await recordUserStripeCustomer(owner.id, customerId);
+  } else {
+    await upsertOrg({
+      clerkOrgId: owner.id,
+      name: profile.name,
+      stripeCustomerId: customerId,
+      clerkUpdatedAt: profile.updatedAt,
+    });
+  }
+  const saved = await saveSubscriptionState(state);
+  if (!saved.userId && !saved.orgId) {
+    throw new RowMovedOnError("the row now holds another customer");
+  }
+}
+
+/** A price onramp sells: a plan's, or the seat price. */
+const onOurCatalogue = (priceId: string) =>
+  Boolean(tierOfPrice(priceId)) || priceId === seatPrice();
 
 class RowMovedOnError extends Error {}
 
@@ -290,82 +395,6 @@ async function settle(finding: Finding, repair: () => Promise<unknown>) {
   }
 }
 
-/** The cancellations a customer's live subscriptions call for, and a second customer reported. */
-function planCancellations(
-  account: Account,
-  customerId: string,
-  subscriptions: Stripe.Subscription[],
-  options: Pick<ReconcileOptions, "cancelUnknownAccounts">,
-): Finding[] {
-  const live = subscriptions.filter((subscription) => isLive(subscription.status));
-  const finding = (
-    kind: FindingKind,
-    subscriptionId: string | null,
-    detail: string,
-    outcome: Outcome = "planned",
-    reason?: string,
-  ): Finding => ({
-    kind,
-    account: label(account),
-    customerId,
-    subscriptionId,
-    detail,
-    outcome,
-    ...(reason ? { reason } : {}),
-  });
-
-  if (account.deleted) {
-    return live.map((subscription) =>
-      finding(
-        "live-subscription-of-deleted-account",
-        subscription.id,
-        `Clerk ${label(account)} was deleted`,
-      ),
-    );
-  }
-  if (!account.known) {
-    return live.map((subscription) =>
-      options.cancelUnknownAccounts
-        ? finding(
-            "live-subscription-of-unknown-account",
-            subscription.id,
-            `No ${label(account)} in onramp's database`,
-          )
-        : finding(
-            "live-subscription-of-unknown-account",
-            subscription.id,
-            `No ${label(account)} in onramp's database`,
-            "held",
-            "an operator decides: npm run reconcile -- --apply cancels it",
-          ),
-    );
-  }
-
-  const findings: Finding[] = [];
-  if (account.recordedCustomer && account.recordedCustomer !== customerId) {
-    findings.push(
-      finding(
-        "several-customers-for-account",
-        null,
-        `our row records customer ${account.recordedCustomer}; Stripe also holds ${customerId} for it, with ${live.length} live subscription(s)`,
-        "reported",
-      ),
-    );
-  }
-  const kept = currentSubscription(live, account.row?.subscriptionId ?? null);
-  for (const subscription of live) {
-    if (subscription === kept) continue;
-    findings.push(
-      finding(
-        "several-live-subscriptions",
-        subscription.id,
-        `A second live subscription of customer ${customerId}; ${kept!.id} stays`,
-      ),
-    );
-  }
-  return findings;
-}
-
 /**
  * The subscription the account's row should show: the live one it records, else the oldest live
  * one (the one a repair keeps), else the ended one it records, else the newest.
@@ -374,28 +403,34 @@ function currentSubscription(
   subscriptions: Stripe.Subscription[],
   recorded: string | null,
 ): Stripe.Subscription | undefined {
-  const live = subscriptions.filter((subscription) => isLive(subscription.status));
+  const liveOnes = subscriptions.filter(live);
   const oldest = (list: Stripe.Subscription[]) => list.toSorted((a, b) => a.created - b.created)[0];
   const newest = (list: Stripe.Subscription[]) => list.toSorted((a, b) => b.created - a.created)[0];
   return (
-    live.find((subscription) => subscription.id === recorded) ??
-    oldest(live) ??
+    liveOnes.find((subscription) => subscription.id === recorded) ??
+    oldest(liveOnes) ??
     subscriptions.find((subscription) => subscription.id === recorded) ??
     newest(subscriptions)
   );
 }
 
-/** How the row differs from Stripe, with the state to write; null when they agree. */
+/**
+ * How the row differs from the subscriptions Stripe holds, with the repair that writes Stripe's
+ * state; null when they agree. The row should show the live subscription Clerk's metadata names,
+ * else the one currentSubscription picks.
+ */
 function rowDifference(
   account: Account,
   customerId: string,
   subscriptions: Stripe.Subscription[],
-): { finding: Finding; state: SubscriptionState | null } | null {
-  const row = account.row!;
-  const current = currentSubscription(subscriptions, row.subscriptionId);
+  clerkAccount: ClerkAccount | undefined,
+): Planned | null {
+  const row = account.row!.state;
+  const named = subscriptions.find((s) => live(s) && s.id === clerkAccount?.subscriptionId);
+  const current = named ?? currentSubscription(subscriptions, row.subscriptionId);
   const base = {
     kind: "row-differs-from-stripe" as const,
-    account: label(account),
+    account: accountLabel(account.owner),
     customerId,
   };
   if (!current) {
@@ -407,11 +442,10 @@ function rowDifference(
         detail: `our row records subscription ${row.subscriptionId}, which Stripe does not list for customer ${customerId}`,
         outcome: "reported",
       },
-      state: null,
     };
   }
   const state = stateOf(current);
-  const differences = rowDifferences(account.kind, row, state);
+  const differences = rowDifferences(account.owner, row, state);
   if (differences.length === 0) return null;
   return {
     finding: {
@@ -420,19 +454,24 @@ function rowDifference(
       detail: differences.join(", "),
       outcome: "planned",
     },
-    state,
+    repair: async () => {
+      const saved = await saveSubscriptionState(state);
+      if (!saved.userId && !saved.orgId) {
+        throw new RowMovedOnError("the row now holds another subscription or customer");
+      }
+    },
   };
 }
 
 /** Each field where the row and Stripe differ, as "field ours → Stripe's". */
-function rowDifferences(kind: Account["kind"], row: RowState, state: SubscriptionState): string[] {
+function rowDifferences(owner: BillingOwner, row: RowState, state: SubscriptionState): string[] {
   const differences: string[] = [];
   const compare = (field: string, ours: unknown, theirs: unknown) => {
     if (ours !== theirs) differences.push(`${field} ${ours ?? "none"} → ${theirs ?? "none"}`);
   };
   compare("subscription", row.subscriptionId, state.stripeSubscriptionId);
   compare("status", row.status, state.status);
-  if (kind === "user") {
+  if (owner.key === "clerk_user_id") {
     compare("trial end", row.trialEndsAt?.toISOString(), state.trialEndsAt?.toISOString());
     // A price outside the catalogue keeps the tier the user chose (as the sync writes it).
     if (state.tier) compare("tier", row.tier, state.tier);

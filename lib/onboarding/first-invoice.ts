@@ -29,19 +29,18 @@ export async function firstInvoiceOutcome(
 
 /**
  * Pays the open invoice with the card, on session (the user is on the progress page, so the bank
- * may ask them to authenticate). The invoice is read first: when it is paid, or its payment's
- * state comes from this card (the charge when the subscription was made with it, or an earlier
- * try whose answer was lost or is a 500 Stripe replays for the key), that is the answer, with no
- * second charge. A subscription adopted from an earlier run is paid with the new card.
+ * may ask them to authenticate). The invoice is read first (outcomeWith): when it is paid, or its
+ * payment's state comes from this card, that is the answer, with no second charge; so is it after
+ * Stripe failed on the step's last try. A subscription adopted from an earlier run is paid with
+ * the new card.
  */
 export async function payFirstInvoice(
   stripe: Stripe,
   input: { userId: string; invoiceId: string; paymentMethodId: string } & Pick<StepTry, "lastTry">,
 ): Promise<PaymentOutcome> {
   await ensureUserNotDeleted(input.userId);
-  const before = await paymentOf(stripe, input.invoiceId);
-  if (before.payment.status === "paid") return { status: "succeeded" };
-  if (triedWith(before.intent, input.paymentMethodId)) return outcomeOf(before.intent);
+  const before = await outcomeWith(stripe, input);
+  if (before) return before;
   try {
     const invoice = await stripe.invoices.pay(
       input.invoiceId,
@@ -59,17 +58,33 @@ export async function payFirstInvoice(
     const failure = classifyStripeError(error);
     const refusedOrChallenged = failure?.kind === "permanent" && failure.code === "card_refused";
     if (!refusedOrChallenged) {
-      if (failedOnEveryTry(error, input)) {
-        return {
+      if (!failedOnEveryTry(error, input)) throw error;
+      // The last try: the charge may have gone through after all (its answer lost, or a 500
+      // after it), so Stripe is asked before the user is told that it failed.
+      return (
+        (await outcomeWith(stripe, input)) ?? {
           status: "failed",
           reason: "We could not take the payment just now. Please enter your card again.",
-        };
-      }
-      throw error;
+        }
+      );
     }
   }
   // Refused, or waiting for the bank: the PaymentIntent says which, and why.
   return firstInvoiceOutcome(stripe, input.invoiceId);
+}
+
+/**
+ * The invoice paid, or the state of its payment when that comes from this card (the charge when
+ * the subscription was made with it, or a try whose answer was lost or is a 500 Stripe replays
+ * for its key); null when this card has not been charged for it.
+ */
+async function outcomeWith(
+  stripe: Stripe,
+  input: { invoiceId: string; paymentMethodId: string },
+): Promise<PaymentOutcome | null> {
+  const { payment, intent } = await paymentOf(stripe, input.invoiceId);
+  if (payment.status === "paid") return { status: "succeeded" };
+  return triedWith(intent, input.paymentMethodId) ? outcomeOf(intent) : null;
 }
 
 async function paymentOf(stripe: Stripe, invoiceId: string) {

@@ -146,6 +146,24 @@ export async function markRunFailed(userId: string, runId: string, reason: strin
     );
 }
 
+/** Each user's overall onboarding state and the run that owns it, for those that have one. */
+export async function onboardingRecords(
+  userIds: string[],
+): Promise<Map<string, { state: OnboardingState; runId: string | null }>> {
+  if (userIds.length === 0) return new Map();
+  const db = await getDb();
+  const rows = await db
+    .select({ userId: onboarding.clerkUserId, state: onboarding.state, runId: onboarding.runId })
+    .from(onboarding)
+    .where(inArray(onboarding.clerkUserId, userIds));
+  return new Map(rows.map(({ userId, ...record }) => [userId, record]));
+}
+
+/** Whether the user was onboarded: a provisioning run completed (nothing undoes that). */
+export async function hasCompletedOnboarding(userId: string): Promise<boolean> {
+  return (await onboardingRecords([userId])).get(userId)?.state === "complete";
+}
+
 /**
  * The welcome email failed for good (the email workflow's onFailure): its step shows it, with
  * the reason, unless it had already finished (a later email of the drip failed).

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
-import { tierOfPrice } from "@/lib/billing/plans";
-import { liveSubscriptionsOf } from "@/lib/billing/subscriptions";
+import { belongsTo, ownerMetadata, type BillingOwner } from "@/lib/billing/ownership";
+import { cancelSubscriptionNow, liveSubscriptionsOf } from "@/lib/billing/subscriptions";
 import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
 import { ensureUserNotDeleted } from "@/lib/users";
@@ -34,7 +34,18 @@ export const idempotencyKeys = {
   /** Per token: a new card is a new request, a retry of the same card the same one. */
   setupIntent: (userId: string, confirmationToken: string) =>
     `onboarding:${userId}:setup-intent:${confirmationToken}`,
-  subscription: (userId: string) => `onboarding:${userId}:subscription`,
+  /**
+   * Per run, plan and card: a retry of the step replays it, while another plan or card (chosen
+   * after a refused first charge) or a rerun (after the failed run cancelled its subscription,
+   * perhaps with the same saved card) makes a new one.
+   */
+  subscription: (input: {
+    userId: string;
+    runId: string;
+    priceId: string;
+    paymentMethodId: string;
+  }) =>
+    `onboarding:${input.userId}:subscription:${input.runId}:${input.priceId}:${input.paymentMethodId}`,
   /** Per invoice and card: a new card is a new payment, a retry of the same one the same. */
   invoicePayment: (userId: string, invoiceId: string, paymentMethodId: string) =>
     `onboarding:${userId}:invoice:${invoiceId}:${paymentMethodId}`,
@@ -62,7 +73,10 @@ export async function saveCard(
         // Where a redirect-based authentication brings the browser back.
         return_url: new URL(paths.afterSignUp, env.APP_URL).href,
         // The token names the SetupIntent an earlier attempt made (setupIntentFor).
-        metadata: { clerk_user_id: input.userId, confirmation_token: input.confirmationToken },
+        metadata: {
+          ...ownerMetadata(userOwner(input.userId)),
+          confirmation_token: input.confirmationToken,
+        },
       },
       { idempotencyKey: idempotencyKeys.setupIntent(input.userId, input.confirmationToken) },
     );
@@ -80,6 +94,7 @@ export async function saveCard(
     }
     // Nothing was made (the list said so) and Stripe failed on every try, perhaps with a 500 it
     // replays for this token's key: the user enters the card again, a new token and a new key.
+    // (A card saved by that last try after all charges nothing.)
     if (failedOnEveryTry(error, input)) {
       return {
         status: "failed",
@@ -136,21 +151,28 @@ export function failedOnEveryTry(error: unknown, { lastTry }: Pick<StepTry, "las
 export interface StartedSubscription {
   id: string;
   status: string;
+  /** The price it is on: the plan's, or for one adopted from an earlier run, that run's. */
+  priceId: string;
   adopted: boolean;
   unpaidInvoiceId: string | null;
 }
 
+const userOwner = (userId: string): BillingOwner => ({ key: "clerk_user_id", id: userId });
+
 /**
  * The user's subscription. When an earlier attempt or run may have made it (a lost answer, a 500
- * Stripe replays for the key, an operator's rerun after the key's 24 hours), a live one already
- * on the customer for a catalogue price is adopted; otherwise it starts under the per-user key.
- * So a customer has at most one, however often provisioning runs. Without a trial the first
- * invoice is charged at once, and a refused charge leaves it `incomplete` with that invoice open.
+ * Stripe replays for the key, an operator's rerun after the key's 24 hours or a price change), a
+ * live one already on the customer that onramp made for this user is adopted, whatever its price;
+ * otherwise it starts under a key per run, plan and card. So a customer has at most one, however often
+ * provisioning runs. Without a trial the first invoice is charged at once, and a refused charge
+ * leaves it `incomplete` with that invoice open.
  */
 export async function startTrialSubscription(
   stripe: Stripe,
   input: {
     userId: string;
+    /** The provisioning run (the same on every retry of its steps). */
+    runId: string;
     customerId: string;
     priceId: string;
     paymentMethodId: string;
@@ -158,9 +180,10 @@ export async function startTrialSubscription(
   },
 ): Promise<StartedSubscription> {
   await ensureUserNotDeleted(input.userId);
+  const owner = userOwner(input.userId);
   const existing = input.lookInStripe
     ? (await liveSubscriptionsOf(stripe, input.customerId)).find((subscription) =>
-        subscription.items.data.some((item) => tierOfPrice(item.price.id)),
+        belongsTo(subscription.metadata, owner),
       )
     : undefined;
   if (existing) return started(existing, true);
@@ -175,11 +198,19 @@ export async function startTrialSubscription(
       // A card that later pays an invoice (a new one, after a refused first charge) becomes the
       // one renewals charge.
       payment_settings: { save_default_payment_method: "on_subscription" },
-      metadata: { clerk_user_id: input.userId },
+      metadata: ownerMetadata(owner),
     },
-    { idempotencyKey: idempotencyKeys.subscription(input.userId) },
+    { idempotencyKey: idempotencyKeys.subscription(input) },
   );
   return started(subscription, false);
+}
+
+/**
+ * The user chose another plan while the first invoice of this one was still unpaid: it is
+ * cancelled (nothing was charged), and the new plan starts with the new card.
+ */
+export async function cancelUnpaidSubscription(stripe: Stripe, subscriptionId: string) {
+  return cancelSubscriptionNow(stripe, subscriptionId, "The user chose another plan before paying");
 }
 
 function started(subscription: Stripe.Subscription, adopted: boolean): StartedSubscription {
@@ -190,6 +221,7 @@ function started(subscription: Stripe.Subscription, adopted: boolean): StartedSu
   return {
     id: subscription.id,
     status: subscription.status,
+    priceId: subscription.items.data[0]?.price.id ?? "",
     adopted,
     unpaidInvoiceId: subscription.status === "incomplete" ? invoiceId : null,
   };

@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { tiers } from "@/lib/billing/plans";
 import { getDb } from "@/lib/db/client";
@@ -52,9 +52,9 @@ const tierKey = (tier: unknown, message = "Choose one of the plans.") =>
 
 /**
  * Stores a new plan and card and returns them as checked; a double submit of the same card is
- * one row. Without `tier` (a new card after a decline) the plan is the one chosen at sign-up,
- * asked of Clerk only once the attempt is admitted. Throws SubmissionRefusedError for a
- * malformed plan or token, or past the limit.
+ * one row. Without `tier` (a new card after a decline) the plan is the one the user chose last:
+ * the newest stored, else the one chosen at sign-up (asked of Clerk only once the attempt is
+ * admitted). Throws SubmissionRefusedError for a malformed plan or token, or past the limit.
  */
 export async function storePaymentDetails(
   userId: string,
@@ -69,7 +69,9 @@ export async function storePaymentDetails(
   );
   await admitSubmission(userId);
   const tier =
-    named ?? tierKey(await tierChosenAtSignUp(userId), "Choose a plan for your new card.");
+    named ??
+    (await latestChosenTier(userId)) ??
+    tierKey(await tierChosenAtSignUp(userId), "Choose a plan for your new card.");
   const db = await getDb();
   await db
     .insert(onboardingSubmissions)
@@ -127,11 +129,8 @@ async function admitSubmission(userId: string) {
   }
 }
 
-/** The newest plan and card submitted with a token the run has not tried yet, or null. */
-export async function untriedPaymentDetails(
-  userId: string,
-  triedTokens: string[],
-): Promise<PaymentDetails | null> {
+/** The user's newest plan and card: the one they chose last, superseding any older one. */
+async function newestPaymentDetails(userId: string): Promise<PaymentDetails | null> {
   const db = await getDb();
   const [row] = await db
     .select({
@@ -143,14 +142,28 @@ export async function untriedPaymentDetails(
       and(
         eq(onboardingSubmissions.clerkUserId, userId),
         eq(onboardingSubmissions.kind, "payment_details"),
-        triedTokens.length > 0
-          ? notInArray(onboardingSubmissions.reference, triedTokens)
-          : undefined,
       ),
     )
     .orderBy(desc(onboardingSubmissions.submittedAt))
     .limit(1);
   return row ? { tier: row.tier ?? "", confirmationToken: row.confirmationToken } : null;
+}
+
+/** The plan of the user's newest submission, if any: the one they chose last. */
+export async function latestChosenTier(userId: string): Promise<string | null> {
+  return (await newestPaymentDetails(userId))?.tier || null;
+}
+
+/**
+ * The newest plan and card submitted, unless the run has tried it already: an older submission
+ * is one the user has since replaced (a double submit, a plan changed), never charged after it.
+ */
+export async function untriedPaymentDetails(
+  userId: string,
+  triedTokens: string[],
+): Promise<PaymentDetails | null> {
+  const newest = await newestPaymentDetails(userId);
+  return newest && !triedTokens.includes(newest.confirmationToken) ? newest : null;
 }
 
 /** Whether the browser said 3-D Secure of this SetupIntent or PaymentIntent is over. */

@@ -1,7 +1,9 @@
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type Stripe from "stripe";
+import { ownerMetadata, type BillingOwner } from "@/lib/billing/ownership";
 import { billingPortalUrl } from "@/lib/billing/portal";
 import { seatPrice } from "@/lib/billing/plans";
+import { liveSubscriptionsOf } from "@/lib/billing/subscriptions";
 import type { SessionAuth } from "@/lib/auth";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
@@ -14,7 +16,7 @@ import { orgAdmin } from "./access";
 import { ensureOrgCustomer } from "./customer";
 import { LicensingError } from "./errors";
 import { clerkRead } from "./members";
-import { findOrgStripeCustomerId } from "./orgs";
+import { findOrgStripeCustomerId, isOrgDeleted } from "./orgs";
 import { seatSummary } from "./seats";
 
 /** Buying seats (Stripe Checkout) and managing them (the Customer Portal), for org admins. */
@@ -85,6 +87,7 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
       "No seat price is configured on this server (STRIPE_PRICE_SEAT).",
     );
   }
+  const owner: BillingOwner = { key: "clerk_org_id", id: orgId };
   const alreadySubscribed = new LicensingError(
     "already_subscribed",
     "This organization already has a subscription. Use Manage subscription to change its seats.",
@@ -93,10 +96,11 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
 
   const customer = await orgCustomer(client, orgId);
   // A Checkout may have been paid while its subscription webhook is still on its way: ask Stripe.
-  const live = await client.subscriptions.list({ customer, limit: 1 }).catch((error: unknown) => {
+  // An ended one (canceled, or incomplete_expired: a payment never made) pays for nothing.
+  const live = await liveSubscriptionsOf(client, customer).catch((error: unknown) => {
     throw stripeFailure(error);
   });
-  if (live.data.length > 0) throw alreadySubscribed;
+  if (live.length > 0) throw alreadySubscribed;
 
   const expiresAt = new Date(Date.now() + checkoutLifetimeMs);
   if (!(await claimCheckout(orgId, expiresAt))) {
@@ -119,21 +123,33 @@ export async function startSeatCheckout(auth: SessionAuth, quantity: number): Pr
           adjustable_quantity: { enabled: true, minimum: 1, maximum: maxSeatsPerPurchase },
         },
       ],
-      metadata: { clerk_org_id: orgId, started_by: userId },
-      subscription_data: { metadata: { clerk_org_id: orgId } },
+      metadata: { ...ownerMetadata(owner), started_by: userId },
+      subscription_data: { metadata: ownerMetadata(owner) },
       success_url: appUrl("?checkout=success"),
       cancel_url: appUrl("?checkout=canceled"),
       // Closes with the claim, so no second Checkout can open while this one can still be paid.
       expires_at: Math.floor(expiresAt.getTime() / 1000),
     });
     if (!session.url) throw new Error(`Checkout session ${session.id} has no URL`);
+    // The org may have been deleted since the claim, and its open Checkouts expired already.
+    if (await isOrgDeleted(orgId)) {
+      await expireCheckout(client, session.id);
+      throw orgDeleted();
+    }
     await recordCheckout(orgId, expiresAt, { id: session.id, url: session.url });
     return session.url;
   } catch (error) {
     await releaseCheckoutClaim(orgId, expiresAt);
+    if (error instanceof LicensingError) throw error;
     throw stripeFailure(error);
   }
 }
+
+const orgDeleted = () =>
+  new LicensingError(
+    "org_deleted",
+    "This organization has been deleted, so seats cannot be bought.",
+  );
 
 /** Stripe's shortest Checkout lifetime (30 minutes), plus a margin for the clocks. */
 const checkoutLifetimeMs = 31 * 60 * 1000;
@@ -227,16 +243,22 @@ export async function expireOpenCheckouts(client: Stripe, customerId: string): P
     status: "open",
     limit: 100,
   })) {
-    try {
-      await client.checkout.sessions.expire(session.id);
-      expired.push(session.id);
-    } catch (error) {
-      if (classifyStripeError(error)?.kind !== "permanent") throw error;
-      const now = await client.checkout.sessions.retrieve(session.id);
-      if (now.status === "open") throw error;
-    }
+    if (await expireCheckout(client, session.id)) expired.push(session.id);
   }
   return expired;
+}
+
+/** Expires the session; false when it was paid or expired meanwhile (Stripe refuses then). */
+async function expireCheckout(client: Stripe, sessionId: string): Promise<boolean> {
+  try {
+    await client.checkout.sessions.expire(sessionId);
+    return true;
+  } catch (error) {
+    if (classifyStripeError(error)?.kind !== "permanent") throw error;
+    const now = await client.checkout.sessions.retrieve(sessionId);
+    if (now.status === "open") throw error;
+    return false;
+  }
 }
 
 /** The org's Checkout claim is over (the org was deleted): nobody opens or reuses it again. */

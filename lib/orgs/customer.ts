@@ -1,4 +1,5 @@
 import type Stripe from "stripe";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { AccountDeletedError } from "@/lib/errors";
 import { classifyClerkError, clerk } from "@/lib/vendors/clerk";
 import { classifyStripeError } from "@/lib/vendors/stripe";
@@ -26,7 +27,7 @@ export async function ensureOrgCustomer(stripe: Stripe, org: OrgIdentity): Promi
   let customerId: string;
   try {
     const customer = await stripe.customers.create(
-      { name: org.name, metadata: { clerk_org_id: org.id } },
+      { name: org.name, metadata: ownerMetadata({ key: "clerk_org_id", id: org.id }) },
       { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
     );
     customerId = customer.id;

@@ -10,7 +10,8 @@ export type LicensingErrorCode =
   | "checkout_starting"
   | "no_subscription"
   | "not_ready"
-  | "vendor_unavailable";
+  | "vendor_unavailable"
+  | "org_deleted";
 
 /** A refusal or failure the page shows as is: the message says what happened and what to do. */
 export class LicensingError extends Error {

@@ -72,35 +72,44 @@ export async function applySubscriptionToOrg(state: SubscriptionState): Promise<
 }
 
 /**
- * Marks the org deleted (the first deletion time stays) and returns its customer and when it was
- * first deleted. An org deleted before its row was created gets a deleted row, so an
- * `organization.created` that Svix delivers late creates nothing (`isOrgDeleted`). Its seats stop
- * licensing anyone (isLicensed skips deleted orgs).
+ * Marks the org deleted at `deletedAt` (the first deletion time stays) and returns its customer
+ * and when it was first deleted. An org deleted before its row was created gets a deleted row, so
+ * an `organization.created` that Svix delivers late creates nothing (`isOrgDeleted`). Its seats
+ * stop licensing anyone (isLicensed skips deleted orgs).
  */
 export async function markOrgDeleted(
   orgId: string,
+  deletedAt: Date,
 ): Promise<{ stripeCustomerId: string | null; deletedAt: Date }> {
   const db = await getDb();
   const [row] = await db
     .insert(orgs)
     // Clerk's deletion event carries only the id, so a tombstone has no name.
-    .values({ clerkOrgId: orgId, name: "", deletedAt: sql`now()` })
+    .values({ clerkOrgId: orgId, name: "", deletedAt })
     .onConflictDoUpdate({
       target: orgs.clerkOrgId,
-      set: { deletedAt: sql`coalesce(${orgs.deletedAt}, now())`, updatedAt: sql`now()` },
+      set: {
+        deletedAt: sql`coalesce(${orgs.deletedAt}, excluded.deleted_at)`,
+        updatedAt: sql`now()`,
+      },
     })
     .returning({ stripeCustomerId: orgs.stripeCustomerId, deletedAt: orgs.deletedAt });
   return { stripeCustomerId: row!.stripeCustomerId, deletedAt: row!.deletedAt! };
 }
 
-/** Whether Clerk has deleted the org (its row says so). */
-export async function isOrgDeleted(orgId: string): Promise<boolean> {
+/** When Clerk's deletion of the org happened (its tombstone), or null. */
+export async function orgDeletedAt(orgId: string): Promise<Date | null> {
   const db = await getDb();
   const [row] = await db
     .select({ deletedAt: orgs.deletedAt })
     .from(orgs)
     .where(eq(orgs.clerkOrgId, orgId));
-  return Boolean(row?.deletedAt);
+  return row?.deletedAt ?? null;
+}
+
+/** Whether Clerk has deleted the org (its row says so). */
+export async function isOrgDeleted(orgId: string): Promise<boolean> {
+  return (await orgDeletedAt(orgId)) !== null;
 }
 
 /** Before any vendor write for an org: a deleted org gets none. */

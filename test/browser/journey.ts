@@ -250,25 +250,36 @@ export function journeyTests(suite: () => BrowserSuite) {
       await context.close();
     }, 90_000);
 
-    it("after a declined card, takes a new card on the progress page and the same run continues", async () => {
+    it("after a declined card, takes a new card and another plan on the progress page; the plan picked last is billed (the same run continues)", async () => {
       const { page, context, progress, email } = await signedUp(
         "declined",
         "Enterprise",
         "4000 0000 0000 0002",
       );
-      await page
-        .getByRole("heading", { name: "We couldn't save your card" })
-        .waitFor({ timeout: 30_000 });
+      const declinedHeading = page.getByRole("heading", { name: "We couldn't save your card" });
+      await declinedHeading.waitFor({ timeout: 30_000 });
       expect(await page.getByText("Your card was declined.").count()).toBeGreaterThan(0);
       await screenshot(page, "journey-declined-3-declined");
 
-      // A person takes a moment to type another card; by then the run is waiting for it.
-      await waitingFor(clerkUser(email).id, "app/onboarding.submitted");
+      // A person takes a moment to type another card; by then the run is waiting for it. They
+      // pick the cheaper plan with it, and that card is declined too.
+      const userId = clerkUser(email).id;
+      await waitingFor(userId, "app/onboarding.submitted");
+      await page.getByRole("button", { name: "Choose another plan" }).click();
+      await page.getByRole("radio", { name: /^Pro/ }).check();
+      await fillCard(page, { number: "4000 0000 0000 0002" });
+      await page.getByRole("button", { name: "Save card and continue" }).click();
+      await page.getByText("Trying your new card…").waitFor();
+      await declinedHeading.waitFor({ timeout: 30_000 });
+
+      // The fresh form keeps the plan they picked, and says so.
+      await page.getByText("Your plan stays Pro.").waitFor();
+      await waitingFor(userId, "app/onboarding.submitted");
       await fillCard(page, { number: "5555 5555 5555 4444" });
       await screenshot(page, "journey-declined-4-new-card");
       await page.getByRole("button", { name: "Save card and continue" }).click();
 
-      await expectDashboard(page, { plan: "Enterprise", email, customerId: customerOf(email) });
+      await expectDashboard(page, { plan: "Pro", email, customerId: customerOf(email) });
       await screenshot(page, "journey-declined-5-dashboard");
 
       const declined = progress.find((view) => view.heading === "We couldn't save your card");
@@ -281,17 +292,18 @@ export function journeyTests(suite: () => BrowserSuite) {
       expect(progress.findLast(allDone)?.heading).toBe("You're all set");
       const { setupIntents } = expectVendorEndState({
         email,
-        tier: "enterprise",
-        price: "price_enterprise_test",
+        tier: "pro",
+        price: "price_pro_test",
       });
-      // The declined card's SetupIntent stays behind, refused; the new card's saved the card.
+      // The declined cards' SetupIntents stay behind, refused; the last card's saved the card.
       expect(setupIntents.map((setupIntent) => setupIntent.status)).toEqual([
+        "requires_payment_method",
         "requires_payment_method",
         "succeeded",
       ]);
       expect(setupIntents[0]!.last_setup_error).toMatchObject({ code: "card_declined" });
       await context.close();
-    }, 90_000);
+    }, 120_000);
 
     it("with 3-D Secure, confirms with the bank on the progress page and the same run continues", async () => {
       const { page, context, stripe, progress, email } = await signedUp(

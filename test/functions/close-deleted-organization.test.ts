@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { http } from "msw";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeDeletedOrganization } from "@/inngest/functions/close-deleted-organization";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
 import { orgs } from "@/lib/db/schema";
 import { assignSeat, isLicensed } from "@/lib/orgs/seats";
@@ -16,19 +17,22 @@ afterEach(() => {
 });
 
 const seatPrice = process.env.STRIPE_PRICE_ENTERPRISE!;
+const ours = (orgId: string) => ownerMetadata({ key: "clerk_org_id", id: orgId });
 
 /** Clerk's organization.deleted payload (webhooks spec example), for this org. */
-const orgDeleted = (orgId: string) => ({
+const orgDeleted = (orgId: string, ts?: number) => ({
   name: "clerk/organization.deleted",
   data: { object: "organization", id: orgId, slug: "acme-corp", deleted: true },
+  ...(ts === undefined ? {} : { ts }),
 });
-/** One delivery, run to its end with Inngest's retries. */
-const deliver = (orgId: string) => runFunction(closeDeletedOrganization, orgDeleted(orgId));
+/** One delivery, run to its end with Inngest's retries; `ts`: when Clerk deleted the org. */
+const deliver = (orgId: string, ts?: number) =>
+  runFunction(closeDeletedOrganization, orgDeleted(orgId, ts));
 
 /** An org with its customer and row, as create-organization-customer leaves it. */
 async function organization() {
   const org = vendors.clerk.addOrganization({ name: "Acme Corp" });
-  const customer = vendors.stripe.createCustomer({ metadata: { clerk_org_id: org.id } });
+  const customer = vendors.stripe.createCustomer({ metadata: ours(org.id) });
   await (
     await getDb()
   )
@@ -104,7 +108,7 @@ describe("close-deleted-organization", () => {
     expect(await isLicensed(orgId, memberId)).toBe(false);
     // The customer stays for the accounts, marked with the first deletion time.
     expect(vendors.stripe.customers.get(customerId)!.metadata).toEqual({
-      clerk_org_id: orgId,
+      ...ours(orgId),
       clerk_org_deleted_at: row.deletedAt!.toISOString(),
     });
   });
@@ -149,6 +153,11 @@ describe("close-deleted-organization", () => {
 
     expect(vendors.stripe.checkoutSessions.get(open.id)!.status).toBe("expired");
     expect(vendors.stripe.payCheckout(open.id)).toBeNull();
+    // Expired before anything was cancelled, so nobody paid it meanwhile.
+    const order = vendors.stripe.requests.map((r) => `${r.method} ${r.path}`);
+    expect(order.findIndex((r) => r.endsWith("/expire"))).toBeLessThan(
+      order.findIndex((r) => r.startsWith("DELETE /v1/subscriptions/")),
+    );
     expect(vendors.stripe.subscriptions.get(subscription.id)!.status).toBe("canceled");
     expect(vendors.stripe.count("POST", /\/expire$/)).toBe(1);
     expect(await orgRow(orgId)).toMatchObject({
@@ -156,6 +165,35 @@ describe("close-deleted-organization", () => {
       checkoutUrl: null,
       checkoutExpiresAt: null,
     });
+  });
+
+  it("refunds seats paid on a Checkout after the deletion, and only cancels those paid before it", async () => {
+    const hour = 3_600_000;
+    const paidBefore = await organization();
+    const early = vendors.stripe.payCheckout(
+      (await openSeatCheckout(paidBefore.orgId, paidBefore.customerId)).id,
+    )!;
+    const paidAfter = await organization();
+    const late = vendors.stripe.payCheckout(
+      (await openSeatCheckout(paidAfter.orgId, paidAfter.customerId)).id,
+    )!;
+
+    const kept = await deliver(paidBefore.orgId, Date.now() + hour);
+    const refunded = await deliver(paidAfter.orgId, Date.now() - hour);
+    await deliver(paidAfter.orgId, Date.now() - hour);
+
+    expect(kept.result).toMatchObject({
+      canceled: [{ id: early.id, status: "canceled" }],
+      refunded: [],
+    });
+    expect(refunded.result).toMatchObject({
+      canceled: [{ id: late.id, status: "canceled" }],
+      refunded: [{ amount: expect.any(Number) }],
+    });
+    // Once, however often the event comes.
+    const refunds = [...vendors.stripe.refunds.values()];
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]!.metadata).toEqual(ours(paidAfter.orgId));
   });
 
   it("a cancel Stripe carried out before failing with a 500 ends with the subscription cancelled once", async () => {
@@ -211,8 +249,9 @@ describe("close-deleted-organization", () => {
     expect((await deliver("org_never_seen")).result).toEqual({
       orgId: "org_never_seen",
       customers: [],
-      canceled: [],
       expiredCheckouts: [],
+      canceled: [],
+      refunded: [],
     });
     // The deleted row it leaves is what stops a late organization.created.
     expect(await orgRow("org_never_seen")).toMatchObject({
@@ -223,7 +262,7 @@ describe("close-deleted-organization", () => {
     // The licensing page created a customer (and the org paid) before the deletion was processed,
     // and the row was never written.
     const org = vendors.clerk.addOrganization({ name: "Quick Org" });
-    const customer = vendors.stripe.createCustomer({ metadata: { clerk_org_id: org.id } });
+    const customer = vendors.stripe.createCustomer({ metadata: ours(org.id) });
     const subscription = vendors.stripe.createSubscription({
       customer: customer.id,
       price: seatPrice,

@@ -7,7 +7,10 @@ import { closeDeletedUser } from "@/inngest/functions/close-deleted-user";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
 import { emails, users } from "@/lib/db/schema";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { liveStatuses } from "@/lib/billing/subscription-status";
+import { recordOnboardingComplete } from "@/lib/onboarding/progress";
+import { stripe } from "@/lib/vendors/stripe";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { contractPath } from "@onramp/standins/contracts";
@@ -24,15 +27,18 @@ const sample = (file: string) =>
   JSON.parse(readFileSync(contractPath("clerk-webhooks", file), "utf8")).data;
 
 /** Clerk's user.deleted sample for this user, as the webhook route forwards it. */
-const userDeleted = (userId: string) => ({
+const userDeleted = (userId: string, ts = deletedAt) => ({
   id: `clerk-msg_${randomUUID()}`,
   name: "clerk/user.deleted",
   data: { ...sample("user.deleted.json"), id: userId },
-  ts: deletedAt,
+  ts,
 });
 
 /** One delivery of user.deleted, run to its end with Inngest's retries. */
-const deliver = (userId: string) => runFunction(closeDeletedUser, userDeleted(userId));
+const deliver = (userId: string, ts = deletedAt) =>
+  runFunction(closeDeletedUser, userDeleted(userId, ts));
+
+const ours = (userId: string) => ownerMetadata({ key: "clerk_user_id", id: userId });
 
 /** A signed-up user as provisioning and the drip leave them: a row, a customer, emails sent. */
 async function signedUpUser(options: { recordCustomer?: boolean } = {}) {
@@ -40,7 +46,7 @@ async function signedUpUser(options: { recordCustomer?: boolean } = {}) {
   const customer = vendors.stripe.createCustomer({
     email: "ada@example.com",
     name: "Ada Lovelace",
-    metadata: { clerk_user_id: userId },
+    metadata: ours(userId),
   });
   const db = await getDb();
   await db.insert(users).values({
@@ -62,6 +68,23 @@ async function signedUpUser(options: { recordCustomer?: boolean } = {}) {
     resendId: `re_${randomUUID()}`,
   });
   return { userId, customerId: customer.id };
+}
+
+/** A subscription without a trial whose first invoice the saved card paid, through Stripe's API. */
+async function paidSubscription(customerId: string, userId: string) {
+  const card = await stripe!.setupIntents.create({
+    customer: customerId,
+    confirmation_token: vendors.stripe.issueConfirmationToken(),
+    confirm: true,
+    usage: "off_session",
+    return_url: "http://localhost:3000/after-sign-up",
+  });
+  return stripe!.subscriptions.create({
+    customer: customerId,
+    items: [{ price: pro }],
+    default_payment_method: card.payment_method as string,
+    metadata: ours(userId),
+  });
 }
 
 const trial = (customerId: string, userId: string) =>
@@ -98,6 +121,7 @@ describe("close-deleted-user", () => {
       userId,
       customers: [customerId],
       canceled: expect.arrayContaining(live.map((s) => ({ id: s.id, status: "canceled" }))),
+      refunded: [],
     });
     expect(live.map(statusOf)).toEqual(live.map(() => "canceled"));
     expect(cancels()).toBe(live.length);
@@ -112,7 +136,7 @@ describe("close-deleted-user", () => {
     // The trial never converts: nothing was invoiced, and the customer stays for the accounts.
     const customer = vendors.stripe.customers.get(customerId)!;
     expect(customer.metadata).toEqual({
-      clerk_user_id: userId,
+      ...ours(userId),
       clerk_user_deleted_at: new Date(deletedAt).toISOString(),
     });
     expect(run.steps).toEqual([
@@ -120,6 +144,7 @@ describe("close-deleted-user", () => {
       "erase-personal-data",
       "find-stripe-customers",
       "cancel-live-subscriptions",
+      "refund-payments",
       "mark-stripe-customers",
     ]);
   });
@@ -127,7 +152,7 @@ describe("close-deleted-user", () => {
   it("finds the customers Stripe holds for the Clerk user when our row never recorded one", async () => {
     const { userId, customerId } = await signedUpUser({ recordCustomer: false });
     // An earlier bug (or a run racing the deletion) left a second customer.
-    const second = vendors.stripe.createCustomer({ metadata: { clerk_user_id: userId } });
+    const second = vendors.stripe.createCustomer({ metadata: ours(userId) });
     const first = trial(customerId, userId);
     const other = trial(second.id, userId);
 
@@ -136,6 +161,41 @@ describe("close-deleted-user", () => {
     expect(result).toMatchObject({ customers: [customerId, second.id] });
     expect([statusOf(first), statusOf(other)]).toEqual(["canceled", "canceled"]);
     expect(vendors.stripe.customers.get(second.id)!.metadata.clerk_user_deleted_at).toBeDefined();
+  });
+
+  it("refunds a first charge of a user who was never onboarded (it landed as the deletion did), once however often the event comes", async () => {
+    const { userId, customerId } = await signedUpUser();
+    const subscription = await paidSubscription(customerId, userId);
+    expect(subscription.status).toBe("active");
+
+    const runs = [await deliver(userId), await deliver(userId)];
+
+    const [refund, ...more] = [...vendors.stripe.refunds.values()];
+    expect(more).toEqual([]);
+    expect(refund).toMatchObject({ amount: expect.any(Number), status: "succeeded" });
+    expect(refund!.amount).toBeGreaterThan(0);
+    expect(refund!.metadata).toEqual(ours(userId));
+    expect(runs[0]!.result).toMatchObject({
+      canceled: [{ id: subscription.id, status: "canceled" }],
+      refunded: [{ amount: refund!.amount, currency: refund!.currency }],
+    });
+    expect(runs[1]!.result).toMatchObject({ canceled: [], refunded: [] });
+  });
+
+  it("keeps what an onboarded user paid before their deletion, and refunds what was paid after it", async () => {
+    const before = await signedUpUser();
+    await recordOnboardingComplete(before.userId);
+    await paidSubscription(before.customerId, before.userId);
+    expect((await deliver(before.userId, Date.now() + 3_600_000)).result).toMatchObject({
+      refunded: [],
+    });
+
+    const after = await signedUpUser();
+    await recordOnboardingComplete(after.userId);
+    await paidSubscription(after.customerId, after.userId);
+    const { result } = await deliver(after.userId, Date.now() - 3_600_000);
+    expect(result).toMatchObject({ refunded: [{ amount: expect.any(Number) }] });
+    expect(vendors.stripe.refunds.size).toBe(1);
   });
 
   it("leaves a tombstone for a user never seen, so a late user.created writes nothing", async () => {

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
+import { HttpResponse, http } from "msw";
 import type Stripe from "stripe";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { provisionSubscription } from "@/inngest/functions/provision-subscription";
@@ -7,6 +7,7 @@ import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
 import { onrampOnSimulator } from "@/test/support/onramp-on-sim";
+import { signUpInClerk } from "@/test/support/sign-up";
 import { openSeatCheckout } from "@/test/support/seat-checkout";
 import { setupVendors } from "@onramp/standins/vitest";
 
@@ -22,17 +23,7 @@ afterEach(() => {
   expect(vendors.clerk.violations).toEqual([]);
 });
 
-/** A ConfirmationToken as Stripe.js has Stripe make it when the card is entered. */
-const token = () => vendors.stripe.issueConfirmationToken();
-
-/** Someone signs up with a plan and a card, as the sign-up form leaves them in Clerk. */
-const signUp = () =>
-  vendors.clerk.addUser({
-    email: `ada.${randomUUID().slice(0, 8)}@example.com`,
-    first_name: "Ada",
-    last_name: "Lovelace",
-    unsafe_metadata: { tier: "pro", confirmationToken: token() },
-  });
+const signUp = () => signUpInClerk(vendors);
 
 /** Clerk deletes the user (or org) and then tells us. */
 const deleted = (id: string, object: "user" | "organization") => ({ object, id, deleted: true });
@@ -151,7 +142,7 @@ describe("money follows the account", () => {
     expect(vendors.stripe.count("DELETE", `/v1/subscriptions/${paid.id}`)).toBe(1);
   });
 
-  it("a Checkout paid after the org's deletion was processed is cancelled on sight by the subscription sync", async () => {
+  it("a Checkout paid after the org's deletion was processed is cancelled on sight by the subscription sync, and refunded", async () => {
     const app = onrampOnSimulator(vendors);
     const { orgId, customerId } = await createdOrganization(app);
     await app.clerk("organization.deleted", deleted(orgId, "organization"));
@@ -163,6 +154,10 @@ describe("money follows the account", () => {
     await app.settle();
 
     expect(vendors.stripe.subscriptions.get(paid.id)!.status).toBe("canceled");
+    // Paid after the deletion: the money goes back, once however often Stripe's events come.
+    expect([...vendors.stripe.refunds.values()]).toEqual([
+      expect.objectContaining({ status: "succeeded", amount: expect.any(Number) }),
+    ]);
     expect(await orgRow(orgId)).toMatchObject({
       subscriptionStatus: "canceled",
       purchasedSeats: 0,
@@ -182,31 +177,36 @@ describe("money follows the account", () => {
     expect(inStripe("clerk_org_id", orgId).subscriptions).toEqual([]);
   });
 
-  it("a rerun after Stripe forgot the idempotency keys adopts the live subscription: one subscription", async () => {
+  it("a rerun after the price changed adopts the live subscription an earlier run left, whatever its price: one subscription", async () => {
     const app = onrampOnSimulator(vendors);
     const user = signUp();
-    // The trial starts, then Clerk fails every try of the metadata write: the run gives up.
+    // The trial starts, then Clerk fails every try of the metadata write, and Stripe fails every
+    // listing the failed run's handler makes to cancel it: the trial outlives the run.
     vendors.clerk.failNext("PATCH", /\/metadata$/, { status: 503, times: 6 });
+    vendors.server.use(
+      http.get(`${vendors.stripe.baseUrl}/v1/subscriptions`, () =>
+        HttpResponse.json({ error: { type: "api_error", message: "down" } }, { status: 503 }),
+      ),
+    );
     await app.clerk("user.created", user);
     await app.settle();
+    vendors.server.resetHandlers();
     expect((await onboardingStatus(user.id)).state).toBe("failed");
-    expect(inStripe("clerk_user_id", user.id).subscriptions).toHaveLength(1);
+    const [left] = inStripe("clerk_user_id", user.id).subscriptions;
+    expect(left).toMatchObject({ status: "trialing" });
 
-    // Days later, an operator reruns the failed run (README): Stripe no longer knows the keys.
+    // The operator fixes the price (README), Stripe has forgotten the keys, and they rerun.
+    vendors.stripe.updateSubscription(left!.id, { price: "price_pro_until_last_month" });
     vendors.stripe.forgetIdempotencyKeys();
     const [created] = app.sim.events.filter((event) => event.name === "clerk/user.created");
-    // The sign-up's card was saved by the first run: the rerun finds its SetupIntent by the token.
     const rerun = app.sim.start(provisionSubscription, created!);
     await app.settle();
 
     expect(rerun.error).toBeUndefined();
     const { customers, subscriptions } = inStripe("clerk_user_id", user.id);
     expect(customers).toHaveLength(1);
-    expect(subscriptions.map((s) => s.status)).toEqual(["trialing"]);
-    expect(rerun.result).toMatchObject({
-      outcome: "complete",
-      subscriptionId: subscriptions[0]!.id,
-    });
+    expect(subscriptions.map((s) => [s.id, s.status])).toEqual([[left!.id, "trialing"]]);
+    expect(rerun.result).toMatchObject({ outcome: "complete", subscriptionId: left!.id });
     expect((await onboardingStatus(user.id)).state).toBe("complete");
   });
 });

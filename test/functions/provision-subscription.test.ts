@@ -11,6 +11,7 @@ import {
 } from "@/inngest/functions/provision-subscription";
 import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
 import { syncUser } from "@/inngest/functions/sync-user";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
 import { onboarding, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
@@ -21,6 +22,11 @@ import { captureLogs } from "@/test/support/logs";
 import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
+
+/** What a failed run's last word tells the user about their money. */
+const notCharged = "Your card has not been charged.";
+const trialCancelled =
+  "We have cancelled the subscription we had started, so your card will not be charged.";
 
 const PRO = process.env.STRIPE_PRICE_PRO!;
 const ENTERPRISE = process.env.STRIPE_PRICE_ENTERPRISE!;
@@ -143,7 +149,7 @@ describe("provision-subscription: the happy path", () => {
     expect(customerRequest!.body).toEqual({
       email: user.email_addresses[0]!.email_address,
       name: "Ada Lovelace",
-      metadata: { clerk_user_id: userId },
+      metadata: ownerMetadata({ key: "clerk_user_id", id: userId }),
     });
     const [setupRequest] = stripeBodies("/v1/setup_intents");
     expect(setupRequest!.body).toMatchObject({
@@ -282,7 +288,7 @@ describe("provision-subscription: waiting for payment details", () => {
     const status = await onboardingStatus(userId);
     expect(status).toMatchObject({
       state: "failed",
-      reason: "No plan and card were submitted within 7 days.",
+      reason: `No plan and card were submitted within 7 days. ${notCharged}`,
     });
     expect(status.steps[0]).toMatchObject({ id: "plan", status: "failed" });
   });
@@ -378,6 +384,30 @@ describe("provision-subscription: failures the user can act on", () => {
       expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
     },
   );
+
+  it("the plan the user picked last is billed: enterprise at sign-up, pro on the new-card form, and a later card sent without a plan keeps pro", async () => {
+    const { userId, event } = signUp({ tier: "enterprise", confirmationToken: token("decline") });
+    const { sim, run } = deliver(event);
+    /** What the progress page's new-card form does: store the submission, then send it. */
+    const newCard = async (details: { tier?: string; confirmationToken: string }) => {
+      const stored = await storePaymentDetails(userId, details);
+      sim.send(submitted(userId, stored.tier, stored.confirmationToken));
+    };
+
+    await sim.until(() => run.waitingFor("wait-for-payment-details-2"));
+    await newCard({ tier: "pro", confirmationToken: token("decline") });
+    await sim.until(() => run.waitingFor("wait-for-payment-details-3"));
+    // The form remounted after the second decline and named no plan.
+    await newCard({ confirmationToken: token() });
+    await sim.settle();
+
+    expect(run.error).toBeUndefined();
+    expect(stripeBodies("/v1/subscriptions").map((r) => r.body.items[0].price)).toEqual([PRO]);
+    expect(run.result).toMatchObject({ outcome: "complete", tier: "pro" });
+    expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({ tier: "pro" });
+    // Clerk's sign-up tier was never asked for: the user had chosen since.
+    expect(vendors.clerk.count("GET", `/v1/users/${userId}`)).toBe(0);
+  });
 
   it("3-D Secure → action_required with the client secret; once the browser confirms, the run re-checks Stripe and completes", async () => {
     const { userId, event } = signUp({ tier: "pro", confirmationToken: token("3ds") });
@@ -477,10 +507,10 @@ describe("provision-subscription: failures the user can act on", () => {
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(stripeBodies("/v1/setup_intents")).toHaveLength(MAX_CARD_ATTEMPTS);
-    expect(vendors.stripe.requests.filter((r) => r.path === "/v1/subscriptions")).toEqual([]);
+    expect(stripeBodies("/v1/subscriptions")).toEqual([]);
     expect(await onboardingStatus(userId)).toMatchObject({
       state: "failed",
-      reason: `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+      reason: `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts. ${notCharged}`,
     });
   });
 });
@@ -498,7 +528,7 @@ describe("provision-subscription: permanent failures", () => {
     const status = await onboardingStatus(userId);
     expect(status).toMatchObject({
       state: "failed",
-      reason: '"price_1Free" is not a plan we offer.',
+      reason: `"price_1Free" is not a plan we offer. ${notCharged}`,
     });
     expect((await stepsOf(userId)).plan).toMatchObject({ status: "failed" });
   });
@@ -517,7 +547,7 @@ describe("provision-subscription: permanent failures", () => {
     const reason =
       "Something our payment provider needs for your account is missing. Please contact support.";
     const status = await onboardingStatus(userId);
-    expect(status).toMatchObject({ state: "failed", reason });
+    expect(status).toMatchObject({ state: "failed", reason: `${reason} ${notCharged}` });
     expect((await stepsOf(userId)).subscription).toMatchObject({ status: "failed", reason });
     // Stripe's own words (which name the price) never reach the user…
     const stripeMessage = vendors.stripe.requests.find((r) => r.path === "/v1/subscriptions")!;
@@ -546,10 +576,12 @@ describe("provision-subscription: permanent failures", () => {
 
     expect(run.error).toMatchObject({ name: "NonRetriableError" });
     expect(vendors.clerk.count("PATCH", `/v1/users/${userId}/metadata`)).toBe(1);
+    // The trial it started is cancelled: the account is gone.
     expect(await onboardingStatus(userId)).toMatchObject({
       state: "failed",
-      reason: `The account ${userId} no longer exists`,
+      reason: `The account ${userId} no longer exists ${trialCancelled}`,
     });
+    expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({ status: "canceled" });
   });
 
   it("onFailure leaves a run that ran out of retries visibly failed, never stuck at running", async () => {
@@ -595,11 +627,12 @@ describe("provision-subscription: permanent failures", () => {
     const status = await onboardingStatus(userId);
     expect(status.state).toBe("failed");
     expect(status.reason).toBe(
-      "Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened.",
+      `Setting up your account failed after several attempts. Please contact support; the reference on this page helps us find what happened. ${notCharged}`,
     );
+    // The step shows why it failed; the overall reason adds what became of the money.
     expect((await stepsOf(userId)).subscription).toMatchObject({
       status: "failed",
-      reason: status.reason,
+      reason: status.reason!.replace(` ${notCharged}`, ""),
     });
     expect(JSON.stringify(status)).not.toMatch(/shard|stripe\.internal/);
     expect(logs).toContainEqual(
@@ -1155,7 +1188,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
       ["is declined", "unchargeable", "payment_failed"],
       ["needs the customer to authenticate", "chargeauth", "action_required"],
     ])(
-      "a card whose first charge %s leaves the subscription incomplete: the user is asked to act, not onboarded",
+      "a card whose first charge %s leaves the subscription incomplete: the user is asked to act, not onboarded; when nothing comes, it is cancelled",
       async (_, kind, asked) => {
         const { fn, onboardingStatus } = await withoutTrial();
         const { userId, event } = signUp({ tier: "pro", confirmationToken: token(kind) });
@@ -1166,11 +1199,16 @@ describe("provision-subscription: Stripe's harder answers", () => {
         // (A run is `queued` until Inngest starts it: `done`, not "not running", means it ended.)
         await sim.until(() => run!.waits.length > 0 || run!.done);
         const shown = [(await onboardingStatus(userId)).state];
-        await sim.settle();
-
         expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({
           status: "incomplete",
         });
+        await sim.settle();
+
+        // The run that ended for good ended what it started; nothing was charged.
+        expect([...vendors.stripe.subscriptions.values()][0]).toMatchObject({
+          status: "canceled",
+        });
+        expect(vendors.stripe.refunds.size).toBe(0);
         expect(shown[0]).toBe(asked);
         expect(vendors.clerk.users.get(userId)!.public_metadata.onboardingComplete).not.toBe(true);
         expect((await onboardingStatus(userId)).state).not.toBe("complete");
@@ -1310,14 +1348,16 @@ describe("provision-subscription: Stripe's harder answers", () => {
       expect(await onboardingStatus(userId)).toMatchObject({ state: "complete" });
     });
 
-    it("a rerun after the run failed adopts the incomplete subscription and pays its invoice with the new card: never a second subscription", async () => {
+    it("a run that fails with its first invoice unpaid cancels that subscription; a rerun subscribes afresh with the new card: one live subscription", async () => {
       const { userId, event } = signUp({ tier: "pro", confirmationToken: token("unchargeable") });
       const { fn, sim, run, onboardingStatus } = await deliverWithoutTrial(event);
       await sim.settle();
       expect(await onboardingStatus(userId)).toMatchObject({
         state: "failed",
-        reason: "No new card was submitted within 7 days.",
+        reason: `No new card was submitted within 7 days. ${trialCancelled}`,
       });
+      const [failed] = [...vendors.stripe.subscriptions.values()];
+      expect(failed).toMatchObject({ status: "canceled" });
 
       // An operator reruns provisioning; the sign-up's card was used, so a new one is asked for.
       const rerun = sim.start(fn, { ...event, id: `clerk-msg_${randomUUID()}` });
@@ -1327,13 +1367,17 @@ describe("provision-subscription: Stripe's harder answers", () => {
 
       expect(run.error).toMatchObject({ name: "NonRetriableError" });
       expect(rerun.error).toBeUndefined();
-      expect(stripeBodies("/v1/subscriptions")).toHaveLength(1);
-      const subscription = theSubscription();
-      expect(payments()).toHaveLength(1);
+      expect(stripeBodies("/v1/subscriptions")).toHaveLength(2);
+      const live = [...vendors.stripe.subscriptions.values()].filter(
+        (s) => s.status !== "canceled",
+      );
+      expect(live).toHaveLength(1);
+      const subscription = live[0]!;
       expect(subscription).toMatchObject({
         status: "active",
         default_payment_method: newestCard(),
       });
+      expect(vendors.stripe.refunds.size).toBe(0);
       expect(vendors.clerk.users.get(userId)!.public_metadata).toMatchObject({
         onboardingComplete: true,
         stripeSubscriptionId: subscription.id,
@@ -1402,6 +1446,19 @@ describe("provision-subscription: Stripe's harder answers", () => {
         expect(status.state).toBe("complete");
       });
 
+      it("Stripe failing every try of the payment, the last one charging the card but losing the answer: Stripe is asked again, and the user is onboarded, never told it failed", async () => {
+        const { run, status } = await payWithNewCard(() => {
+          vendors.stripe.failNext("POST", payPath, { status: 503, times: 5 });
+          vendors.stripe.failNext("POST", payPath, { status: 500, when: "lost" });
+        });
+
+        expect(run.error).toBeUndefined();
+        expect(payments()).toHaveLength(6);
+        expect(theSubscription()).toMatchObject({ status: "active" });
+        expect(status.state).toBe("complete");
+        expect(vendors.stripe.refunds.size).toBe(0);
+      });
+
       it("a payment Stripe made before failing with a 500, which its key then replays, is found on retry, not lost", async () => {
         const { run, status } = await payWithNewCard(() => {
           vendors.stripe.failAfterEffect("POST", payPath);
@@ -1458,7 +1515,7 @@ describe("provision-subscription: Stripe's harder answers", () => {
         expect(vendors.clerk.requests).toEqual([]);
         expect(status).toMatchObject({
           state: "failed",
-          reason: `The account ${userId} no longer exists`,
+          reason: `The account ${userId} no longer exists ${trialCancelled}`,
         });
       });
 

@@ -10,10 +10,11 @@ import {
   type ReconcileSummary,
 } from "@/lib/billing/reconcile-report";
 import { getDb } from "@/lib/db/client";
-import { orgs, users } from "@/lib/db/schema";
+import { ownerMetadata } from "@/lib/billing/ownership";
+import { onboarding, orgs, users } from "@/lib/db/schema";
 import { stripe } from "@/lib/vendors/stripe";
 import { seedBillingDrift } from "@/test/support/billing-drift";
-import { InngestSim } from "@onramp/standins/inngest";
+import { InngestSim, type Faults } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 
 const vendors = setupVendors();
@@ -21,8 +22,8 @@ beforeAll(() => getDb());
 afterEach(() => expect(vendors.stripe.violations).toEqual([]));
 
 /** One scheduled reconciliation, as Inngest starts it at RECONCILE_CRON, run to its end. */
-async function scheduledRun() {
-  const sim = new InngestSim({ functions: [reconcileBilling] });
+async function scheduledRun(faults?: Faults) {
+  const sim = new InngestSim({ functions: [reconcileBilling], faults });
   const run = sim.start(reconcileBilling, { name: "inngest/scheduled.timer", data: {} });
   await sim.settle();
   return run;
@@ -35,16 +36,22 @@ async function reconcileAll(options: Partial<ReconcileOptions> = {}) {
   do {
     const page = await reconcilePage(stripe!, cursor, {
       apply: false,
-      cancelUnknownAccounts: false,
       pageSize: 100,
       pace: async () => {},
+      clerkPace: async () => {},
       ...options,
     });
     summary = addPage(summary, page);
-    cursor = page.next;
+    cursor = page.stopped ? null : page.next;
   } while (cursor);
   return summary;
 }
+
+/** Every finding as "kind outcome count". */
+const tally = (summary: ReconcileSummary) =>
+  Object.entries(summary.counts).flatMap(([kind, counts]) =>
+    Object.entries(counts).flatMap(([outcome, n]) => (n ? [`${kind} ${outcome} ${n}`] : [])),
+  );
 
 const status = (subscriptionId: string) => vendors.stripe.subscriptions.get(subscriptionId)!.status;
 const userRow = async (userId: string) =>
@@ -56,17 +63,24 @@ const count = (summary: ReconcileSummary, kind: keyof ReconcileSummary["counts"]
 
 describe("billing reconciler", () => {
   it("a dry run finds every drift, says what it would do, and changes nothing", async () => {
-    const drift = await seedBillingDrift(vendors.stripe, await getDb());
+    const drift = await seedBillingDrift(vendors, await getDb());
 
     const summary = await reconcileAll();
     console.log(formatSummary(summary));
 
-    expect(summary).toMatchObject({ customers: 10, compared: 9, pages: 1 });
-    expect(count(summary, "live-subscription-of-deleted-account")).toMatchObject({ planned: 2 });
-    expect(count(summary, "live-subscription-of-unknown-account")).toMatchObject({ held: 1 });
-    expect(count(summary, "several-live-subscriptions")).toMatchObject({ planned: 1 });
-    expect(count(summary, "row-differs-from-stripe")).toMatchObject({ planned: 2 });
-    expect(count(summary, "several-customers-for-account")).toMatchObject({ reported: 1 });
+    // Another product's customer and another deployment's are not compared.
+    expect(summary).toMatchObject({ customers: 14, compared: 12, pages: 1, stopped: null });
+    expect(tally(summary)).toEqual([
+      "live-subscription-of-deleted-account planned 2",
+      "account-deleted-in-clerk planned 1",
+      "account-missing-from-our-tables planned 1",
+      "live-subscription-without-onboarding held 1",
+      "several-live-subscriptions planned 1",
+      // The rows of what is cancelled, the rows Stripe's lost events left stale, and the row that
+      // recorded the wrong one of two subscriptions.
+      "row-differs-from-stripe planned 5",
+      "several-customers-for-account reported 1",
+    ]);
     expect(summary.details).toContainEqual(
       expect.objectContaining({
         kind: "row-differs-from-stripe",
@@ -81,9 +95,9 @@ describe("billing reconciler", () => {
     expect(await orgRow(drift.portalOrg.orgId)).toMatchObject({ purchasedSeats: 3 });
   });
 
-  it("the scheduled run repairs page by page, leaves unknown accounts to an operator, and a second run finds the books straight", async () => {
+  it("the scheduled run repairs page by page, never cancels an account Clerk has, and a second run finds only what is left for a person", async () => {
     // 120 customers of another product: two pages of 100.
-    const drift = await seedBillingDrift(vendors.stripe, await getDb(), { otherCustomers: 120 });
+    const drift = await seedBillingDrift(vendors, await getDb(), { otherCustomers: 120 });
 
     const run = await scheduledRun();
 
@@ -91,17 +105,46 @@ describe("billing reconciler", () => {
     expect(run.steps).toEqual(["reconcile-page-1", "reconcile-page-2"]);
     const summary = run.result as ReconcileSummary;
     console.log(formatSummary(summary));
-    expect(summary).toMatchObject({ applied: true, pages: 2, customers: 129, compared: 9 });
-    expect(count(summary, "live-subscription-of-deleted-account")).toMatchObject({ done: 2 });
-    expect(count(summary, "several-live-subscriptions")).toMatchObject({ done: 1 });
-    // The deleted accounts' rows now show the cancellation, and the two stale rows Stripe's state.
-    expect(count(summary, "row-differs-from-stripe")).toMatchObject({ done: 3 });
+    expect(summary).toMatchObject({ applied: true, pages: 2, customers: 133, compared: 12 });
+    expect(tally(summary)).toEqual([
+      "live-subscription-of-deleted-account done 2",
+      "account-deleted-in-clerk done 1",
+      "account-missing-from-our-tables done 1",
+      "live-subscription-without-onboarding held 1",
+      "several-live-subscriptions done 1",
+      "row-differs-from-stripe done 5",
+      "several-customers-for-account reported 1",
+    ]);
 
     expect(status(drift.deletedUser.subscription)).toBe("canceled");
     expect(status(drift.deletedOrg.subscription)).toBe("canceled");
-    expect(status(drift.twiceSubscribed.newer)).toBe("canceled");
+    // A failed onboarding's trial: Clerk still has the account, so a person decides.
+    expect(status(drift.failedOnboarding.subscription)).toBe("trialing");
+    // The one Clerk's metadata names stays, though our row recorded the other.
+    expect(status(drift.twiceSubscribed.other)).toBe("canceled");
     expect(status(drift.twiceSubscribed.kept)).toBe("trialing");
+    // Clerk has the user our tables lacked: repaired, never cancelled.
     expect(status(drift.unknownUser.subscription)).toBe("trialing");
+    expect(await userRow(drift.unknownUser.userId)).toMatchObject({
+      email: expect.stringMatching(/@example\.com$/),
+      stripeCustomerId: drift.unknownUser.customerId,
+      stripeSubscriptionId: drift.unknownUser.subscription,
+      subscriptionStatus: "trialing",
+      tier: "pro",
+    });
+    // A user.deleted that never arrived: closed as it would have been.
+    expect(status(drift.lostDeletion.subscription)).toBe("canceled");
+    expect(await userRow(drift.lostDeletion.userId)).toMatchObject({
+      deletedAt: expect.any(Date),
+      email: null,
+    });
+    expect(
+      vendors.stripe.customers.get(drift.lostDeletion.customerId)!.metadata.clerk_user_deleted_at,
+    ).toBeDefined();
+    // Not onramp's, or not this deployment's: left alone.
+    expect(status(drift.withAddOn.addOn)).toBe("active");
+    expect(status(drift.withAddOn.trial)).toBe("trialing");
+    expect(status(drift.staging.subscription)).toBe("trialing");
     expect(status(drift.agreeing.subscription)).toBe("trialing");
     expect(drift.others.map(status)).toEqual(drift.others.map(() => "active"));
     const cancel = vendors.stripe.requests.find((r) => r.method === "DELETE")!;
@@ -123,20 +166,44 @@ describe("billing reconciler", () => {
     const writes = vendors.stripe.requests.filter((r) => r.method !== "GET").length;
     const again = (await scheduledRun()).result as ReconcileSummary;
 
-    // Only what is left for a person: the unknown account, the second customer.
+    // Only what is left for a person: the failed onboarding's trial, the second customer.
     expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toHaveLength(writes);
-    expect(
-      Object.entries(again.counts).flatMap(([kind, counts]) =>
-        Object.entries(counts).flatMap(([outcome, n]) => (n ? [`${kind} ${outcome} ${n}`] : [])),
-      ),
-    ).toEqual([
-      "live-subscription-of-unknown-account held 1",
+    expect(tally(again)).toEqual([
+      "live-subscription-without-onboarding held 1",
       "several-customers-for-account reported 1",
     ]);
+    // Clerk was asked in batches: one list of users (with its count) and one of orgs a page.
+    expect(vendors.clerk.count("GET", "/v1/users")).toBeLessThanOrEqual(4);
+    expect(vendors.clerk.violations).toEqual([]);
+  });
+
+  it("stops before closing anything when Clerk has none of the accounts (a key of another Clerk instance), saying why", async () => {
+    const drift = await seedBillingDrift(vendors, await getDb());
+    vendors.clerk.users.clear();
+    vendors.clerk.organizations.clear();
+
+    const summary = await reconcileAll({ apply: true });
+    console.log(formatSummary(summary));
+
+    expect(summary.stopped).toMatch(
+      /Is CLERK_SECRET_KEY the key of this deployment's Clerk instance/,
+    );
+    // One finding a live subscription: two accounts have two.
+    expect(count(summary, "account-deleted-in-clerk")).toMatchObject({ held: 10, done: 0 });
+    expect(formatSummary(summary)).toMatch(/Stopped after page 1: Clerk has none of 8 of the 8/);
+    for (const subscription of [
+      drift.unknownUser.subscription,
+      drift.agreeing.subscription,
+      drift.lostDeletion.subscription,
+      drift.withAddOn.trial,
+    ]) {
+      expect(status(subscription)).not.toBe("canceled");
+    }
+    expect(booksAreStraight(summary)).toBe(false);
   });
 
   it("resumes at the page it was on when Stripe fails: pages done are not done again", async () => {
-    await seedBillingDrift(vendors.stripe, await getDb(), { otherCustomers: 120 });
+    await seedBillingDrift(vendors, await getDb(), { otherCustomers: 120 });
     // Stripe fails to list the second page once.
     let listed = 0;
     vendors.server.events.on("request:start", ({ request }) => {
@@ -152,13 +219,13 @@ describe("billing reconciler", () => {
     expect(run.steps).toEqual(["reconcile-page-1", "reconcile-page-2"]);
     expect(run.retries.map((retry) => retry.step)).toEqual(["reconcile-page-2"]);
     // The first page once, the second twice (its retry); each compared customer's subscriptions
-    // listed once, and again after a repair for the three that had some.
+    // listed once, and again after the repairs of the five that had some.
     expect(listed).toBe(3);
-    expect(vendors.stripe.count("GET", "/v1/subscriptions")).toBe(9 + 3);
+    expect(vendors.stripe.count("GET", "/v1/subscriptions")).toBe(12 + 5);
   });
 
   it("repeats no cancellation when Stripe's answer to one was lost: the page is retried and re-reads", async () => {
-    const drift = await seedBillingDrift(vendors.stripe, await getDb());
+    const drift = await seedBillingDrift(vendors, await getDb());
     vendors.stripe.failNext("DELETE", `/v1/subscriptions/${drift.deletedUser.subscription}`, {
       status: 500,
       when: "lost",
@@ -182,12 +249,53 @@ describe("billing reconciler", () => {
     );
   });
 
-  it("with --apply, an operator also cancels the subscriptions of accounts our tables do not know", async () => {
-    const drift = await seedBillingDrift(vendors.stripe, await getDb());
+  it("holds a failed onboarding's paid subscription for an operator, naming it: Clerk still has the account", async () => {
+    const userId = vendors.clerk.addUser({ email: "late@example.com" }).id;
+    const owner = ownerMetadata({ key: "clerk_user_id", id: userId });
+    const customer = vendors.stripe.createCustomer({ metadata: owner });
+    const paid = vendors.stripe.createSubscription({
+      customer: customer.id,
+      price: process.env.STRIPE_PRICE_PRO!,
+      metadata: owner,
+    });
+    const db = await getDb();
+    await db.insert(users).values({ clerkUserId: userId, stripeCustomerId: customer.id });
+    await db.insert(onboarding).values({ clerkUserId: userId, state: "failed" });
 
-    const summary = await reconcileAll({ apply: true, cancelUnknownAccounts: true });
+    const summary = await reconcileAll({ apply: true });
 
-    expect(count(summary, "live-subscription-of-unknown-account")).toMatchObject({ done: 1 });
-    expect(status(drift.unknownUser.subscription)).toBe("canceled");
+    expect(count(summary, "live-subscription-without-onboarding")).toMatchObject({ held: 1 });
+    expect(summary.details).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: paid.id,
+        reason: expect.stringMatching(/^an operator decides/),
+      }),
+    );
+    expect(status(paid.id)).toBe("active");
+    expect(vendors.stripe.requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(booksAreStraight(summary)).toBe(false);
+  });
+  it("repeats no repair when Inngest never heard a page's answer: the page runs again and finds it done", async () => {
+    const drift = await seedBillingDrift(vendors, await getDb());
+
+    // The page's first answer is lost after its repairs were made: Inngest runs it again.
+    const run = await scheduledRun({ lostAnswers: "first" });
+
+    expect(run.error).toBeUndefined();
+    expect(run.retries.map((retry) => retry.step)).toEqual(["reconcile-page-1"]);
+    const writes = vendors.stripe.requests
+      .filter((r) => r.method === "DELETE" || r.path === "/v1/refunds")
+      .map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(new Set(writes).size).toBe(writes.length);
+    expect(status(drift.deletedUser.subscription)).toBe("canceled");
+    expect(status(drift.lostDeletion.subscription)).toBe("canceled");
+    expect(status(drift.twiceSubscribed.kept)).toBe("trialing");
+    expect(status(drift.failedOnboarding.subscription)).toBe("trialing");
+    // The retry's report finds only what is left for a person.
+    expect(tally(run.result as ReconcileSummary)).toEqual([
+      "live-subscription-without-onboarding held 1",
+      "several-customers-for-account reported 1",
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
+import { environmentKey } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
 import { orgs, users } from "@/lib/db/schema";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
@@ -30,6 +31,17 @@ async function userWithCustomer() {
   const db = await getDb();
   await db.insert(users).values({ clerkUserId, stripeCustomerId: customer.id, tier: "pro" });
   return { clerkUserId, customerId: customer.id };
+}
+
+/** A user whose deletion has been processed (their tombstone), with their customer. */
+async function deletedUserWithCustomer() {
+  const user = await userWithCustomer();
+  const db = await getDb();
+  await db
+    .update(users)
+    .set({ deletedAt: new Date() })
+    .where(eq(users.clerkUserId, user.clerkUserId));
+  return user;
 }
 
 async function orgWithCustomer() {
@@ -220,14 +232,8 @@ describe("sync-subscription: a live subscription of a deleted account", () => {
   const cancels = (id: string) => vendors.stripe.count("DELETE", `/v1/subscriptions/${id}`);
 
   it("is cancelled on sight, once however often its events come, and the row records its end", async () => {
-    const { clerkUserId, customerId } = await userWithCustomer();
     // The deletion was processed while provisioning's last step was in flight: it slipped past.
-    await (
-      await getDb()
-    )
-      .update(users)
-      .set({ deletedAt: new Date() })
-      .where(eq(users.clerkUserId, clerkUserId));
+    const { clerkUserId, customerId } = await deletedUserWithCustomer();
     const subscription = vendors.stripe.createSubscription({
       customer: customerId,
       price: pro,
@@ -253,6 +259,7 @@ describe("sync-subscription: a live subscription of a deleted account", () => {
     expect(first.steps).toEqual([
       "refetch-and-save-subscription",
       "cancel-subscription-of-deleted-account",
+      "refund-payments-after-deletion",
       "save-canceled-subscription",
     ]);
     expect([again.result, updated.result]).toMatchObject([
@@ -294,6 +301,27 @@ describe("sync-subscription: a live subscription of a deleted account", () => {
       status: "canceled",
     });
     expect(cancels(subscription.id)).toBe(1);
+  });
+
+  it("is another deployment's to handle when another deployment made it (one Stripe account, two environments): nothing is written or cancelled", async () => {
+    const { clerkUserId, customerId } = await deletedUserWithCustomer();
+    // Staging's subscription for a user id that happens to be deleted here.
+    const staging = vendors.stripe.createSubscription({
+      customer: customerId,
+      price: pro,
+      trialDays: 14,
+      metadata: { clerk_user_id: clerkUserId, [environmentKey]: "staging" },
+    });
+
+    const { result, error } = await deliver("created", staging);
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({
+      subscriptionId: staging.id,
+      skipped: "made by another deployment (its onramp_environment)",
+    });
+    expect(cancels(staging.id)).toBe(0);
+    expect(await userRow(clerkUserId)).toMatchObject({ stripeSubscriptionId: null });
   });
 
   it("is left alone while its owner lives, and an ended one of a deleted owner is only recorded", async () => {

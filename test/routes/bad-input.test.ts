@@ -16,6 +16,7 @@ import { provisionSubscription } from "@/inngest/functions/provision-subscriptio
 import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { syncUser } from "@/inngest/functions/sync-user";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
 import { onboardingSubmissions, orgs, users } from "@/lib/db/schema";
 import { onboardingStatus } from "@/lib/onboarding/status";
@@ -161,7 +162,7 @@ function userWithoutPrimaryEmail(): Delivery {
       const [customerRequest] = vendors.stripe.requests.filter((r) => r.path === "/v1/customers");
       expect(customerRequest!.body).toEqual({
         name: "Nomail Phoneonly",
-        metadata: { clerk_user_id: user.id },
+        metadata: ownerMetadata({ key: "clerk_user_id", id: user.id }),
       });
 
       // The drip has nobody to write to: it says so instead of failing.

@@ -14,6 +14,7 @@ import { type SessionAuth } from "@/lib/auth";
 import { openSeatPortal, startSeatCheckout } from "@/lib/orgs/checkout";
 import { LicensingError, type LicensingErrorCode } from "@/lib/orgs/errors";
 import { licensingOverview, setLicensed } from "@/lib/orgs/licensing";
+import { markOrgDeleted } from "@/lib/orgs/orgs";
 import { isLicensed, seatSummary } from "@/lib/orgs/seats";
 import { whileOrgLocked } from "@/test/support/contention";
 import { foreignKeyPair, mintSessionToken, sessionHeaders } from "@/test/support/session";
@@ -361,8 +362,9 @@ describe("buying seats", () => {
     // The workflow's Stripe request, with the row not written yet.
     const { orgCustomerIdempotencyKey } = await import("@/lib/orgs/customer");
     const { requireStripe } = await import("@/lib/vendors/stripe");
+    const { ownerMetadata } = await import("@/lib/billing/ownership");
     const workflows = await requireStripe().customers.create(
-      { name: org.name, metadata: { clerk_org_id: org.id } },
+      { name: org.name, metadata: ownerMetadata({ key: "clerk_org_id", id: org.id }) },
       { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
     );
 
@@ -383,6 +385,37 @@ describe("buying seats", () => {
 
     expect(await refusal(startSeatCheckout(await asAdmin(), 3))).toBe("already_subscribed");
     expect(vendors.stripe.checkoutSessions.size).toBe(1);
+  });
+
+  it("buys seats again once the earlier subscription has ended, incomplete_expired included (a first payment never made)", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    const customer = [...vendors.stripe.customers.values()][0]!;
+    for (const status of ["incomplete_expired", "canceled"] as const) {
+      vendors.stripe.createSubscription({ customer: customer.id, price: seatPrice, status });
+    }
+
+    expect(await startSeatCheckout(await asAdmin(), 3)).toMatch(/^https:\/\/checkout\.stripe\.com/);
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    // The org's Checkout and the subscription it will make name this deployment.
+    expect(session!.metadata).toMatchObject({
+      clerk_org_id: org.id,
+      onramp_environment: "development",
+    });
+  });
+
+  it("expires on sight a Checkout opened while the org's deletion was landing, so nobody can pay it", async () => {
+    const { org, asAdmin } = await organization();
+    await run(createOrganizationCustomer, orgCreated(org));
+    // The deletion is processed between the admin's claim and Stripe's answer.
+    vendors.stripe.holdNext("POST", "/v1/checkout/sessions", () =>
+      markOrgDeleted(org.id, new Date()),
+    );
+
+    expect(await refusal(startSeatCheckout(await asAdmin(), 2))).toBe("org_deleted");
+    const [session] = [...vendors.stripe.checkoutSessions.values()];
+    expect(session).toMatchObject({ status: "expired" });
+    expect(vendors.stripe.payCheckout(session!.id)).toBeNull();
   });
 
   it("gives admins buying at the same moment one Checkout between them, so the org pays once", async () => {

@@ -11,6 +11,7 @@ import { getDb } from "@/lib/db/client";
 import { users } from "@/lib/db/schema";
 import { env } from "@/lib/env";
 import { type SessionAuth } from "@/lib/auth";
+import { ownerMetadata } from "@/lib/billing/ownership";
 import { openSeatPortal } from "@/lib/orgs/checkout";
 import { licensingOverview } from "@/lib/orgs/licensing";
 import { runFunction } from "@onramp/standins/inngest";
@@ -81,6 +82,7 @@ describe("in production mode", () => {
     vi.stubEnv("NODE_ENV", "production");
     vi.stubEnv("INNGEST_DEV", undefined);
     vi.stubEnv("APP_URL", new URL(serveUrl).origin);
+    vi.stubEnv("ONRAMP_ENVIRONMENT", "production");
     for (const [name, value] of Object.entries(secrets)) vi.stubEnv(name, value);
     // Unreachable on purpose: nothing here needs the database but the health check.
     vi.stubEnv("DATABASE_URL", `postgres://onramp:${dbPassword}@127.0.0.1:1/onramp`);
@@ -388,6 +390,7 @@ describe("a production server with INNGEST_DEV set", () => {
     const production: Record<string, string> = {
       NODE_ENV: "production",
       APP_URL: "http://localhost:3000",
+      ONRAMP_ENVIRONMENT: "production",
       INNGEST_DEV: "1",
       INNGEST_SIGNING_KEY: `signkey-prod-${hex(32)}`,
       INNGEST_EVENT_KEY: hex(32),
@@ -488,10 +491,11 @@ describe("unsafeMetadata is the browser's word", () => {
       "/v1/subscriptions",
     ]);
     const [customer, setupIntent, subscription] = created;
-    expect(customer!.body.metadata).toEqual({ clerk_user_id: user.id });
+    const ours = ownerMetadata({ key: "clerk_user_id", id: user.id });
+    expect(customer!.body.metadata).toEqual(ours);
     const customerId = (run.result as { customerId: string }).customerId;
     expect([someoneElse.id, anotherCustomer.id]).not.toContain(customerId);
-    expect(vendors.stripe.customers.get(customerId)!.metadata).toEqual({ clerk_user_id: user.id });
+    expect(vendors.stripe.customers.get(customerId)!.metadata).toEqual(ours);
     expect(setupIntent!.body.customer).toBe(customerId);
     // The catalogue's price and the configured trial.
     expect(subscription!.body).toMatchObject({

@@ -20,6 +20,8 @@ import { clerkDelivery, stripeDelivery } from "./webhooks";
  */
 export function onrampOnSimulator(vendors: Vendors) {
   const sim = new InngestSim({ functions });
+  // Stripe's clock keeps up with Inngest's, so a payment's time and a deletion's compare.
+  vendors.stripe.followClock(() => sim.now());
   const deliveries = new Set<Promise<void>>();
   vendors.inngest.onEvent = (event) => sim.send(event);
   vendors.stripe.onEvent = (event) => {

@@ -19,6 +19,7 @@ describe("lib/env", () => {
     expect(env.INNGEST_CHECKPOINT_MAX_RUNTIME).toBe("10s");
     expect(env.RECONCILE_CRON).toBe("0 * * * *");
     expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.ONRAMP_ENVIRONMENT).toBe("development");
   });
 
   it("names every malformed variable, and what it should look like, in one message", async () => {
@@ -29,6 +30,7 @@ describe("lib/env", () => {
       DATABASE_URL: "mysql://db",
       RECONCILE_CRON: "hourly",
       INNGEST_CHECKPOINT_MAX_RUNTIME: "ten seconds",
+      ONRAMP_ENVIRONMENT: "Production!",
     }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Error);
@@ -42,6 +44,7 @@ describe("lib/env", () => {
     expect(message).toMatch(
       /INNGEST_CHECKPOINT_MAX_RUNTIME: a duration such as "10s" or "4m", or "0"/,
     );
+    expect(message).toMatch(/ONRAMP_ENVIRONMENT: a short name for this deployment/);
     expect(message).not.toContain("pk_test_oops");
   });
 
@@ -49,6 +52,7 @@ describe("lib/env", () => {
     const error = await loadEnv({
       NODE_ENV: "production",
       APP_URL: undefined,
+      ONRAMP_ENVIRONMENT: undefined,
       DATABASE_URL: undefined,
       INNGEST_DEV: undefined,
       CLERK_SECRET_KEY: undefined,
@@ -61,6 +65,7 @@ describe("lib/env", () => {
     const message = (error as Error).message;
     for (const name of [
       "APP_URL",
+      "ONRAMP_ENVIRONMENT",
       "DATABASE_URL",
       "CLERK_SECRET_KEY",
       "CLERK_WEBHOOK_SIGNING_SECRET",
@@ -87,6 +92,7 @@ describe("lib/env", () => {
   const production = {
     NODE_ENV: "production",
     APP_URL: "https://app.example.com",
+    ONRAMP_ENVIRONMENT: "production",
     DATABASE_URL: "postgres://u:p@db.example.com/app",
     INNGEST_DEV: undefined,
     INNGEST_SIGNING_KEY: "signkey-prod-0123456789abcdef",
@@ -157,6 +163,14 @@ describe("lib/env", () => {
       /APP_URL: required in production: the app's public origin/,
     );
     expect(await problemsWith({ APP_URL: "" })).toMatch(/APP_URL: required in production/);
+  });
+
+  it("requires ONRAMP_ENVIRONMENT in production, so its Stripe objects are never taken for another deployment's", async () => {
+    expect(await problemsWith({ ONRAMP_ENVIRONMENT: undefined })).toMatch(
+      /ONRAMP_ENVIRONMENT: required in production: the name every Stripe object this deployment makes is tagged with/,
+    );
+    const { env } = await loadEnv({ ...production, ONRAMP_ENVIRONMENT: "staging" });
+    expect(env.ONRAMP_ENVIRONMENT).toBe("staging");
   });
 
   it("takes demo mode's simulated vendors in development, and names a bad list", async () => {

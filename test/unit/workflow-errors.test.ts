@@ -2,7 +2,7 @@ import { ClerkAPIResponseError } from "@clerk/backend/errors";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { toWorkflowError } from "@/inngest/middleware/workflow-errors";
+import { clerkOutageWait, toWorkflowError } from "@/inngest/middleware/workflow-errors";
 import { AccountDeletedError } from "@/lib/errors";
 import { ResendError } from "@/lib/vendors/resend";
 
@@ -95,5 +95,22 @@ describe("toWorkflowError: what the user reads when a vendor refuses for good", 
     const outage = stripeError(Stripe.errors.StripeAPIError, { statusCode: 500 });
     expect(toWorkflowError(outage)).toBe(outage);
     expect(toWorkflowError(clerkError(429))).toBeInstanceOf(RetryAfterError);
+  });
+
+  it("waits out a Clerk outage (5xx, or no answer) longer after each try: hours in all, not minutes", () => {
+    // How @clerk/backend reports a request that got no answer: no status.
+    const noAnswer = new ClerkAPIResponseError("fetch failed", {
+      data: [],
+      status: undefined as unknown as number,
+    });
+    const waits = [0, 1, 2, 3, 4].map((attempt) => {
+      const final = toWorkflowError(attempt % 2 ? clerkError(503) : noAnswer, attempt);
+      expect(final).toBeInstanceOf(RetryAfterError);
+      // Seconds, as Inngest reads it.
+      return Number((final as RetryAfterError).retryAfter);
+    });
+    expect(waits).toEqual([...waits].sort((a, b) => a - b));
+    expect(waits.reduce((sum, wait) => sum + wait, 0)).toBeGreaterThan(3 * 3_600);
+    expect(clerkOutageWait(99)).toBe(clerkOutageWait(4));
   });
 });

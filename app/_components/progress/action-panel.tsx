@@ -21,6 +21,7 @@ export function ActionPanel({
   plans,
   trialDays,
   tier,
+  onPlanChange,
   supportEmail,
   onSubmitted,
 }: {
@@ -30,7 +31,9 @@ export function ActionPanel({
   justSubmitted: boolean;
   plans: PlanOption[];
   trialDays: number;
+  /** The plan the user chose last, if known; `onPlanChange` tells the page of a new choice. */
   tier?: Tier;
+  onPlanChange: (tier: Tier) => void;
   supportEmail: string;
   onSubmitted: () => void;
 }) {
@@ -44,8 +47,7 @@ export function ActionPanel({
         email={supportEmail}
         reference={status.runId}
       >
-        Your card has not been charged. Email us with the reason above and we&apos;ll finish setting
-        up your account for you.
+        Email us with the reason above and we&apos;ll finish setting up your account for you.
       </SupportHelp>
     );
   }
@@ -71,6 +73,7 @@ export function ActionPanel({
           plans={plans}
           trialDays={trialDays}
           tier={tier}
+          onPlanChange={onPlanChange}
           onSubmitted={onSubmitted}
         />
         <SupportHelp tone="info" email={supportEmail} reference={status.runId}>

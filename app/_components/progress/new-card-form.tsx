@@ -10,27 +10,36 @@ import { useCardSubmission } from "../use-card-submission";
 
 /**
  * After a decline: another card, and another plan if the user wants one, continue the same run;
- * no need to start over. Without a plan named here the run keeps the one chosen at sign-up.
+ * no need to start over. The plan is the one the user chose last (`tier`, kept by the page across
+ * declines); without one known here, the server uses the newest it stored, else sign-up's.
  */
 export function NewCardForm({
   plans,
   trialDays,
   tier: chosenTier,
+  onPlanChange,
   onSubmitted,
 }: {
   plans: PlanOption[];
   trialDays: number;
-  /** The plan the user chose on this page, if any. */
+  /** The plan the user chose last, if the page knows it. */
   tier?: Tier;
+  /** The user picked another plan: the page keeps it for the next form. */
+  onPlanChange: (tier: Tier) => void;
   onSubmitted: () => void;
 }) {
   const [tier, setTier] = useState<Tier | undefined>(chosenTier);
   const [askPlan, setAskPlan] = useState(false);
   const [sent, setSent] = useState(false);
+  const pick = (next: Tier) => {
+    setTier(next);
+    onPlanChange(next);
+  };
   const choosePlan = () => {
     setAskPlan(true);
-    setTier((current) => current ?? plans[0]?.tier);
+    if (!tier && plans[0]) pick(plans[0].tier);
   };
+  const planName = plans.find((plan) => plan.tier === tier)?.name;
   const { submit, busy, cardError, error } = useCardSubmission(
     async (confirmationToken) => {
       const result = await submitNewCard({ confirmationToken, tier });
@@ -59,10 +68,10 @@ export function NewCardForm({
         <h2 className="text-base font-semibold text-slate-900">Use another card</h2>
         {error && <Alert tone="error">{error}</Alert>}
         {askPlan && tier ? (
-          <PlanPicker plans={plans} trialDays={trialDays} value={tier} onChange={setTier} />
+          <PlanPicker plans={plans} trialDays={trialDays} value={tier} onChange={pick} />
         ) : (
           <p className="text-sm text-slate-600">
-            Your plan stays the same.{" "}
+            {planName ? `Your plan stays ${planName}.` : "Your plan stays the same."}{" "}
             <button
               type="button"
               onClick={choosePlan}

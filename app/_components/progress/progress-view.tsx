@@ -1,5 +1,6 @@
 "use client";
 
+import { useState } from "react";
 import { useOnboardingStatus } from "@/app/_lib/use-onboarding-status";
 import type { Tier } from "@/lib/billing/plans";
 import type { OnboardingStatus } from "@/lib/onboarding/status";
@@ -19,7 +20,7 @@ export interface ProgressViewProps {
   initialStatus: OnboardingStatus | null;
   plans: PlanOption[];
   trialDays: number;
-  /** The plan the user just chose on this page, if any (a new card keeps it). */
+  /** The plan the user chose last, if known (each new card keeps it, or the user's next pick). */
   tier?: Tier;
   /** Set on /onboarding right after submitting: the run has not picked the submission up yet. */
   justSubmitted?: boolean;
@@ -42,6 +43,8 @@ export function ProgressView({
   supportEmail,
 }: ProgressViewProps) {
   const live = useOnboardingStatus({ stallAfterMs, initial: initialStatus });
+  // Kept here, since each refusal brings a fresh new-card form.
+  const [planChoice, setPlanChoice] = useState(tier);
   const { status } = live;
   const complete = status?.state === "complete";
   const session = useSessionRefresh(complete);
@@ -58,7 +61,8 @@ export function ProgressView({
           justSubmitted={justSubmitted}
           plans={plans}
           trialDays={trialDays}
-          tier={tier}
+          tier={planChoice}
+          onPlanChange={setPlanChoice}
           supportEmail={supportEmail}
           onSubmitted={live.checkNow}
         />

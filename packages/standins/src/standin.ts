@@ -83,6 +83,11 @@ export abstract class StandIn {
     failure: InjectedFailure;
     left: number;
   }> = [];
+  private holds: Array<{
+    method: string;
+    path: PathMatcher;
+    hold: (request: Incoming) => Promise<unknown>;
+  }> = [];
 
   constructor(readonly baseUrl: string) {}
 
@@ -107,11 +112,21 @@ export abstract class StandIn {
     });
   }
 
-  /** Forget requests, violations, injected failures and all vendor state. */
+  /**
+   * The next matching request stays in flight until `hold` (given the request) settles, and only
+   * then does the vendor act: a slow vendor call, while other things happen. With the Inngest
+   * simulator, `hold` waits on its clock (`sim.latency`).
+   */
+  holdNext(method: string, path: PathMatcher, hold: (request: Incoming) => Promise<unknown>): void {
+    this.holds.push({ method: method.toUpperCase(), path, hold });
+  }
+
+  /** Forget requests, violations, injected failures, holds and all vendor state. */
   reset(): void {
     this.requests.length = 0;
     this.violations.length = 0;
     this.failures = [];
+    this.holds = [];
     this.resetState();
   }
 
@@ -163,6 +178,14 @@ export abstract class StandIn {
       idempotencyKey: this.idempotencyKeyOf(headers),
     };
     this.requests.push(record);
+
+    const held = this.holds.find(
+      (h) => h.method === incoming.method && matches(h.path, incoming.path),
+    );
+    if (held) {
+      this.holds = this.holds.filter((h) => h !== held);
+      await held.hold(incoming);
+    }
 
     const injected = this.failures.find(
       (f) => f.left > 0 && f.method === incoming.method && matches(f.path, incoming.path),

@@ -19,7 +19,11 @@ const start = (id = `u_${randomUUID()}`, data: Record<string, unknown> = {}) => 
 });
 
 /** What a function step calls back into the test, set per test. */
-const hooks: { during?: () => void; attempts: { runId: string; attempt: number }[] } = {
+const hooks: {
+  during?: () => void;
+  vendorCall?: () => Promise<void>;
+  attempts: { runId: string; attempt: number }[];
+} = {
   attempts: [],
 };
 
@@ -150,6 +154,16 @@ const parallel = client.createFunction(
   },
 );
 
+/** A step whose vendor call takes a while (hooks.vendorCall). */
+const slowCall = client.createFunction(
+  { id: "slow-call", triggers: [{ event: "test/slow" }] },
+  async ({ step }) =>
+    step.run("call-slow-vendor", async () => {
+      await hooks.vendorCall?.();
+      return "answered";
+    }),
+);
+
 const sim = (...functions: InngestFunction.Any[]) => new InngestSim({ functions });
 
 describe("InngestSim: waitForEvent", () => {
@@ -229,6 +243,27 @@ describe("InngestSim: time", () => {
       /never held: nothing was left to happen/,
     );
     await expect(inngest.until(() => false, { within: "1m" })).rejects.toThrow(/not within 1m/);
+  });
+});
+
+describe("InngestSim: latency", () => {
+  it("moves the clock while a request waits on it, so what is due meanwhile happens during the call", async () => {
+    const inngest = sim(slowCall, sleeper);
+    hooks.vendorCall = () => inngest.latency("30s");
+    try {
+      const [call] = inngest.send({ name: "test/slow", data: {} });
+      const [nap] = inngest.send(start("u1", { nap: "10s" }));
+      await inngest.settle();
+
+      expect(call!.result).toBe("answered");
+      expect(nap!.result).toBe("woke");
+      // The nap began and ended while the vendor call was in flight.
+      expect(nap!.endedAt! - call!.startedAt!).toBe(10_000);
+      expect(call!.endedAt! - call!.startedAt!).toBe(30_000);
+      expect(inngest.overlapped(call!, nap!)).toBe(true);
+    } finally {
+      hooks.vendorCall = undefined;
+    }
   });
 });
 

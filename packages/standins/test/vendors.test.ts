@@ -3,7 +3,7 @@ import { Inngest } from "inngest";
 import { serve } from "inngest/next";
 import { Resend } from "resend";
 import Stripe from "stripe";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FakeStripeJs } from "@onramp/standins/stripe";
 import { setupVendors } from "@onramp/standins/vitest";
 
@@ -209,6 +209,98 @@ describe("Stripe stand-in", () => {
     expect((await subscribe("chargeauth")).status).toBe("incomplete");
   });
 
+  it("refunds what a PaymentIntent received, once: the rest, or part of it, then charge_already_refunded", async () => {
+    const customer = stripeApi.createCustomer();
+    const card = await stripe.setupIntents.create({
+      customer: customer.id,
+      confirm: true,
+      confirmation_token: stripeApi.issueConfirmationToken("ok"),
+    });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: PRICE }],
+      default_payment_method: card.payment_method as string,
+    });
+    // The invoices of a subscription, paid ones, and the PaymentIntent that paid it.
+    const [invoice] = (await stripe.invoices.list({ subscription: sub.id, status: "paid" })).data;
+    expect(invoice).toMatchObject({
+      status: "paid",
+      status_transitions: { paid_at: expect.any(Number) },
+    });
+    expect((await stripe.invoices.list({ subscription: sub.id, status: "open" })).data).toEqual([]);
+    const [payment] = (
+      await stripe.invoicePayments.list({
+        invoice: invoice!.id!,
+        expand: ["data.payment.payment_intent"],
+      })
+    ).data;
+    const intent = payment!.payment.payment_intent as Stripe.PaymentIntent;
+
+    const part = await stripe.refunds.create({ payment_intent: intent.id, amount: 500 });
+    const rest = await stripe.refunds.create({
+      payment_intent: intent.id,
+      metadata: { why: "test" },
+    });
+    expect([part.amount, rest.amount]).toEqual([500, intent.amount_received - 500]);
+    expect(rest).toMatchObject({
+      status: "succeeded",
+      payment_intent: intent.id,
+      metadata: { why: "test" },
+    });
+    await expect(stripe.refunds.create({ payment_intent: intent.id })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "charge_already_refunded",
+    });
+    const listed = await stripe.refunds.list({ payment_intent: intent.id });
+    expect(listed.data.map((r) => r.id)).toEqual([rest.id, part.id]);
+    expect(stripeApi.violations).toEqual([]);
+  });
+
+  it("lists every subscription not canceled by default (incomplete_expired too), as Stripe documents", async () => {
+    const customer = stripeApi.createCustomer();
+    const subscription = (status: Stripe.Subscription.Status) =>
+      stripeApi.createSubscription({ customer: customer.id, status }).id;
+    const [expired, canceled, active] = [
+      subscription("incomplete_expired"),
+      subscription("canceled"),
+      subscription("active"),
+    ];
+    const ids = async (params: Stripe.SubscriptionListParams) =>
+      (await stripe.subscriptions.list({ customer: customer.id, ...params })).data.map((s) => s.id);
+
+    expect(await ids({})).toEqual([active, expired]);
+    expect(await ids({ status: "ended" })).toEqual([canceled, expired]);
+    expect(await ids({ status: "all" })).toEqual([active, canceled, expired]);
+  });
+
+  it("shows a new customer in search a minute of Stripe's clock later when search lags, and follows another clock", async () => {
+    stripeApi.eventualSearch = true;
+    stripeApi.createCustomer({ metadata: { clerk_user_id: "user_lagging" } });
+    const query = { query: "metadata['clerk_user_id']:'user_lagging'" };
+    expect((await stripe.customers.search(query)).data).toHaveLength(0);
+    stripeApi.advanceClock(60);
+    expect((await stripe.customers.search(query)).data).toHaveLength(1);
+
+    const simulated = Date.now() + 5 * 3_600_000;
+    stripeApi.followClock(() => simulated);
+    expect(stripeApi.now()).toBe(Math.floor(simulated / 1000));
+  });
+
+  it("holds a request in flight until told, then acts on it", async () => {
+    let release!: () => void;
+    const held: string[] = [];
+    stripeApi.holdNext("POST", "/v1/customers", (request) => {
+      held.push(request.body.email);
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    const creating = stripe.customers.create({ email: "slow@onramp.test" });
+    await vi.waitUntil(() => held.length === 1);
+    expect(stripeApi.customers.size).toBe(0);
+    release();
+    expect((await creating).email).toBe("slow@onramp.test");
+    expect(held).toEqual(["slow@onramp.test"]);
+  });
+
   it("refuses a default payment method that is missing or not the customer's", async () => {
     const customer = stripeApi.createCustomer();
     const other = stripeApi.createCustomer();
@@ -336,7 +428,7 @@ describe("Stripe stand-in", () => {
     ]);
   });
 
-  it("creates checkout and billing portal sessions", async () => {
+  it("creates checkout and billing portal sessions; a paid Checkout's first invoice is paid with the card entered there", async () => {
     const customer = stripeApi.createCustomer();
     const cs = await stripe.checkout.sessions.create({
       mode: "subscription",
@@ -345,6 +437,10 @@ describe("Stripe stand-in", () => {
       success_url: "http://localhost/ok",
     });
     expect(cs.url).toContain(cs.id);
+    const subscription = stripeApi.payCheckout(cs.id)!;
+    const [invoice] = (await stripe.invoices.list({ subscription: subscription.id })).data;
+    expect(invoice).toMatchObject({ status: "paid", customer: customer.id });
+    expect(invoice!.amount_paid).toBeGreaterThan(0);
     const portal = await stripe.billingPortal.sessions.create({
       customer: customer.id,
       return_url: "http://localhost/back",
@@ -401,6 +497,22 @@ describe("Clerk stand-in", () => {
       publicMetadata: { licensed: true },
     });
     expect(m.publicMetadata).toEqual({ licensed: true });
+    expect(clerkApi.violations).toEqual([]);
+    expect(clerkApi.responseViolations).toEqual([]);
+  });
+
+  it("lists organizations by id, as the reconciler asks about them", async () => {
+    const [a, b] = [
+      clerkApi.addOrganization({ name: "A" }),
+      clerkApi.addOrganization({ name: "B" }),
+    ];
+    clerkApi.addOrganization({ name: "C" });
+    const { data, totalCount } = await clerk.organizations.getOrganizationList({
+      organizationId: [a.id, b.id, "org_gone"],
+      limit: 3,
+    });
+    expect(data.map((org) => org.id).sort()).toEqual([a.id, b.id].sort());
+    expect(totalCount).toBe(2);
     expect(clerkApi.violations).toEqual([]);
     expect(clerkApi.responseViolations).toEqual([]);
   });

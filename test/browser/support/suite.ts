@@ -80,6 +80,7 @@ export async function startSuite(database: {
   stripe.standIn.onEvent = (event) => webhooks.stripe(event);
   const app = await startApp(port, {
     APP_URL: appUrl,
+    ONRAMP_ENVIRONMENT: "browser-suite",
     DATABASE_URL: database.connectionString,
     NEON_FETCH_ENDPOINT: database.fetchEndpoint,
     CLERK_SECRET_KEY: "sk_test_onramp_browser",

@@ -87,6 +87,16 @@ describe(`onboarding submissions (${process.env.NEON_FETCH_ENDPOINT ? "neon-http
     ]);
   });
 
+  it("a new card sent without a plan keeps the plan chosen last, not the one chosen at sign-up", async () => {
+    const userId = newUserId();
+    await storePaymentDetails(userId, { tier: "enterprise", confirmationToken: token() });
+    await storePaymentDetails(userId, { tier: "pro", confirmationToken: token() });
+    // No plan named (Clerk's sign-up tier is not asked: the user chose since).
+    expect(await storePaymentDetails(userId, { confirmationToken: token() })).toMatchObject({
+      tier: "pro",
+    });
+  });
+
   it("refuses a malformed ConfirmationToken or tier key with a clear message, storing and counting nothing", async () => {
     const userId = newUserId();
     for (const confirmationToken of badTokens) {

@@ -276,6 +276,15 @@ export class ClerkStandIn extends StandIn {
       }
       case "GetOrganization":
         return org ? ok(org) : notFound("Organization");
+      case "ListOrganizations": {
+        const ids = [req.query.organization_id ?? []].flat() as string[];
+        const list = [...this.organizations.values()].filter(
+          (o) => !ids.length || ids.includes(o.id),
+        );
+        const offset = Number(req.query.offset ?? 0);
+        const limit = Number(req.query.limit ?? 10);
+        return ok({ data: list.slice(offset, offset + limit), total_count: list.length });
+      }
       case "UpdateOrganization":
         if (!org) return notFound("Organization");
         return ok(

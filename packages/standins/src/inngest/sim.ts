@@ -14,10 +14,11 @@ import { InProcessTransport } from "./transport";
  * answers. What it does not simulate throws, so no test believes it was applied.
  *
  * Time only moves when nothing else can happen (discrete-event simulation): requests in flight
- * (possibly several runs at once, interleaving for real) finish first, then the clock jumps to the
- * next timer. A checkpoint is a moment too: the step is saved, conditions are checked, and the
- * request goes on only when the simulation is driven again (the window in which a test may act
- * between a step and what its request does next). Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
+ * (possibly several runs at once, interleaving for real) finish first, unless they wait on the
+ * simulated clock themselves (`latency`), then the clock jumps to the next timer. A checkpoint is
+ * a moment too: the step is saved, conditions are checked, and the request goes on only when the
+ * simulation is driven again (the window in which a test may act between a step and what its
+ * request does next). Tests drive it with `until`, `advance` and `settle`, and may `send` at any moment,
  * also from inside a vendor stand-in's handler while a step is in flight. Application code still
  * reads the real clock (Date.now()); only Inngest's side of time is simulated.
  *
@@ -62,8 +63,10 @@ export class InngestSim extends Executor {
   private readonly startedAt: number;
   /** Checkpoints answered but not yet let through, in order. */
   private held: (() => void)[] = [];
-  /** Wakes the event loop when a checkpoint arrives. */
-  private wake: (() => void) | null = null;
+  /** Work in flight that only waits for the simulated clock (`latency`). */
+  private waitingOnClock = 0;
+  /** Wakes the event loop when a checkpoint arrives or work in flight starts waiting for the clock. */
+  private wake: () => void = () => {};
 
   constructor(options: InngestSimOptions) {
     const clock = new SimulatedClock();
@@ -92,7 +95,7 @@ export class InngestSim extends Executor {
     const answer = this.checkpoint(runId, body);
     return new Promise<typeof answer>((resolve) => {
       this.held.push(() => resolve(answer));
-      this.wake?.();
+      this.wake();
     });
   }
 
@@ -119,6 +122,23 @@ export class InngestSim extends Executor {
         .finally(() => this.inFlight.delete(done));
       this.inFlight.add(done);
     });
+  }
+
+  /**
+   * Resolves once `delay` of simulated time has passed: a vendor call's latency, for a stand-in to
+   * wait on while a request is in flight (`holdNext`). While everything in flight waits on the
+   * clock like this, the clock moves on, so what is due meanwhile (a deletion, another run's
+   * steps, timers) happens while the vendor call is in flight.
+   */
+  latency(delay: string | number): Promise<void> {
+    this.waitingOnClock += 1;
+    this.wake();
+    return new Promise((resolve) =>
+      this.simulated.schedule(this.now() + toMs(delay), () => {
+        this.waitingOnClock -= 1;
+        resolve();
+      }),
+    );
   }
 
   /**
@@ -158,12 +178,9 @@ export class InngestSim extends Executor {
       if (await done()) return true;
       this.releaseCheckpoints();
       this.dispatch();
-      if (this.inFlight.size > 0) {
-        await Promise.race([
-          ...this.inFlight,
-          new Promise<void>((resolve) => (this.wake = resolve)),
-        ]);
-        this.wake = null;
+      if (this.inFlight.size > this.waitingOnClock) {
+        const parked = new Promise<void>((resolve) => (this.wake = resolve));
+        await Promise.race([...this.inFlight, parked]);
         continue;
       }
       const next = this.simulated.next();

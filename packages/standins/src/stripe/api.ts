@@ -48,6 +48,7 @@ export class StripeStandIn extends StandIn {
   readonly invoices = this.state.invoices;
   readonly invoicePayments = this.state.invoicePayments;
   readonly paymentIntents = this.state.paymentIntents;
+  readonly refunds = this.state.refunds;
 
   constructor(baseUrl: string) {
     super(baseUrl);
@@ -56,7 +57,8 @@ export class StripeStandIn extends StandIn {
 
   /**
    * Real Stripe search is eventually consistent (new objects show up within ~1 min).
-   * Set true to model that: new customers stay invisible to /search until `indexSearch()`.
+   * Set true to model that: a new customer stays invisible to /search for a minute of Stripe's
+   * clock, or until `indexSearch()`.
    */
   get eventualSearch(): boolean {
     return this.resources.customers.eventualSearch;
@@ -95,6 +97,14 @@ export class StripeStandIn extends StandIn {
   /** Moves Stripe's clock forward (token expiry, idempotency key pruning, Checkout expiry). */
   advanceClock(seconds: number): void {
     this.state.advanceClock(seconds);
+  }
+
+  /**
+   * Keeps Stripe's clock at least at `clock` (epoch ms), e.g. the Inngest simulator's, so that
+   * times Stripe stamps (a payment's, a key's age, search lag) and times the workflows see agree.
+   */
+  followClock(clock: () => number): void {
+    this.state.followClock(clock);
   }
 
   protected resetState(): void {

@@ -18,6 +18,7 @@ interface Fixtures {
   invoice: StandInInvoice;
   invoice_payment: Stripe.InvoicePayment;
   payment_intent: Stripe.PaymentIntent;
+  refund: Stripe.Refund;
   "checkout.session": Stripe.Checkout.Session;
   "billing_portal.session": Stripe.BillingPortal.Session;
   event: Stripe.Event;

@@ -17,6 +17,7 @@ export class StripeState {
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly checkoutSessions = new Map<string, Stripe.Checkout.Session>();
   readonly portalSessions = new Map<string, Stripe.BillingPortal.Session>();
+  readonly refunds = new Map<string, Stripe.Refund>();
 
   /** Receives each event Stripe would send (a test serving the stand-in delivers it as a webhook). */
   onEvent: ((event: Stripe.Event) => void) | null = null;
@@ -26,10 +27,20 @@ export class StripeState {
    */
   hostedPagesUrl: string | null = null;
   private clockOffset = 0;
+  private followed: (() => number) | null = null;
 
-  /** Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added. */
+  /**
+   * Stripe's clock, in Unix seconds: the real one plus whatever `advanceClock` added, and never
+   * behind the clock it follows (`followClock`).
+   */
   now(): number {
-    return Math.floor(Date.now() / 1000) + this.clockOffset;
+    const own = Math.floor(Date.now() / 1000) + this.clockOffset;
+    return this.followed ? Math.max(own, Math.floor(this.followed() / 1000)) : own;
+  }
+
+  /** Keeps Stripe's clock at least at `clock` (epoch ms), e.g. the Inngest simulator's. */
+  followClock(clock: () => number): void {
+    this.followed = clock;
   }
 
   advanceClock(seconds: number): void {
@@ -75,8 +86,10 @@ export class StripeState {
       this.paymentIntents,
       this.checkoutSessions,
       this.portalSessions,
+      this.refunds,
     ])
       objects.clear();
     this.clockOffset = 0;
+    this.followed = null;
   }
 }

@@ -7,6 +7,8 @@ import { list } from "../pagination";
 import { int, items, mergeMetadata, metadataParam, nested, text, type Params } from "../params";
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
+import type { Invoices } from "./invoices";
+import type { PaymentMethods } from "./payment-methods";
 import type { Subscriptions } from "./subscriptions";
 
 const DAY = 86_400;
@@ -26,6 +28,8 @@ export class CheckoutSessions {
   constructor(
     private readonly state: StripeState,
     private readonly subscriptions: Subscriptions,
+    private readonly paymentMethods: PaymentMethods,
+    private readonly invoices: Invoices,
   ) {}
 
   reset(): void {
@@ -108,12 +112,17 @@ export class CheckoutSessions {
       status: "active",
       metadata: { ...order.metadata },
     });
+    // The card entered on Checkout pays the first invoice.
+    const stored = this.state.subscriptions.get(subscription.id)!;
+    const card = this.paymentMethods.create(customer);
+    stored.default_payment_method = card.id;
+    stored.latest_invoice = this.invoices.first(stored, false, card.id).id ?? null;
     session.status = "complete";
     session.payment_status = "paid";
     session.subscription = subscription.id;
     session.url = null;
-    this.state.emit("customer.subscription.created", subscription);
-    return clone(subscription);
+    this.state.emit("customer.subscription.created", stored);
+    return clone(stored);
   }
 
   private create(params: Stripe.Checkout.SessionCreateParams): Reply {

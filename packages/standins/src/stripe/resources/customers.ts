@@ -7,6 +7,9 @@ import { int, mergeMetadata, metadataParam, nested, text, type Params } from "..
 import { ok, retrieve, type Route } from "../router";
 import type { StripeState } from "../state";
 
+/** How long a new customer takes to show in search results, when `eventualSearch` is on. */
+const SEARCH_LAG = 60;
+
 /** The fields search can match besides metadata. */
 const SEARCHABLE = ["email", "name", "phone", "description"] as const;
 
@@ -14,7 +17,8 @@ const SEARCHABLE = ["email", "name", "phone", "description"] as const;
 export class Customers {
   /**
    * Real Stripe search is eventually consistent (new objects show up within ~1 min).
-   * Set true to model that: new customers stay invisible to /search until `indexSearch()`.
+   * Set true to model that: a new customer stays invisible to /search for SEARCH_LAG seconds of
+   * Stripe's clock, or until `indexSearch()`.
    */
   eventualSearch = false;
   private searchable = new Set<string>();
@@ -143,9 +147,11 @@ export class Customers {
         param: "query",
       });
     }
+    const indexed = (c: Stripe.Customer) =>
+      this.searchable.has(c.id) || this.state.now() >= c.created + SEARCH_LAG;
     const data = [...this.state.customers.values()].filter(
       (c) =>
-        this.searchable.has(c.id) &&
+        indexed(c) &&
         (joiner === "OR" ? tests.some((test) => test(c)) : tests.every((test) => test(c))),
     );
     const page: Stripe.ApiSearchResult<Stripe.Customer> = {

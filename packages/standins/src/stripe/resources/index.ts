@@ -7,6 +7,7 @@ import { Customers } from "./customers";
 import { Invoices } from "./invoices";
 import { PaymentMethods } from "./payment-methods";
 import { Prices } from "./prices";
+import { Refunds } from "./refunds";
 import { SetupIntents } from "./setup-intents";
 import { Subscriptions } from "./subscriptions";
 
@@ -22,7 +23,8 @@ export function stripeResources(state: StripeState, violations: string[]) {
   const setupIntents = new SetupIntents(state, confirmationTokens, paymentMethods);
   const invoices = new Invoices(state, paymentMethods);
   const subscriptions = new Subscriptions(state, prices, paymentMethods, invoices);
-  const checkoutSessions = new CheckoutSessions(state, subscriptions);
+  const checkoutSessions = new CheckoutSessions(state, subscriptions, paymentMethods, invoices);
+  const refunds = new Refunds(state, violations);
   const billingPortalSessions = new BillingPortalSessions(state);
   const routes: Route[] = [
     customers,
@@ -30,6 +32,7 @@ export function stripeResources(state: StripeState, violations: string[]) {
     setupIntents,
     subscriptions,
     invoices,
+    refunds,
     checkoutSessions,
     billingPortalSessions,
   ].flatMap((resource) => resource.routes());

@@ -39,6 +39,25 @@ export class Invoices {
     return [
       {
         method: "GET",
+        path: "/invoices",
+        params: "Stripe.InvoiceListParams",
+        handle: ({ query }) => {
+          const [customer, subscription, status] = [
+            text(query.customer),
+            text(query.subscription),
+            text(query.status),
+          ];
+          const found = [...this.state.invoices.values()].filter(
+            (invoice) =>
+              (!customer || invoice.customer === customer) &&
+              (!subscription || invoice.subscription === subscription) &&
+              (!status || invoice.status === status),
+          );
+          return list("/v1/invoices", found, query);
+        },
+      },
+      {
+        method: "GET",
         path: "/invoices/:id",
         params: "Stripe.InvoiceRetrieveParams",
         handle: retrieve(this.state.invoices, "invoice"),

@@ -74,15 +74,12 @@ export class Subscriptions {
         path: "/subscriptions",
         params: "Stripe.SubscriptionListParams",
         handle: ({ query }) => {
-          const { customer, price, status = "active-like" } = readListParams(query);
+          const { customer, price, status } = readListParams(query);
           const found = [...subscriptions.values()].filter(
             (s) =>
               (!customer || s.customer === customer) &&
               (!price || s.items.data[0]?.price.id === price) &&
-              (status === "all" ||
-                (status === "active-like"
-                  ? s.status !== "canceled" && s.status !== "incomplete_expired"
-                  : s.status === status)),
+              listedUnder(status, s.status),
           );
           return list("/v1/subscriptions", found, query);
         },
@@ -361,6 +358,21 @@ function readCancelParams(query: Params): Stripe.SubscriptionCancelParams {
 }
 
 /** `status` also takes "all" and, left out, means every status but the ended ones. */
+/**
+ * Whether a list with this `status` shows the subscription. Without one, Stripe lists every
+ * subscription that is not canceled (incomplete_expired ones too); `ended` is canceled and
+ * incomplete_expired; `all` is every one.
+ */
+function listedUnder(
+  filter: Stripe.SubscriptionListParams["status"],
+  status: Stripe.Subscription.Status,
+): boolean {
+  if (filter === undefined) return status !== "canceled";
+  if (filter === "all") return true;
+  if (filter === "ended") return status === "canceled" || status === "incomplete_expired";
+  return status === filter;
+}
+
 function readListParams(query: Params): Stripe.SubscriptionListParams {
   return { customer: text(query.customer), price: text(query.price), status: text(query.status) };
 }
