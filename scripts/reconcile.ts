@@ -38,9 +38,10 @@ const { addPage, booksAreStraight, emptySummary, formatSummary } =
   await import("@/lib/billing/reconcile-report");
 const { closeConnection } = await import("@/lib/db/client");
 const { requestPacer } = await import("@/lib/vendors/pace");
-const { stripe } = await import("@/lib/vendors/stripe");
+const { billingClient } = await import("@/lib/vendors/stripe");
 const { clerkConfigured } = await import("@/lib/vendors/clerk");
 const { env } = await import("@/lib/env");
+const stripe = billingClient();
 if (!stripe) exit("STRIPE_SECRET_KEY is not set: there is no billing to reconcile.");
 if (!clerkConfigured) {
   exit(

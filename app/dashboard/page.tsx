@@ -6,7 +6,7 @@ import { signedInPage, type SignedInSession } from "@/app/_lib/pages";
 import { billingAccount } from "@/lib/billing/account";
 import { isTier, plans, trialDays } from "@/lib/billing/plans";
 import { paths } from "@/lib/routes";
-import { billingEnabled } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { ManageBillingButton } from "./manage-billing";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -42,6 +42,7 @@ async function dashboard({ userId, orgId, sessionClaims }: SignedInSession) {
   const tier = account?.tier ?? claimedTier(sessionClaims);
   const plan = isTier(tier) ? plans[tier] : null;
   const status = account?.subscriptionStatus ?? null;
+  const billingEnabled = billingClient() !== null;
   const badge = status
     ? (statusLabels[status] ?? { label: status, tone: statusLabels.paused!.tone })
     : null;

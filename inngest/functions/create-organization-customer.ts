@@ -2,7 +2,7 @@ import { inngest } from "@/inngest/client";
 import { organizationCreated } from "@/inngest/events";
 import { ensureOrgCustomer, recordCustomerInClerk } from "@/lib/orgs/customer";
 import { isOrgDeleted, upsertOrg } from "@/lib/orgs/orgs";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * A new Clerk organization gets a Stripe customer (for per-seat licensing), its orgs row with
@@ -30,10 +30,10 @@ export const createOrganizationCustomer = inngest.createFunction(
     const clerkUpdatedAt = org.updated_at === undefined ? null : new Date(org.updated_at);
 
     // Without billing the org is tracked with no customer.
-    const billing = stripe;
-    const customerId = billing
+    const stripe = billingClient();
+    const customerId = stripe
       ? await step.run("create-stripe-customer", () =>
-          ensureOrgCustomer(billing, { id: org.id, name: org.name, clerkUpdatedAt }),
+          ensureOrgCustomer(stripe, { id: org.id, name: org.name, clerkUpdatedAt }),
         )
       : null;
 

@@ -48,7 +48,7 @@ import {
   type PaymentDetails,
 } from "@/lib/onboarding/submissions";
 import { ensureUserNotDeleted } from "@/lib/users";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import type { ClerkUser } from "@/lib/webhooks/payloads";
 
 /**
@@ -117,8 +117,10 @@ export const provisionSubscription = inngest.createFunction(
       // A run that ends for good ends what it started, and the user is told what became of it.
       // (Should Stripe refuse for good, the reconciler reports a failed onboarding's live
       // subscription to an operator.)
-      const ended = await step.run("end-started-billing", () =>
-        endFailedOnboardingBilling(stripe, userId, runId),
+      // Without billing the run started nothing in Stripe.
+      const stripe = billingClient();
+      const ended = await step.run("end-started-billing", async () =>
+        stripe ? await endFailedOnboardingBilling(stripe, userId, runId) : null,
       );
       await step.run("say-what-was-charged", () =>
         markRunFailed(userId, runId, `${reason} ${chargesAfterFailure(ended)}`),
@@ -142,6 +144,7 @@ export const provisionSubscription = inngest.createFunction(
     // Svix keeps no order: the user's deletion may have been processed first.
     await step.run("check-user-not-deleted", () => ensureUserNotDeleted(userId));
 
+    const stripe = billingClient();
     if (!stripe) return onboardWithoutBilling(step, user);
 
     const { plan, customerId, subscriptionId } = await subscribe(step, stripe, user, {

@@ -4,7 +4,7 @@ import { addPage, emptySummary, formatSummary } from "@/lib/billing/reconcile-re
 import { env } from "@/lib/env";
 import { requestPacer } from "@/lib/vendors/pace";
 import { clerkConfigured } from "@/lib/vendors/clerk";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /** Stripe customers per step: about as many Stripe requests, a few seconds' work. */
 const RECONCILE_PAGE_SIZE = 100;
@@ -38,16 +38,16 @@ export const reconcileBilling = inngest.createFunction(
     retries: 3,
   },
   async ({ step, logger }) => {
+    const stripe = billingClient();
     if (!stripe) return { skipped: "Billing is not configured" };
     // Clerk says which accounts exist: without it nothing can be closed or repaired safely.
     if (!clerkConfigured) return { skipped: "Clerk is not configured" };
-    const billing = stripe;
     let summary = emptySummary(true);
     let cursor: string | null = null;
     do {
       const after: string | null = cursor;
       const page = await step.run(`reconcile-page-${summary.pages + 1}`, (): Promise<PageReport> =>
-        reconcilePage(billing, after, {
+        reconcilePage(stripe, after, {
           apply: true,
           pageSize: RECONCILE_PAGE_SIZE,
           pace: requestPacer(REQUESTS_PER_SECOND),

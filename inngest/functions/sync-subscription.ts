@@ -5,7 +5,8 @@ import { refundPayments } from "@/lib/billing/refunds";
 import { isLive } from "@/lib/billing/subscription-status";
 import { refetchAndSaveSubscription, type DeletedOwner } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
-import { requireStripe } from "@/lib/vendors/stripe";
+import { BillingNotConfiguredError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
@@ -28,6 +29,9 @@ export const syncSubscription = inngest.createFunction(
   },
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
+    // Stripe's events mean nothing to a server without billing: it cannot re-fetch them.
+    const stripe = billingClient();
+    if (!stripe) throw new BillingNotConfiguredError();
 
     /** A deleted account's live subscription: cancelled now, refunded, its final state written. */
     const cancelOnSight = async ({
@@ -37,25 +41,25 @@ export const syncSubscription = inngest.createFunction(
     }: Omit<DeletedOwner, "deletedAt"> & { deletedAt: string }) => {
       logger.warn(`Subscription ${subscriptionId} is live for deleted ${label}: cancelling`);
       await step.run("cancel-subscription-of-deleted-account", () =>
-        cancelSubscriptionNow(requireStripe(), subscriptionId, deletedComment(owner)),
+        cancelSubscriptionNow(stripe, subscriptionId, deletedComment(owner)),
       );
       await step.run("refund-payments-after-deletion", async () =>
         refundPayments(
-          requireStripe(),
+          stripe,
           subscriptionId,
           owner,
           await refundCutoff(owner, new Date(deletedAt)),
         ),
       );
       return step.run("save-canceled-subscription", () =>
-        refetchAndSaveSubscription(requireStripe(), subscriptionId),
+        refetchAndSaveSubscription(stripe, subscriptionId),
       );
     };
 
     // Re-fetch and write in one step: were they two, another run's write could land in between
     // and the older state would be written last.
     const fetched = await step.run("refetch-and-save-subscription", () =>
-      refetchAndSaveSubscription(requireStripe(), subscriptionId),
+      refetchAndSaveSubscription(stripe, subscriptionId),
     );
     if (fetched.madeElsewhere) {
       return { subscriptionId, skipped: "made by another deployment (its onramp_environment)" };

@@ -9,7 +9,8 @@ import {
   refundDeletedAccount,
 } from "@/lib/billing/account-closure";
 import type { BillingOwner } from "@/lib/billing/ownership";
-import { stripe } from "@/lib/vendors/stripe";
+import { PermanentError } from "@/lib/errors";
+import { billingClient } from "@/lib/vendors/stripe";
 
 type Steps = GetStepTools<typeof inngest>;
 
@@ -36,22 +37,28 @@ export async function endBilling(
     beforeCancelling?: (stripe: Stripe, customers: string[]) => Promise<void>;
   },
 ) {
-  const customers = await step.run("find-stripe-customers", async () =>
-    customersOfAccount(stripe, account, await recordedCustomer()),
-  );
+  const stripe = billingClient();
+  const customers = await step.run("find-stripe-customers", async () => {
+    const recorded = await recordedCustomer();
+    if (stripe) return customersOfAccount(stripe, account, recorded);
+    // Without billing there is nothing to search; a recorded customer then needs an operator.
+    if (!recorded) return [];
+    throw new PermanentError(
+      `Billing is not configured on this server (STRIPE_SECRET_KEY): cancel the subscriptions of Stripe customer ${recorded} by hand`,
+    );
+  });
   if (!stripe || customers.length === 0) return { customers, canceled: [], refunded: [] };
-  const billing = stripe;
 
-  await beforeCancelling?.(billing, customers);
+  await beforeCancelling?.(stripe, customers);
   const canceled = await step.run("cancel-live-subscriptions", () =>
-    cancelLiveSubscriptions(billing, customers, deletedComment(account)),
+    cancelLiveSubscriptions(stripe, customers, deletedComment(account)),
   );
   const refunded = await step.run("refund-payments", () =>
-    refundDeletedAccount(billing, account, customers, new Date(deletedAt)),
+    refundDeletedAccount(stripe, account, customers, new Date(deletedAt)),
   );
   await step.run("mark-stripe-customers", async () => {
     for (const customerId of customers) {
-      await markCustomerDeleted(billing, customerId, account, new Date(deletedAt));
+      await markCustomerDeleted(stripe, customerId, account, new Date(deletedAt));
     }
   });
   return { customers, canceled, refunded };

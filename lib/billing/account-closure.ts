@@ -8,7 +8,6 @@ import {
   subscriptionsOf,
 } from "@/lib/billing/subscriptions";
 import { eraseStoredEmails } from "@/lib/email/erase";
-import { PermanentError } from "@/lib/errors";
 import { hasCompletedOnboarding } from "@/lib/onboarding/progress";
 import { clearCheckoutClaim, expireOpenCheckouts } from "@/lib/orgs/checkout";
 import { markOrgDeleted } from "@/lib/orgs/orgs";
@@ -28,19 +27,13 @@ export const deletedMarkOf = (key: ClerkIdKey) =>
 /**
  * The account's customers: the one our row records and every one this deployment made for its
  * Clerk id (our row may never have recorded one, e.g. its write was lost or the deletion came
- * first). Without billing there is nothing to search; a recorded customer then needs an operator.
+ * first).
  */
 export async function customersOfAccount(
-  stripe: Stripe | null,
+  stripe: Stripe,
   account: BillingOwner,
   recorded: string | null,
 ): Promise<string[]> {
-  if (!stripe) {
-    if (!recorded) return [];
-    throw new PermanentError(
-      `Billing is not configured on this server (STRIPE_SECRET_KEY): cancel the subscriptions of Stripe customer ${recorded} by hand`,
-    );
-  }
   const found = await customersOf(stripe, account);
   return [...new Set([...(recorded ? [recorded] : []), ...found])];
 }

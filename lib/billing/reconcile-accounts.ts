@@ -29,14 +29,26 @@ interface AccountRow {
   state: RowState;
 }
 
-export interface RowState {
+/**
+ * What the row says about the account's subscription: a user's row records its tier and trial,
+ * an organization's the seats it paid for.
+ */
+export type RowState = UserRowState | OrgRowState;
+
+interface SubscriptionRecord {
   subscriptionId: string | null;
   status: string | null;
-  /** users only */
-  tier?: string | null;
-  trialEndsAt?: Date | null;
-  /** orgs only */
-  seats?: number;
+}
+
+interface UserRowState extends SubscriptionRecord {
+  key: "clerk_user_id";
+  tier: string | null;
+  trialEndsAt: Date | null;
+}
+
+interface OrgRowState extends SubscriptionRecord {
+  key: "clerk_org_id";
+  seats: number;
 }
 
 /** The accounts of the page's customers this deployment compares, by customer id. */
@@ -76,6 +88,7 @@ export async function accountsOf(customers: Stripe.Customer[]): Promise<Map<stri
       customerId: row.stripeCustomerId,
       deletedAt: row.deletedAt,
       state: {
+        key: "clerk_user_id" as const,
         subscriptionId: row.stripeSubscriptionId,
         status: row.subscriptionStatus,
         tier: row.tier,
@@ -87,6 +100,7 @@ export async function accountsOf(customers: Stripe.Customer[]): Promise<Map<stri
       customerId: row.stripeCustomerId,
       deletedAt: row.deletedAt,
       state: {
+        key: "clerk_org_id" as const,
         subscriptionId: row.stripeSubscriptionId,
         status: row.subscriptionStatus,
         seats: row.purchasedSeats,

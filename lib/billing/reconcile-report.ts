@@ -123,9 +123,9 @@ export function formatSummary(summary: ReconcileSummary): string {
       const where = [
         finding.account,
         `customer ${finding.customerId}`,
-        ...(finding.subscriptionId ? [`subscription ${finding.subscriptionId}`] : []),
+        ...("subscriptionId" in finding ? [`subscription ${finding.subscriptionId}`] : []),
       ].join(", ");
-      const reason = finding.reason ? ` (${finding.reason})` : "";
+      const reason = "reason" in finding ? ` (${finding.reason})` : "";
       lines.push(`- [${outcomeLabels[finding.outcome]}] ${where}: ${finding.detail}${reason}`);
     }
     if (summary.omitted > 0) lines.push(`… and ${summary.omitted} more`);

@@ -65,18 +65,36 @@ export type FindingKind = (typeof findingKinds)[number];
 export const outcomes = ["done", "planned", "held", "failed", "reported"] as const;
 export type Outcome = (typeof outcomes)[number];
 
-export interface Finding {
-  kind: FindingKind;
+/** What a repair came to: done, or failed for good with the reason. */
+type Settled = { outcome: "done" } | { outcome: "failed"; reason: string };
+/** A finding with a repair: planned (a dry run, or not yet carried out), then settled. */
+type Repairable = { outcome: "planned" } | Settled;
+type Held = { outcome: "held"; reason: string };
+type Reported = { outcome: "reported" };
+
+interface About {
   /** "user user_…" or "organization org_…" */
   account: string;
   customerId: string;
-  subscriptionId: string | null;
   /** What is wrong, in words (a cancellation's comment in Stripe too). */
   detail: string;
-  outcome: Outcome;
-  /** Why it failed or is held. */
-  reason?: string;
 }
+
+/** A finding about one subscription, before its outcome. */
+type AboutSubscription<Kind extends FindingKind> = About & { kind: Kind; subscriptionId: string };
+
+/** Kinds whose finding comes with a repair (unless the reconciliation stopped). */
+type RepairKind = Exclude<
+  FindingKind,
+  "live-subscription-without-onboarding" | "several-customers-for-account"
+>;
+
+export type Finding =
+  | (AboutSubscription<RepairKind> & Repairable)
+  | (AboutSubscription<"account-deleted-in-clerk"> & Held)
+  | (AboutSubscription<"live-subscription-without-onboarding"> & Held)
+  | (AboutSubscription<"row-differs-from-stripe"> & Reported)
+  | (About & { kind: "several-customers-for-account" } & Reported);
 
 export interface ReconcileOptions {
   /** Repair what is found; false: a dry run that changes nothing. */
@@ -139,47 +157,36 @@ export async function reconcilePage(
         "Is CLERK_SECRET_KEY the key of this deployment's Clerk instance? Nothing was closed."
       : null;
 
-  const report: PageReport = {
-    customers: page.data.length,
-    compared: compared.length,
-    subscriptions: compared.reduce((sum, c) => sum + c.subscriptions.length, 0),
-    findings: [],
-    next: page.has_more ? page.data.at(-1)!.id : null,
-    stopped,
-  };
+  const findings: Finding[] = [];
   for (const item of compared) {
     const clerkAccount = inClerk.get(item.account.owner.id);
     const plan = planCustomer(item, clerkAccount, stopped);
+    // A repair of the customer makes a few Stripe requests (each re-reads first).
+    const found = await carryOut(plan, stripe, options, () => options.pace(4));
     let { subscriptions } = item;
-    if (options.apply) {
-      for (const { finding, repair } of plan) {
-        if (finding.outcome !== "planned" || !repair) continue;
-        // A repair makes a few Stripe requests (each re-reads first).
-        await options.pace(4);
-        await settle(finding, () => repair(stripe));
-      }
-      if (plan.some(({ finding }) => finding.outcome === "done")) {
-        await options.pace();
-        subscriptions = await subscriptionsOf(stripe, item.customer.id);
-      }
-    } else {
+    if (!options.apply) {
       subscriptions = asIfRepaired(subscriptions, plan);
+    } else if (found.some((finding) => finding.outcome === "done")) {
+      await options.pace();
+      subscriptions = await subscriptionsOf(stripe, item.customer.id);
     }
     // The row, against what Stripe holds once the repairs are made.
     const difference =
       item.account.row?.customerId === item.customer.id &&
       !plan.some(({ finding }) => finding.kind === "account-missing-from-our-tables") &&
       rowDifference(item.account, item.customer.id, subscriptions, clerkAccount);
-    if (difference) {
-      if (options.apply && difference.repair) {
-        const { repair } = difference;
-        await settle(difference.finding, () => repair(stripe));
-      }
-      plan.push(difference);
-    }
-    report.findings.push(...plan.map(({ finding }) => finding));
+    // Rewriting the row asks nothing of Stripe.
+    if (difference) found.push(...(await carryOut([difference], stripe, options, async () => {})));
+    findings.push(...found);
   }
-  return report;
+  return {
+    customers: page.data.length,
+    compared: compared.length,
+    subscriptions: compared.reduce((sum, c) => sum + c.subscriptions.length, 0),
+    findings,
+    next: page.has_more ? page.data.at(-1)!.id : null,
+    stopped,
+  };
 }
 
 const live = (subscription: Stripe.Subscription) => isLive(subscription.status);
@@ -191,10 +198,36 @@ interface Compared {
   subscriptions: Stripe.Subscription[];
 }
 
-/** A finding, and the repair that settles it (none for a finding only reported). */
-interface Planned {
-  finding: Finding;
-  repair?: (stripe: Stripe) => Promise<unknown>;
+/**
+ * A finding with the repair that settles it, or one with nothing to repair here (held for an
+ * operator, or only reported).
+ */
+type Planned =
+  | { finding: AboutSubscription<RepairKind>; repair: (stripe: Stripe) => Promise<unknown> }
+  | { finding: Extract<Finding, Held | Reported> };
+
+/**
+ * The plan's findings once carried out (`apply`; `pace` before each repair), or as planned (a dry
+ * run).
+ */
+async function carryOut(
+  plan: Planned[],
+  stripe: Stripe,
+  { apply }: ReconcileOptions,
+  pace: () => Promise<void>,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  for (const planned of plan) {
+    if (!("repair" in planned)) {
+      findings.push(planned.finding);
+    } else if (!apply) {
+      findings.push({ ...planned.finding, outcome: "planned" });
+    } else {
+      await pace();
+      findings.push({ ...planned.finding, ...(await settle(() => planned.repair(stripe))) });
+    }
+  }
+  return findings;
 }
 
 /** What the customer's subscriptions and its account's row call for. */
@@ -207,12 +240,13 @@ function planCustomer(
   const { owner } = account;
   const label = accountLabel(owner);
   const liveOnes = subscriptions.filter(live);
-  const finding = (
-    kind: FindingKind,
-    subscriptionId: string | null,
-    detail: string,
-    outcome: Outcome = "planned",
-  ): Finding => ({ kind, account: label, customerId, subscriptionId, detail, outcome });
+  const about = <Kind extends FindingKind>(kind: Kind, subscriptionId: string, detail: string) => ({
+    kind,
+    account: label,
+    customerId,
+    subscriptionId,
+    detail,
+  });
   const cancelAndRefund =
     (subscriptionId: string, comment: string, refundSince: () => Promise<Date | null>) =>
     async (stripe: Stripe) => {
@@ -223,7 +257,7 @@ function planCustomer(
   if (account.deletedAt) {
     const deletedAt = account.deletedAt;
     return liveOnes.map((subscription) => ({
-      finding: finding(
+      finding: about(
         "live-subscription-of-deleted-account",
         subscription.id,
         deletedComment(owner),
@@ -234,20 +268,22 @@ function planCustomer(
     }));
   }
   if (liveOnes.length > 0 && !clerkAccount) {
-    const detail = stopped
-      ? `Clerk has no ${label}`
-      : `Clerk has no ${label}: closed as its deletion would be`;
+    if (stopped) {
+      return liveOnes.map((subscription) => ({
+        finding: {
+          ...about("account-deleted-in-clerk", subscription.id, `Clerk has no ${label}`),
+          outcome: "held",
+          reason: "not closed: the reconciliation stopped, see below",
+        },
+      }));
+    }
     const closedAt = new Date();
     return liveOnes.map((subscription, i) => ({
-      finding: {
-        ...finding(
-          "account-deleted-in-clerk",
-          subscription.id,
-          detail,
-          stopped ? "held" : "planned",
-        ),
-        ...(stopped ? { reason: "not closed: the reconciliation stopped, see below" } : {}),
-      },
+      finding: about(
+        "account-deleted-in-clerk",
+        subscription.id,
+        `Clerk has no ${label}: closed as its deletion would be`,
+      ),
       repair: async (stripe: Stripe) => {
         // The tombstone first, so that nothing new is started for the account meanwhile.
         if (i === 0) await closeAccount(stripe, owner, customerId, closedAt);
@@ -262,7 +298,7 @@ function planCustomer(
     const current = currentSubscription(subscriptions, null)!;
     return [
       {
-        finding: finding(
+        finding: about(
           "account-missing-from-our-tables",
           current.id,
           `Clerk has ${label} but our tables do not link it to customer ${customerId}: its row is written from Clerk and Stripe`,
@@ -275,12 +311,13 @@ function planCustomer(
   const planned: Planned[] = [];
   if (account.row?.customerId && account.row.customerId !== customerId) {
     planned.push({
-      finding: finding(
-        "several-customers-for-account",
-        null,
-        `our row records customer ${account.row.customerId}; Stripe also holds ${customerId} for it, with ${liveOnes.length} live subscription(s)`,
-        "reported",
-      ),
+      finding: {
+        kind: "several-customers-for-account",
+        account: label,
+        customerId,
+        detail: `our row records customer ${account.row.customerId}; Stripe also holds ${customerId} for it, with ${liveOnes.length} live subscription(s)`,
+        outcome: "reported",
+      },
     });
   }
 
@@ -297,12 +334,12 @@ function planCustomer(
     for (const subscription of ours) {
       planned.push({
         finding: {
-          ...finding(
+          ...about(
             "live-subscription-without-onboarding",
             subscription.id,
             `The onboarding of ${label} failed, and Clerk does not count them onboarded`,
-            "held",
           ),
+          outcome: "held",
           reason:
             "an operator decides: rerun the onboarding, or cancel and refund it in Stripe's dashboard",
         },
@@ -316,7 +353,7 @@ function planCustomer(
       if (subscription === kept) continue;
       const comment = `A second live subscription of ${label}; ${kept!.id} stays`;
       planned.push({
-        finding: finding("several-live-subscriptions", subscription.id, comment),
+        finding: about("several-live-subscriptions", subscription.id, comment),
         repair: (stripe) =>
           cancelSubscriptionNow(stripe, subscription.id, `${comment} (billing reconciler)`),
       });
@@ -328,9 +365,7 @@ function planCustomer(
 /** The subscriptions as Stripe will hold them once the planned cancellations are made. */
 function asIfRepaired(subscriptions: Stripe.Subscription[], plan: Planned[]) {
   const canceling = new Set(
-    plan.flatMap(({ finding, repair }) =>
-      repair && finding.outcome === "planned" ? [finding.subscriptionId] : [],
-    ),
+    plan.flatMap((planned) => ("repair" in planned ? [planned.finding.subscriptionId] : [])),
   );
   return subscriptions.map((subscription) =>
     canceling.has(subscription.id)
@@ -364,10 +399,13 @@ async function writeRow(
       clerkUpdatedAt: profile.updatedAt,
     });
   }
+  await saveStripeState(state, "the row now holds another customer");
+}
+
+/** Writes Stripe's state of the subscription to the row; RowMovedOnError when no row took it. */
+async function saveStripeState(state: SubscriptionState, movedOn: string) {
   const saved = await saveSubscriptionState(state);
-  if (!saved.userId && !saved.orgId) {
-    throw new RowMovedOnError("the row now holds another customer");
-  }
+  if (!saved.userId && !saved.orgId) throw new RowMovedOnError(movedOn);
 }
 
 /** A price onramp sells: a plan's, or the seat price. */
@@ -380,16 +418,14 @@ class RowMovedOnError extends Error {}
  * Carries out a planned repair: done, or failed with the reason when Stripe refuses it for good
  * or the row moved on. Anything transient is thrown, so the page is retried as a whole.
  */
-async function settle(finding: Finding, repair: () => Promise<unknown>) {
+async function settle(repair: () => Promise<unknown>): Promise<Settled> {
   try {
     await repair();
-    finding.outcome = "done";
+    return { outcome: "done" };
   } catch (error) {
     const failure = classifyStripeError(error);
     if (error instanceof RowMovedOnError || failure?.kind === "permanent") {
-      finding.outcome = "failed";
-      finding.reason = error instanceof Error ? error.message : String(error);
-      return;
+      return { outcome: "failed", reason: error instanceof Error ? error.message : String(error) };
     }
     throw error;
   }
@@ -428,50 +464,43 @@ function rowDifference(
   const row = account.row!.state;
   const named = subscriptions.find((s) => live(s) && s.id === clerkAccount?.subscriptionId);
   const current = named ?? currentSubscription(subscriptions, row.subscriptionId);
-  const base = {
+  const about = (subscriptionId: string, detail: string) => ({
     kind: "row-differs-from-stripe" as const,
     account: accountLabel(account.owner),
     customerId,
-  };
+    subscriptionId,
+    detail,
+  });
   if (!current) {
     if (!row.subscriptionId) return null;
     return {
       finding: {
-        ...base,
-        subscriptionId: row.subscriptionId,
-        detail: `our row records subscription ${row.subscriptionId}, which Stripe does not list for customer ${customerId}`,
+        ...about(
+          row.subscriptionId,
+          `our row records subscription ${row.subscriptionId}, which Stripe does not list for customer ${customerId}`,
+        ),
         outcome: "reported",
       },
     };
   }
   const state = stateOf(current);
-  const differences = rowDifferences(account.owner, row, state);
+  const differences = rowDifferences(row, state);
   if (differences.length === 0) return null;
   return {
-    finding: {
-      ...base,
-      subscriptionId: state.stripeSubscriptionId,
-      detail: differences.join(", "),
-      outcome: "planned",
-    },
-    repair: async () => {
-      const saved = await saveSubscriptionState(state);
-      if (!saved.userId && !saved.orgId) {
-        throw new RowMovedOnError("the row now holds another subscription or customer");
-      }
-    },
+    finding: about(state.stripeSubscriptionId, differences.join(", ")),
+    repair: () => saveStripeState(state, "the row now holds another subscription or customer"),
   };
 }
 
 /** Each field where the row and Stripe differ, as "field ours → Stripe's". */
-function rowDifferences(owner: BillingOwner, row: RowState, state: SubscriptionState): string[] {
+function rowDifferences(row: RowState, state: SubscriptionState): string[] {
   const differences: string[] = [];
   const compare = (field: string, ours: unknown, theirs: unknown) => {
     if (ours !== theirs) differences.push(`${field} ${ours ?? "none"} → ${theirs ?? "none"}`);
   };
   compare("subscription", row.subscriptionId, state.stripeSubscriptionId);
   compare("status", row.status, state.status);
-  if (owner.key === "clerk_user_id") {
+  if (row.key === "clerk_user_id") {
     compare("trial end", row.trialEndsAt?.toISOString(), state.trialEndsAt?.toISOString());
     // A price outside the catalogue keeps the tier the user chose (as the sync writes it).
     if (state.tier) compare("tier", row.tier, state.tier);

@@ -26,12 +26,11 @@ export interface EndedBilling {
 
 /** Ends the billing run `runId` started for the user; null when another run owns the onboarding. */
 export async function endFailedOnboardingBilling(
-  stripe: Stripe | null,
+  stripe: Stripe,
   userId: string,
   runId: string,
 ): Promise<EndedBilling | null> {
   if ((await onboardingRecords([userId])).get(userId)?.runId !== runId) return null;
-  if (!stripe) return { canceled: [], refunded: [] };
   // A run that made no customer (the step that makes one records it) started nothing in Stripe.
   const recorded = await findUserStripeCustomerId(userId);
   if (!recorded) return { canceled: [], refunded: [] };

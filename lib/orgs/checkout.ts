@@ -11,7 +11,7 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { paths } from "@/lib/routes";
 import { clerk } from "@/lib/vendors/clerk";
-import { classifyStripeError, stripe } from "@/lib/vendors/stripe";
+import { billingClient, classifyStripeError } from "@/lib/vendors/stripe";
 import { orgAdmin } from "./access";
 import { ensureOrgCustomer } from "./customer";
 import { LicensingError } from "./errors";
@@ -23,14 +23,16 @@ import { seatSummary } from "./seats";
 
 export const maxSeatsPerPurchase = 1000;
 
-function billingClient(): Stripe {
-  if (!stripe) {
+/** The Stripe client; a LicensingError the admin reads while billing is off. */
+function seatsClient(): Stripe {
+  const client = billingClient();
+  if (!client) {
     throw new LicensingError(
       "billing_off",
       "Billing is not set up on this server, so seats cannot be bought.",
     );
   }
-  return stripe;
+  return client;
 }
 
 function stripeFailure(error: unknown): LicensingError {
@@ -73,7 +75,7 @@ const appUrl = (query: string) => new URL(`${paths.licensing}${query}`, env.APP_
  */
 export async function startSeatCheckout(auth: SessionAuth, quantity: number): Promise<string> {
   const { orgId, userId } = orgAdmin(auth);
-  const client = billingClient();
+  const client = seatsClient();
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > maxSeatsPerPurchase) {
     throw new LicensingError(
       "invalid_quantity",
@@ -216,7 +218,7 @@ async function releaseCheckoutClaim(orgId: string, expiresAt: Date) {
 /** An admin manages the org's subscription (seats, card, invoices, cancel) in the Stripe Portal. */
 export async function openSeatPortal(auth: SessionAuth): Promise<string> {
   const { orgId } = orgAdmin(auth);
-  billingClient();
+  const client = seatsClient();
   const customer = await findOrgStripeCustomerId(orgId);
   if (!customer) {
     throw new LicensingError(
@@ -225,7 +227,7 @@ export async function openSeatPortal(auth: SessionAuth): Promise<string> {
     );
   }
   try {
-    return await billingPortalUrl(customer, appUrl(""));
+    return await billingPortalUrl(client, customer, appUrl(""));
   } catch (error) {
     throw stripeFailure(error);
   }

@@ -1,5 +1,5 @@
 import type { SessionAuth } from "@/lib/auth";
-import { billingEnabled } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { orgActor, orgAdmin, type OrgActor } from "./access";
 import { LicensingError } from "./errors";
 import { allMemberships, membershipOf, writeClerkLicense } from "./members";
@@ -48,7 +48,7 @@ export async function licensingOverview(auth: SessionAuth): Promise<LicensingOve
     isLicensed(actor.orgId, actor.userId),
     actor.isAdmin ? orgMembers(actor.orgId) : Promise.resolve(null),
   ]);
-  return { actor, seats, selfLicensed, members, billingEnabled };
+  return { actor, seats, selfLicensed, members, billingEnabled: billingClient() !== null };
 }
 
 async function orgMembers(orgId: string): Promise<OrgMember[]> {

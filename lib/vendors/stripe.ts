@@ -1,13 +1,9 @@
 import Stripe from "stripe";
 import { env } from "@/lib/env";
-import { BillingNotConfiguredError } from "@/lib/errors";
 import { retryAfterMs, type VendorFailure } from "./failure";
 
-/**
- * The Stripe client, or null when billing is not configured (users are then onboarded without a
- * subscription). STRIPE_API_BASE points it at a local stand-in such as stripe-mock.
- */
-export const stripe: Stripe | null = env.STRIPE_SECRET_KEY
+/** STRIPE_API_BASE points it at a local stand-in such as stripe-mock. */
+const client = env.STRIPE_SECRET_KEY
   ? new Stripe(env.STRIPE_SECRET_KEY, {
       ...apiBase(env.STRIPE_API_BASE),
       // Retries belong to the caller (an Inngest step), which reuses the same idempotency key.
@@ -16,12 +12,14 @@ export const stripe: Stripe | null = env.STRIPE_SECRET_KEY
     })
   : null;
 
-export const billingEnabled = stripe !== null;
-
-/** The client for work that cannot be done without billing; BillingNotConfiguredError otherwise. */
-export function requireStripe(): Stripe {
-  if (!stripe) throw new BillingNotConfiguredError();
-  return stripe;
+/**
+ * Whether billing is on, and if so its Stripe client: null when STRIPE_SECRET_KEY is unset (users
+ * are then onboarded without a subscription, organizations tracked without a customer). The one
+ * place that decides: a workflow, page or domain operation asks once, decides what billing off
+ * means for it, and hands the client down; nothing below takes a client that may be null.
+ */
+export function billingClient(): Stripe | null {
+  return client;
 }
 
 /**
@@ -29,7 +27,7 @@ export function requireStripe(): Stripe {
  * workflow then onboards without a subscription, so no card is asked for.
  */
 export function cardFieldPublishableKey(): string | null {
-  return stripe ? (env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? null) : null;
+  return billingClient() ? (env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? null) : null;
 }
 
 function apiBase(base: string | undefined) {

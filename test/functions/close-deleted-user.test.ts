@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { closeDeletedUser } from "@/inngest/functions/close-deleted-user";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { getDb } from "@/lib/db/client";
@@ -10,7 +10,7 @@ import { emails, users } from "@/lib/db/schema";
 import { ownerMetadata } from "@/lib/billing/ownership";
 import { liveStatuses } from "@/lib/billing/subscription-status";
 import { recordOnboardingComplete } from "@/lib/onboarding/progress";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { InngestSim, runFunction } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
 import { contractPath } from "@onramp/standins/contracts";
@@ -72,14 +72,14 @@ async function signedUpUser(options: { recordCustomer?: boolean } = {}) {
 
 /** A subscription without a trial whose first invoice the saved card paid, through Stripe's API. */
 async function paidSubscription(customerId: string, userId: string) {
-  const card = await stripe!.setupIntents.create({
+  const card = await billingClient()!.setupIntents.create({
     customer: customerId,
     confirmation_token: vendors.stripe.issueConfirmationToken(),
     confirm: true,
     usage: "off_session",
     return_url: "http://localhost:3000/after-sign-up",
   });
-  return stripe!.subscriptions.create({
+  return billingClient()!.subscriptions.create({
     customer: customerId,
     items: [{ price: pro }],
     default_payment_method: card.payment_method as string,
@@ -298,6 +298,28 @@ describe("close-deleted-user", () => {
     expect(run.error).toBeUndefined();
     expect(run.result).toMatchObject({ canceled: [{ id: subscription.id, status: "canceled" }] });
     expect(cancels(400)).toBe(1);
+  });
+
+  it("with billing off, closes a user without a customer, and fails naming the customer to cancel by hand for one with", async () => {
+    const withCustomer = await signedUpUser();
+    const withoutCustomer = await signedUpUser({ recordCustomer: false });
+    vi.resetModules();
+    vi.stubEnv("STRIPE_SECRET_KEY", "");
+    try {
+      const { closeDeletedUser: withoutBilling } =
+        await import("@/inngest/functions/close-deleted-user");
+      const closed = await runFunction(withoutBilling, userDeleted(withoutCustomer.userId));
+      expect(closed.error).toBeUndefined();
+      const failed = await runFunction(withoutBilling, userDeleted(withCustomer.userId));
+      expect(failed.error).toMatchObject({
+        name: "NonRetriableError",
+        message: `Billing is not configured on this server (STRIPE_SECRET_KEY): cancel the subscriptions of Stripe customer ${withCustomer.customerId} by hand`,
+      });
+      expect(vendors.stripe.requests).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
   });
 
   it("fails without retrying when user.deleted names no user", async () => {

@@ -12,7 +12,7 @@ import {
 import { getDb } from "@/lib/db/client";
 import { ownerMetadata } from "@/lib/billing/ownership";
 import { onboarding, orgs, users } from "@/lib/db/schema";
-import { stripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 import { seedBillingDrift } from "@/test/support/billing-drift";
 import { InngestSim, type Faults } from "@onramp/standins/inngest";
 import { setupVendors } from "@onramp/standins/vitest";
@@ -34,7 +34,7 @@ async function reconcileAll(options: Partial<ReconcileOptions> = {}) {
   let summary = emptySummary(options.apply ?? false);
   let cursor: string | null = null;
   do {
-    const page = await reconcilePage(stripe!, cursor, {
+    const page = await reconcilePage(billingClient()!, cursor, {
       apply: false,
       pageSize: 100,
       pace: async () => {},

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { syncSubscription } from "@/inngest/functions/sync-subscription";
 import { environmentKey } from "@/lib/billing/ownership";
 import { getDb } from "@/lib/db/client";
@@ -58,6 +58,30 @@ const orgRow = async (id: string) =>
   (await (await getDb()).select().from(orgs).where(eq(orgs.clerkOrgId, id)))[0];
 
 describe("sync-subscription", () => {
+  it("fails without retrying on a server without billing, which cannot re-fetch the subscription", async () => {
+    const { clerkUserId, customerId } = await userWithCustomer();
+    const subscription = vendors.stripe.createSubscription({ customer: customerId, price: pro });
+    vi.resetModules();
+    vi.stubEnv("STRIPE_SECRET_KEY", "");
+    try {
+      const { syncSubscription: withoutBilling } =
+        await import("@/inngest/functions/sync-subscription");
+      const { error } = await runFunction(withoutBilling, {
+        name: "stripe/customer.subscription.created",
+        data: structuredClone(subscription),
+      });
+      expect(error).toMatchObject({
+        name: "NonRetriableError",
+        message: "Billing is not configured on this server (STRIPE_SECRET_KEY).",
+      });
+      expect(vendors.stripe.requests).toEqual([]);
+      expect(await userRow(clerkUserId)).toMatchObject({ stripeSubscriptionId: null });
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+
   it("writes a user's trial subscription: status, tier and trial end", async () => {
     const { clerkUserId, customerId } = await userWithCustomer();
     const subscription = vendors.stripe.createSubscription({

@@ -361,9 +361,9 @@ describe("buying seats", () => {
     const { org, asAdmin } = await organization();
     // The workflow's Stripe request, with the row not written yet.
     const { orgCustomerIdempotencyKey } = await import("@/lib/orgs/customer");
-    const { requireStripe } = await import("@/lib/vendors/stripe");
+    const { billingClient } = await import("@/lib/vendors/stripe");
     const { ownerMetadata } = await import("@/lib/billing/ownership");
-    const workflows = await requireStripe().customers.create(
+    const workflows = await billingClient()!.customers.create(
       { name: org.name, metadata: ownerMetadata({ key: "clerk_org_id", id: org.id }) },
       { idempotencyKey: orgCustomerIdempotencyKey(org.id) },
     );

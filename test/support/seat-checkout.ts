@@ -1,4 +1,4 @@
-import { requireStripe } from "@/lib/vendors/stripe";
+import { billingClient } from "@/lib/vendors/stripe";
 
 /**
  * A seat Checkout for the org's customer, opened as the licensing page opens it
@@ -12,7 +12,7 @@ export function openSeatCheckout(
   /** Stripe's clock now (Unix seconds), when a test moves it. */
   now = Math.floor(Date.now() / 1000),
 ) {
-  return requireStripe().checkout.sessions.create({
+  return billingClient()!.checkout.sessions.create({
     mode: "subscription",
     customer: customerId,
     line_items: [{ price: process.env.STRIPE_PRICE_ENTERPRISE!, quantity }],
