@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { findPostgresBinaries, postgresMissing } from "./test/support/postgres-server.js";
@@ -52,8 +53,19 @@ MQIDAQAB
     // test fails, next to its failure, so a green run reads as a list of tests
     // (`npx vitest run --silent=false` shows every line).
     silent: "passed-only",
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Every new PGlite database a test file opens starts from one migrated template, in every
+    // project (those on a server never open one).
+    globalSetup: ["test/support/pglite-template-global-setup.ts"],
+    setupFiles: ["test/support/use-pglite-template.ts"],
+    reporters: ["default", "./test/support/slowest-files-reporter.ts"],
+    // One worker per core (Vitest's default leaves one core to its main process, which mostly
+    // waits), in threads: a file starts faster than in a child process and nothing here needs a
+    // process of its own. Two workers share the cores with each other, and on a shared machine
+    // with more, so the timeouts only catch hangs: a test several times slower than usual passes.
+    pool: "threads",
+    maxWorkers: availableParallelism(),
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     projects: [
       {
         extends: true,
@@ -120,7 +132,6 @@ MQIDAQAB
                   "test/support/neon-http-global-setup.ts",
                 ],
                 setupFiles: ["test/support/use-neon-http.ts"],
-                fileParallelism: false,
                 testTimeout: 60_000,
                 hookTimeout: 120_000,
               },

@@ -1,4 +1,6 @@
-import { render, toPlainText } from "@react-email/components";
+// The packages themselves, not the @react-email/components barrel, which also loads Tailwind and
+// Prism on every cold start (about a second) for components these emails do not use.
+import { render, toPlainText } from "@react-email/render";
 import { and, eq } from "drizzle-orm";
 import type { ReactElement } from "react";
 import { getDb } from "@/lib/db/client";
