@@ -4,13 +4,14 @@ import { useClerk } from "@clerk/nextjs";
 import { useStripe } from "@stripe/react-stripe-js";
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ActionResult } from "@/app/_lib/actions";
-import type { CardChoice, PaymentStep } from "@/lib/billing/card-choice";
+import type { CardChoice } from "@/lib/billing/card-choice";
+import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { paths } from "@/lib/routes";
 import { CardField, useCollectCard } from "./card-field";
 import { Alert, Button, cx } from "./ui";
 
 /** What a payment action answers: a refusal as an error, else where the payment stands. */
-export type PaymentAnswer = ActionResult & Partial<PaymentStep>;
+export type PaymentAnswer = ActionResult & Partial<BankOutcome>;
 
 /** What a payment form sends: a card, or word that the bank's check of the charge is done. */
 export type PaymentInput = { card: CardChoice } | { bankCheckDone: true };

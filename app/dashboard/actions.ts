@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { PaymentAnswer } from "@/app/_components/card-payment-form";
 import { withUser, type ActionResult } from "@/app/_lib/actions";
 import { billingAccount } from "@/lib/billing/account";
-import type { CardChoice, PaymentStep } from "@/lib/billing/card-choice";
+import type { CardChoice } from "@/lib/billing/card-choice";
 import { payOverdue } from "@/lib/billing/overdue";
 import { tiers } from "@/lib/billing/plans";
 import { billingPortalUrl } from "@/lib/billing/portal";
@@ -15,6 +15,7 @@ import { resumeSubscription } from "@/lib/billing/resume";
 import { env } from "@/lib/env";
 import { PermanentError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { paths } from "@/lib/routes";
 import { billingClient } from "@/lib/vendors/stripe";
 
@@ -91,7 +92,7 @@ export const payOverdueInvoice = withUser(
 );
 
 /** A payment step as the form reads it: a refusal's reason becomes the form's error. */
-async function answer(step: Promise<PaymentStep>): Promise<PaymentAnswer> {
+async function answer(step: Promise<BankOutcome>): Promise<PaymentAnswer> {
   const result = await step;
   if (result.status === "failed") return { error: result.reason };
   if (result.status === "succeeded") revalidatePath(paths.dashboard);

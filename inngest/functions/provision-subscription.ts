@@ -1,18 +1,16 @@
 import { NonRetriableError, type GetStepTools } from "inngest";
 import type Stripe from "stripe";
 import { inngest } from "@/inngest/client";
-import {
-  onboardingPaymentConfirmed,
-  onboardingSubmitted,
-  userCreated,
-  userDeleted,
-} from "@/inngest/events";
+import { onboardingSubmitted, userCreated, userDeleted } from "@/inngest/events";
 import { failureReasonForUser } from "@/inngest/middleware/workflow-errors";
-import { runWithProgress, type ProgressPlan } from "@/inngest/steps/progress";
+import { awaitBank } from "@/inngest/steps/await-bank";
+import { progressRunner, type ProgressRunner, type TrackedStep } from "@/inngest/steps/progress";
+import { numbered } from "@/inngest/steps/step-id";
 import { ensureUserCustomer } from "@/lib/billing/customers";
 import { isTier, priceFor, tierOfPrice, trialDays, type Tier } from "@/lib/billing/plans";
 import { claimTrial } from "@/lib/billing/trial-eligibility";
 import { completeClerkOnboarding } from "@/lib/onboarding/account";
+import { settledOutcome } from "@/lib/onboarding/bank-outcome";
 import { chargesAfterFailure, endFailedOnboardingBilling } from "@/lib/onboarding/ending";
 import {
   fullName,
@@ -37,22 +35,16 @@ import {
   recordPaymentOutcome,
   recordSteps,
   recordSubscriptionStarted,
-  type ProgressStepId,
 } from "@/lib/onboarding/progress";
 import {
   cancelUnpaidSubscription,
   saveCard,
-  settledOutcome,
   setupIntentOutcome,
   startTrialSubscription,
   type SetupOutcome,
   type StepTry,
 } from "@/lib/onboarding/provisioning";
-import {
-  cardConfirmationStored,
-  untriedPaymentDetails,
-  type PaymentDetails,
-} from "@/lib/onboarding/submissions";
+import { untriedPaymentDetails, type PaymentDetails } from "@/lib/onboarding/submissions";
 import { ensureUserNotDeleted } from "@/lib/users";
 import { billingClient } from "@/lib/vendors/stripe";
 import type { ClerkUser } from "@/lib/webhooks/payloads";
@@ -63,34 +55,40 @@ import type { ClerkUser } from "@/lib/webhooks/payloads";
  * is never delivered to it), then the rest of the week.
  */
 export const SUBMISSION_TIMEOUTS = { first: "1m", rest: "7d" } as const;
-/**
- * How long the run waits for the browser's word that 3-D Secure is done before asking Stripe,
- * first, and then, while Stripe still waits for the bank, for the rest of the hour the user has.
- */
-export const CONFIRMATION_TIMEOUTS = { first: "1m", rest: "59m" } as const;
 /** Cards a user may try before the onboarding fails for good. */
 export const MAX_CARD_ATTEMPTS = 5;
 
-/** What each step shows on the user's progress page (inngest/steps/progress). */
-const progress: ProgressPlan = {
-  "create-stripe-customer": { step: "customer", settles: ["plan"] },
-  "confirm-setup-intent": {
+/** The steps that show on the user's progress page (inngest/steps/progress), by what they do. */
+const tracked = {
+  createCustomer: { id: "create-stripe-customer", step: "customer", settles: ["plan"] },
+  confirmCard: {
+    id: "confirm-setup-intent",
     step: "payment-method",
     begin: recordCardAttempt,
     record: recordCardOutcome,
   },
-  "check-setup-intent": { step: "payment-method", record: recordCardOutcome },
-  "create-trial-subscription": { step: "subscription", record: recordSubscriptionStarted },
-  "pay-invoice": {
+  checkCard: { id: "check-setup-intent", step: "payment-method", record: recordCardOutcome },
+  startSubscription: {
+    id: "create-trial-subscription",
+    step: "subscription",
+    record: recordSubscriptionStarted,
+  },
+  payInvoice: {
+    id: "pay-invoice",
     step: "subscription",
     begin: recordPaymentAttempt,
     record: recordPaymentOutcome,
   },
-  "check-payment": { step: "subscription", record: recordPaymentOutcome },
-  "update-clerk-metadata": { step: "account", record: recordOnboardingComplete },
-};
+  checkPayment: { id: "check-payment", step: "subscription", record: recordPaymentOutcome },
+  completeAccount: {
+    id: "update-clerk-metadata",
+    step: "account",
+    record: recordOnboardingComplete,
+  },
+} satisfies Record<string, TrackedStep<never>>;
 
-type Steps = GetStepTools<typeof inngest>;
+/** The run's step tools, and `track` for the steps that show on the progress page. */
+type Steps = GetStepTools<typeof inngest> & { track: ProgressRunner };
 
 /**
  * Turns a new Clerk user into a trialing (or, without a trial, paying) Stripe customer: collect a
@@ -136,7 +134,7 @@ export const provisionSubscription = inngest.createFunction(
   async ({ event, step: steps, runId, attempt, maxAttempts }) => {
     const user = event.data;
     const userId = user.id;
-    const step = { ...steps, run: runWithProgress(steps, userId, progress) };
+    const step = { ...steps, track: progressRunner(steps, userId) };
 
     const claim = await step.run("claim-onboarding", () => claimOnboarding(userId, runId));
     if (!claim) return { userId, outcome: "skipped: another run provisions this user" };
@@ -153,11 +151,13 @@ export const provisionSubscription = inngest.createFunction(
     const stripe = billingClient();
     if (!stripe) return onboardWithoutBilling(step, user);
 
-    const { plan, customerId, subscriptionId, status } = await subscribe(step, stripe, user, {
-      ...stepTry,
-      runId,
+    const { plan, customerId, subscriptionId, status } = await subscribe({
+      step,
+      stripe,
+      user,
+      stepTry: { ...stepTry, runId },
     });
-    await step.run("update-clerk-metadata", () =>
+    await step.track(tracked.completeAccount, () =>
       completeClerkOnboarding(userId, {
         onboardingComplete: true,
         tier: plan.tier,
@@ -182,7 +182,7 @@ async function onboardWithoutBilling(step: Steps, user: ClerkUser) {
       "Billing is not configured",
     ),
   );
-  await step.run("update-clerk-metadata", () =>
+  await step.track(tracked.completeAccount, () =>
     completeClerkOnboarding(userId, { onboardingComplete: true, tier }),
   );
   return { userId, outcome: "complete", billing: "skipped" };
@@ -193,123 +193,261 @@ interface Plan {
   priceId: string;
 }
 
+/** What the steps of subscribing share: the run's tools, the user, and how its steps are tried. */
+interface Subscribing {
+  step: Steps;
+  stripe: Stripe;
+  user: ClerkUser;
+  stepTry: StepTry & { runId: string };
+}
+
+/** A subscription started in this run whose first invoice is still to be paid. */
+interface UnpaidSubscription {
+  plan: Plan;
+  subscriptionId: string;
+  invoiceId: string;
+}
+
+interface Subscribed {
+  plan: Plan;
+  customerId: string;
+  subscriptionId: string;
+  /** Stripe's status of it: trialing, or active once its first invoice is paid. */
+  status: string;
+}
+
+/** What one try of a card hands the next, after a refusal of the card or of the first charge. */
+interface Try {
+  /** From 1; the steps of later tries end in it (`numbered`). */
+  attempt: number;
+  /** The ConfirmationTokens tried so far. */
+  tried: readonly string[];
+  customerId?: string;
+  unpaid?: UnpaidSubscription;
+}
+
 /**
  * Until the subscription runs (trialing, or active once its first invoice is paid): take the plan
- * and card (from sign-up, else waited for), check the plan, save the card, subscribe; after a
- * refusal, of the card or of the first charge, wait for the next plan and card, all in this run.
- * The customer is created once a valid plan is chosen, so a refused plan leaves nothing in Stripe.
- * A new card for the same plan pays the same first invoice; a new plan chosen before it is paid
- * replaces the unpaid subscription (nothing was charged), so the plan billed is the one chosen
- * last.
+ * and card (from sign-up, else waited for), create the customer, save the card, subscribe, pay the
+ * first invoice; after a refusal, of the card or of the first charge, the next try waits for the
+ * next plan and card, all in this run.
  */
 async function subscribe(
-  step: Steps,
-  stripe: Stripe,
-  user: ClerkUser,
-  stepTry: StepTry & { runId: string },
-): Promise<{ plan: Plan; customerId: string; subscriptionId: string; status: string }> {
-  const userId = user.id;
-  const tried: string[] = [];
-  let customerId: string | undefined;
-  // A subscription started in this run whose first invoice is still to be paid.
-  let unpaid: { plan: Plan; subscriptionId: string; invoiceId: string } | undefined;
-  for (let attempt = 1; attempt <= MAX_CARD_ATTEMPTS; attempt++) {
-    const submission =
-      (attempt === 1 ? submittedPayment(user) : null) ??
-      (await awaitPaymentDetails(step, userId, attempt, tried, unpaid ? "subscription" : "plan"));
-    const plan = planFor(submission.tier);
-    if ("reason" in plan) throw await failOnboarding(step, userId, "plan", plan.reason);
-
-    customerId ??= await step.run("create-stripe-customer", () =>
-      ensureUserCustomer(
-        stripe,
-        {
-          id: userId,
-          email: primaryEmailAddress(user),
-          name: fullName(user),
-          // Clerk's, the same on every retry (a test clock, when on, is frozen at it).
-          signedUpAt: user.created_at ? new Date(user.created_at) : null,
-        },
-        stepTry,
-      ),
+  run: Subscribing,
+  tries: Try = { attempt: 1, tried: [] },
+): Promise<Subscribed> {
+  const { attempt, unpaid } = tries;
+  if (attempt > MAX_CARD_ATTEMPTS) {
+    throw await failOnboarding(
+      run.step,
+      run.user.id,
+      unpaid ? "subscription" : "payment-method",
+      unpaid
+        ? `No card paid the first invoice after ${MAX_CARD_ATTEMPTS} attempts.`
+        : `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
     );
-    tried.push(submission.confirmationToken);
-    const card = await confirmCard(
-      step,
-      stripe,
-      { userId, customerId, confirmationToken: submission.confirmationToken, attempt },
-      stepTry,
-    );
-    if (card.status !== "succeeded") continue;
-    const paymentMethodId = card.paymentMethodId;
-
-    if (unpaid && unpaid.plan.priceId !== plan.priceId) {
-      const { subscriptionId } = unpaid;
-      await step.run(numbered("cancel-unpaid-subscription", attempt), () =>
-        cancelUnpaidSubscription(stripe, subscriptionId),
-      );
-      unpaid = undefined;
-    }
-    if (!unpaid) {
-      // One free trial per person (card and verified address), decided before subscribing.
-      const trial =
-        trialDays() > 0 &&
-        (await step.run(numbered("check-trial-eligibility", attempt), () =>
-          claimTrial(stripe, {
-            userId,
-            paymentMethodId,
-            verifiedEmail: verifiedPrimaryEmail(user),
-          }),
-        ));
-      const subscribing = {
-        userId,
-        runId: stepTry.runId,
-        customerId,
-        priceId: plan.priceId,
-        paymentMethodId,
-        trial,
-      };
-      const subscription = await step.run(numbered("create-trial-subscription", attempt), () =>
-        startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
-      );
-      // One adopted from an earlier run keeps its plan.
-      const subscribed = planOfPrice(subscription.priceId) ?? plan;
-      if (!subscription.unpaidInvoiceId) {
-        return {
-          plan: subscribed,
-          customerId,
-          subscriptionId: subscription.id,
-          status: subscription.status,
-        };
-      }
-      unpaid = {
-        plan: subscribed,
-        subscriptionId: subscription.id,
-        invoiceId: subscription.unpaidInvoiceId,
-      };
-    }
-    // The card's charge when the subscription was just made with it, else a payment with it.
-    const { invoiceId } = unpaid;
-    const payment = await step.run(numbered("pay-invoice", attempt), () =>
-      payInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
-    );
-    const paid = await confirmPayment(step, stripe, { userId, attempt, invoiceId }, payment);
-    if (paid.status === "succeeded") {
-      // The first invoice is paid: Stripe has made it active.
-      return { plan, customerId, subscriptionId: unpaid.subscriptionId, status: "active" };
-    }
   }
-  throw await failOnboarding(
-    step,
-    userId,
-    unpaid ? "subscription" : "payment-method",
-    unpaid
-      ? `No card paid the first invoice after ${MAX_CARD_ATTEMPTS} attempts.`
-      : `No card could be saved after ${MAX_CARD_ATTEMPTS} attempts.`,
+  const { plan, confirmationToken } = await choosePlan(run, tries);
+  const customerId = tries.customerId ?? (await createCustomer(run));
+  const next: Try = {
+    attempt: attempt + 1,
+    tried: [...tries.tried, confirmationToken],
+    customerId,
+    unpaid,
+  };
+  const card = await confirmCard(run, { customerId, confirmationToken, attempt });
+  if (card.status !== "succeeded") return subscribe(run, next);
+  const { paymentMethodId } = card;
+
+  const started = await subscribeToPlan(run, {
+    customerId,
+    plan,
+    paymentMethodId,
+    attempt,
+    unpaid,
+  });
+  if ("running" in started) return started.running;
+  const { subscriptionId, invoiceId } = started.unpaid;
+  const paid = await payFirstInvoiceWith(run, { invoiceId, paymentMethodId, attempt });
+  // The first invoice is paid: Stripe has made it active.
+  if (paid.status === "succeeded") return { plan, customerId, subscriptionId, status: "active" };
+  return subscribe(run, { ...next, unpaid: started.unpaid });
+}
+
+/**
+ * The plan and card of this try: from the sign-up form on the first, else submitted on the
+ * onboarding or progress page. A plan we do not offer ends the onboarding for good, before
+ * anything is made in Stripe.
+ */
+async function choosePlan({ step, user }: Subscribing, { attempt, tried, unpaid }: Try) {
+  const submission =
+    (attempt === 1 ? submittedPayment(user) : null) ??
+    (await awaitPaymentDetails(step, user.id, attempt, tried, unpaid ? "subscription" : "plan"));
+  const plan = planFor(submission.tier);
+  if ("reason" in plan) throw await failOnboarding(step, user.id, "plan", plan.reason);
+  return { plan, confirmationToken: submission.confirmationToken };
+}
+
+/** The user's Stripe customer, made once a valid plan is chosen (so a refused plan leaves nothing). */
+function createCustomer({ step, stripe, user, stepTry }: Subscribing) {
+  return step.track(tracked.createCustomer, () =>
+    ensureUserCustomer(
+      stripe,
+      {
+        id: user.id,
+        email: primaryEmailAddress(user),
+        name: fullName(user),
+        // Clerk's, the same on every retry (a test clock, when on, is frozen at it).
+        signedUpAt: user.created_at ? new Date(user.created_at) : null,
+      },
+      stepTry,
+    ),
   );
 }
 
-const numbered = (id: string, attempt: number) => (attempt === 1 ? id : `${id}-${attempt}`);
+/**
+ * The subscription this try's card pays for. A new card for the same plan pays the same unpaid
+ * first invoice; a new plan chosen before it is paid replaces that subscription (nothing was
+ * charged), so the plan billed is the one chosen last. `running` once it needs no payment now
+ * (trialing, or one adopted from an earlier run that is).
+ */
+async function subscribeToPlan(
+  { step, stripe, user, stepTry }: Subscribing,
+  input: {
+    customerId: string;
+    plan: Plan;
+    paymentMethodId: string;
+    attempt: number;
+    unpaid: UnpaidSubscription | undefined;
+  },
+): Promise<{ running: Subscribed } | { unpaid: UnpaidSubscription }> {
+  const { customerId, plan, attempt } = input;
+  if (input.unpaid?.plan.priceId === plan.priceId) return { unpaid: input.unpaid };
+  if (input.unpaid) {
+    const { subscriptionId } = input.unpaid;
+    await step.run(numbered("cancel-unpaid-subscription", attempt), () =>
+      cancelUnpaidSubscription(stripe, subscriptionId),
+    );
+  }
+  const userId = user.id;
+  const { paymentMethodId } = input;
+  // One free trial per person (card and verified address), decided before subscribing.
+  const trial =
+    trialDays() > 0 &&
+    (await step.run(numbered("check-trial-eligibility", attempt), () =>
+      claimTrial(stripe, { userId, paymentMethodId, verifiedEmail: verifiedPrimaryEmail(user) }),
+    ));
+  const subscribing = {
+    userId,
+    runId: stepTry.runId,
+    customerId,
+    priceId: plan.priceId,
+    paymentMethodId,
+    trial,
+  };
+  const subscription = await step.track(
+    tracked.startSubscription,
+    () => startTrialSubscription(stripe, { ...subscribing, lookInStripe: stepTry.lookInStripe }),
+    attempt,
+  );
+  // One adopted from an earlier run keeps its plan.
+  const subscribed = planOfPrice(subscription.priceId) ?? plan;
+  if (!subscription.unpaidInvoiceId) {
+    return {
+      running: {
+        plan: subscribed,
+        customerId,
+        subscriptionId: subscription.id,
+        status: subscription.status,
+      },
+    };
+  }
+  return {
+    unpaid: {
+      plan: subscribed,
+      subscriptionId: subscription.id,
+      invoiceId: subscription.unpaidInvoiceId,
+    },
+  };
+}
+
+/**
+ * Without a trial, the first invoice's payment with this try's card (its charge when the
+ * subscription was just made with it, else a payment with it); a 3-D Secure challenge is
+ * finished in the browser (awaitBank).
+ */
+async function payFirstInvoiceWith(
+  { step, stripe, user, stepTry }: Subscribing,
+  input: { invoiceId: string; paymentMethodId: string; attempt: number },
+): Promise<PaymentOutcome> {
+  const { invoiceId, paymentMethodId, attempt } = input;
+  const userId = user.id;
+  const payment = await step.track(
+    tracked.payInvoice,
+    () => payInvoice(stripe, { userId, invoiceId, paymentMethodId, lastTry: stepTry.lastTry }),
+    attempt,
+  );
+  if (payment.status !== "requires_action") return payment;
+  return awaitBank(step, {
+    userId,
+    attempt,
+    subject: "payment",
+    intentId: payment.paymentIntentId,
+    look: () =>
+      step.run(numbered("look-at-payment", attempt), () =>
+        invoicePaymentOutcome(stripe, invoiceId),
+      ),
+    check: (final) =>
+      step.track(
+        tracked.checkPayment,
+        async () =>
+          settledOutcome(
+            final ?? (await invoicePaymentOutcome(stripe, invoiceId)),
+            "Your bank did not confirm the payment.",
+          ),
+        attempt,
+      ),
+  });
+}
+
+/**
+ * Saves the card. When the bank asks for 3-D Secure, the browser finishes it with the client
+ * secret (awaitBank).
+ */
+async function confirmCard(
+  { step, stripe, user, stepTry }: Subscribing,
+  input: { customerId: string; confirmationToken: string; attempt: number },
+): Promise<SetupOutcome> {
+  const { attempt } = input;
+  const userId = user.id;
+  const outcome = await step.track(
+    tracked.confirmCard,
+    () => saveCard(stripe, { ...input, userId, ...stepTry }),
+    attempt,
+  );
+  if (outcome.status !== "requires_action") return outcome;
+  const { setupIntentId } = outcome;
+  return awaitBank(step, {
+    userId,
+    attempt,
+    subject: "card",
+    intentId: setupIntentId,
+    look: () =>
+      step.run(numbered("look-at-setup-intent", attempt), () =>
+        setupIntentOutcome(stripe, setupIntentId),
+      ),
+    check: (final) =>
+      step.track(
+        tracked.checkCard,
+        async () =>
+          settledOutcome(
+            final ?? (await setupIntentOutcome(stripe, setupIntentId)),
+            "Your bank did not confirm the card.",
+          ),
+        attempt,
+      ),
+  });
+}
 
 /**
  * The next plan and card from the onboarding or progress page. The page stores a submission
@@ -320,8 +458,8 @@ async function awaitPaymentDetails(
   step: Steps,
   userId: string,
   attempt: number,
-  tried: string[],
-  stuckAt: ProgressStepId,
+  tried: readonly string[],
+  stuckAt: "plan" | "subscription",
 ): Promise<PaymentDetails> {
   const id = (name: string) => numbered(name, attempt);
   if (attempt === 1) {
@@ -353,100 +491,6 @@ async function awaitPaymentDetails(
   return submitted;
 }
 
-/**
- * Saves the card. When the bank asks for 3-D Secure, the browser finishes it with the client
- * secret (awaitBank).
- */
-async function confirmCard(
-  step: Steps,
-  stripe: Stripe,
-  input: { userId: string; customerId: string; confirmationToken: string; attempt: number },
-  stepTry: StepTry,
-): Promise<SetupOutcome> {
-  const outcome = await step.run(numbered("confirm-setup-intent", input.attempt), () =>
-    saveCard(stripe, { ...input, ...stepTry }),
-  );
-  if (outcome.status !== "requires_action") return outcome;
-  const { setupIntentId } = outcome;
-  return awaitBank(step, {
-    userId: input.userId,
-    attempt: input.attempt,
-    subject: "card",
-    intent: { field: "setupIntentId", id: setupIntentId },
-    look: () => setupIntentOutcome(stripe, setupIntentId),
-    settle: (looked) => settledOutcome(looked, "Your bank did not confirm the card."),
-  });
-}
-
-/**
- * Without a trial, the first invoice's payment; a 3-D Secure challenge is finished in the
- * browser (awaitBank).
- */
-async function confirmPayment(
-  step: Steps,
-  stripe: Stripe,
-  input: { userId: string; attempt: number; invoiceId: string },
-  outcome: PaymentOutcome,
-): Promise<PaymentOutcome> {
-  if (outcome.status !== "requires_action") return outcome;
-  return awaitBank(step, {
-    userId: input.userId,
-    attempt: input.attempt,
-    subject: "payment",
-    intent: { field: "paymentIntentId", id: outcome.paymentIntentId },
-    look: () => invoicePaymentOutcome(stripe, input.invoiceId),
-    settle: (looked) => settledOutcome(looked, "Your bank did not confirm the payment."),
-  });
-}
-
-/** The steps waiting for the bank's word on saving the card, and on paying the first invoice. */
-const bankSteps = {
-  card: { look: "look-at-setup-intent", check: "check-setup-intent" },
-  payment: { look: "look-at-payment", check: "check-payment" },
-} as const;
-
-/**
- * Waits for the user to pass their bank's 3-D Secure check. The browser finishes it with the
- * client secret and says so, naming the intent; that word is only a hint (it may never come, or
- * come before the wait began), so without it Stripe is asked after a minute, and the run waits
- * out the hour only while Stripe still waits for the bank. The outcome is Stripe's, settled.
- */
-async function awaitBank<Outcome extends { status: string }>(
-  step: Steps,
-  check: {
-    userId: string;
-    attempt: number;
-    subject: keyof typeof bankSteps;
-    intent: { field: "setupIntentId" | "paymentIntentId"; id: string };
-    /** The intent's outcome as Stripe has it now. */
-    look: () => Promise<Outcome>;
-    /** The outcome once the wait is over. */
-    settle: (outcome: Outcome) => Outcome;
-  },
-): Promise<Outcome> {
-  const { userId, subject, intent } = check;
-  const id = (name: string) => numbered(name, check.attempt);
-  const waitForConfirmation = (late: string, timeout: string) =>
-    step.waitForEvent(id(`wait-for-${subject}-confirmation${late}`), {
-      event: onboardingPaymentConfirmed,
-      timeout,
-      // Intent ids are [A-Za-z0-9_] (Stripe's format), so quoting them is safe.
-      if: `async.data.userId == event.data.id && async.data.${intent.field} == '${intent.id}'`,
-    });
-  const confirmed =
-    (await step.run(id(`look-for-${subject}-confirmation`), () =>
-      cardConfirmationStored(userId, intent.id),
-    )) || (await waitForConfirmation("", CONFIRMATION_TIMEOUTS.first));
-  const looked = confirmed
-    ? null
-    : ((await step.run(id(bankSteps[subject].look), check.look)) as Outcome);
-  const bankStillDeciding = looked?.status === "requires_action";
-  if (bankStillDeciding) await waitForConfirmation("-late", CONFIRMATION_TIMEOUTS.rest);
-  return (await step.run(id(bankSteps[subject].check), async () =>
-    check.settle(looked && !bankStillDeciding ? looked : await check.look()),
-  )) as Outcome;
-}
-
 /** The catalogue's plan on this price, if it is one. */
 function planOfPrice(priceId: string): Plan | undefined {
   const tier = tierOfPrice(priceId);
@@ -461,11 +505,23 @@ function planFor(tier: string): Plan | { reason: string } {
   return { tier, priceId };
 }
 
+/** The steps recording that the onboarding ended for good, by the progress step it ended on. */
+const failureSteps = {
+  plan: "fail-plan",
+  "payment-method": "fail-payment-method",
+  subscription: "fail-subscription",
+} as const;
+
 /**
  * Ends the onboarding for good: the failure is recorded for the user (a step of its own, so it is
  * written once), and the returned error, thrown by the caller, stops the run without retries.
  */
-async function failOnboarding(step: Steps, userId: string, stepId: ProgressStepId, reason: string) {
-  await step.run(`fail-${stepId}`, () => recordFailure(userId, stepId, reason));
+async function failOnboarding(
+  step: Steps,
+  userId: string,
+  stepId: keyof typeof failureSteps,
+  reason: string,
+) {
+  await step.run(failureSteps[stepId], () => recordFailure(userId, stepId, reason));
   return new NonRetriableError(reason);
 }

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import { PermanentError } from "@/lib/errors";
+import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { saveCard, setupOutcomeOf } from "@/lib/onboarding/provisioning";
 import { idOf } from "@/lib/vendors/stripe";
 
@@ -11,12 +12,6 @@ import { idOf } from "@/lib/vendors/stripe";
 export type CardChoice =
   { saved: true } | { confirmationToken: string } | { setupIntentId: string };
 
-/** Where paying stands: done, waiting for the customer's bank, or refused and why. */
-export type PaymentStep =
-  | { status: "succeeded" }
-  | { status: "requires_action"; clientSecret: string }
-  | { status: "failed"; reason: string };
-
 /**
  * The card to charge, as a PaymentMethod of the customer, or the step the user must take first
  * (their bank's check of a new card) or why there is none. A SetupIntent named by the browser
@@ -25,7 +20,7 @@ export type PaymentStep =
 export async function cardToCharge(
   stripe: Stripe,
   input: { userId: string; customerId: string; card: CardChoice },
-): Promise<{ paymentMethodId: string } | Exclude<PaymentStep, { status: "succeeded" }>> {
+): Promise<{ paymentMethodId: string } | Exclude<BankOutcome, { status: "succeeded" }>> {
   const { card, customerId } = input;
   if ("saved" in card) {
     const paymentMethodId = await savedCardOf(stripe, customerId);

@@ -1,8 +1,9 @@
 import type Stripe from "stripe";
-import { cardToCharge, type CardChoice, type PaymentStep } from "@/lib/billing/card-choice";
+import { cardToCharge, type CardChoice } from "@/lib/billing/card-choice";
 import { money } from "@/lib/billing/notices";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
 import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
+import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import {
   ensureUserNotDeleted,
@@ -51,7 +52,7 @@ export async function overdueInvoice(userId: string): Promise<OverdueInvoice | n
 export async function payOverdue(
   userId: string,
   how: { card: CardChoice } | { bankCheckDone: true },
-): Promise<PaymentStep> {
+): Promise<BankOutcome> {
   await ensureUserNotDeleted(userId);
   const [customerId, subscriptionId] = await Promise.all([
     findUserStripeCustomerId(userId),

@@ -1,10 +1,11 @@
 import type Stripe from "stripe";
-import { cardToCharge, type CardChoice, type PaymentStep } from "@/lib/billing/card-choice";
+import { cardToCharge, type CardChoice } from "@/lib/billing/card-choice";
 import { priceFor, type Tier } from "@/lib/billing/plans";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow, subscriptionsOf } from "@/lib/billing/subscriptions";
 import { grantsAccess } from "@/lib/billing/entitlements";
 import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
+import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import { ensureUserNotDeleted, findUserStripeCustomerId } from "@/lib/users";
 import { billingClient, idOf } from "@/lib/vendors/stripe";
@@ -25,7 +26,7 @@ import { billingClient, idOf } from "@/lib/vendors/stripe";
 export async function resubscribe(
   userId: string,
   input: { tier: Tier; card: CardChoice },
-): Promise<PaymentStep> {
+): Promise<BankOutcome> {
   await ensureUserNotDeleted(userId);
   const customerId = await findUserStripeCustomerId(userId);
   const priceId = priceFor(input.tier);
@@ -98,7 +99,7 @@ async function firstPayment(
   userId: string,
   subscription: Stripe.Subscription,
   paymentMethodId: string,
-): Promise<PaymentStep> {
+): Promise<BankOutcome> {
   if (subscription.status === "active") return { status: "succeeded" };
   const invoiceId = idOf(subscription.latest_invoice);
   if (!invoiceId) throw new Error(`Stripe shows no first invoice for ${subscription.id}`);

@@ -2,6 +2,7 @@ import type Stripe from "stripe";
 import { PermanentError } from "@/lib/errors";
 import { ensureUserNotDeleted } from "@/lib/users";
 import { classifyStripeError, idOf } from "@/lib/vendors/stripe";
+import type { BankOutcome } from "./bank-outcome";
 import { failedOnEveryTry, idempotencyKeys, type StepTry } from "./provisioning";
 
 /**
@@ -14,10 +15,7 @@ import { failedOnEveryTry, idempotencyKeys, type StepTry } from "./provisioning"
  */
 
 /** How the payment stands: made, waiting for the customer's bank, or refused and why. */
-export type PaymentOutcome =
-  | { status: "succeeded" }
-  | { status: "requires_action"; paymentIntentId: string; clientSecret: string }
-  | { status: "failed"; reason: string };
+export type PaymentOutcome = BankOutcome<Record<never, never>, { paymentIntentId: string }>;
 
 /** The invoice's payment as Stripe has it now. */
 export async function invoicePaymentOutcome(

@@ -8,6 +8,7 @@ import {
   type OnboardingState,
   type StepStatus,
 } from "@/lib/db/schema";
+import type { BankOutcome } from "./bank-outcome";
 
 /**
  * The onboarding record the workflows write and `GET /api/onboarding/status` reads. Every write is
@@ -199,11 +200,6 @@ const decidedByTheBank = {
     action: "confirm_payment",
   },
 } as const;
-
-type BankOutcome =
-  | { status: "succeeded" }
-  | { status: "requires_action"; clientSecret: string }
-  | { status: "failed"; reason: string };
 
 /** A card is being saved, or a payment made: the run is working again (after a refusal, on the new card). */
 async function recordAttempt(userId: string, subject: keyof typeof decidedByTheBank) {

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { paths } from "@/lib/routes";
 import { ensureUserNotDeleted } from "@/lib/users";
 import { classifyStripeError, idOf } from "@/lib/vendors/stripe";
+import type { BankOutcome } from "./bank-outcome";
 
 /**
  * The Stripe side of provisioning: save the card, start the trial. Each write checks the user's
@@ -25,10 +26,10 @@ export interface StepTry {
 }
 
 /** What confirming a SetupIntent came to: a saved card, a 3-D Secure challenge, or a refusal. */
-export type SetupOutcome =
-  | { status: "succeeded"; setupIntentId: string; paymentMethodId: string }
-  | { status: "requires_action"; setupIntentId: string; clientSecret: string }
-  | { status: "failed"; reason: string };
+export type SetupOutcome = BankOutcome<
+  { setupIntentId: string; paymentMethodId: string },
+  { setupIntentId: string }
+>;
 
 export const idempotencyKeys = {
   /** Per token: a new card is a new request, a retry of the same card the same one. */
@@ -125,17 +126,6 @@ async function setupIntentFor(
 /** The SetupIntent as Stripe has it now: 3-D Secure may be finished, abandoned or still going. */
 export async function setupIntentOutcome(stripe: Stripe, setupIntentId: string) {
   return setupOutcomeOf(await stripe.setupIntents.retrieve(setupIntentId));
-}
-
-/**
- * The outcome once the wait for 3-D Secure (of a card or of a payment) is over: still waiting
- * for the bank means it did not confirm.
- */
-export function settledOutcome<Outcome extends { status: string }>(
-  outcome: Outcome,
-  reason: string,
-): Outcome | { status: "failed"; reason: string } {
-  return outcome.status === "requires_action" ? { status: "failed", reason } : outcome;
 }
 
 /**

@@ -160,7 +160,7 @@ export async function latestChosenTier(userId: string): Promise<string | null> {
  */
 export async function untriedPaymentDetails(
   userId: string,
-  triedTokens: string[],
+  triedTokens: readonly string[],
 ): Promise<PaymentDetails | null> {
   const newest = await newestPaymentDetails(userId);
   return newest && !triedTokens.includes(newest.confirmationToken) ? newest : null;

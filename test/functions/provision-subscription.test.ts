@@ -4,11 +4,11 @@ import { HttpResponse, http } from "msw";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { onboardingPaymentConfirmed, onboardingSubmitted } from "@/inngest/events";
 import {
-  CONFIRMATION_TIMEOUTS,
   MAX_CARD_ATTEMPTS,
   SUBMISSION_TIMEOUTS,
   provisionSubscription,
 } from "@/inngest/functions/provision-subscription";
+import { CONFIRMATION_TIMEOUTS } from "@/inngest/steps/await-bank";
 import { sendOnboardingEmails } from "@/inngest/functions/send-onboarding-emails";
 import { syncUser } from "@/inngest/functions/sync-user";
 import { ownerMetadata } from "@/lib/billing/ownership";
