@@ -132,6 +132,10 @@ MQIDAQAB
                   "test/support/neon-http-global-setup.ts",
                 ],
                 setupFiles: ["test/support/use-neon-http.ts"],
+                // One file at a time: demo mode's `next dev` compiles pages on demand, and with the
+                // built server's journeys competing for the same two cores, a compile that ends
+                // after a page opened makes Next reload it (seen as reload loops on /sign-up).
+                fileParallelism: false,
                 testTimeout: 60_000,
                 hookTimeout: 120_000,
               },
