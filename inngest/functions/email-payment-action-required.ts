@@ -2,8 +2,7 @@ import { inngest } from "@/inngest/client";
 import { invoicePaymentActionRequired } from "@/inngest/events";
 import { paymentDueNotice } from "@/lib/billing/notices";
 import { sendUserEmail } from "@/lib/email/send";
-import { BillingNotConfiguredError } from "@/lib/errors";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * A renewal's payment waits for the customer's bank (invoice.payment_action_required, 3-D Secure
@@ -20,8 +19,7 @@ export const emailPaymentActionRequired = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
-    const stripe = billingClient();
-    if (!stripe) throw new BillingNotConfiguredError();
+    const stripe = requiredBillingClient();
     const invoiceId = event.data.id;
     const notice = await step.run("look-up-invoice", () =>
       paymentDueNotice(stripe, invoiceId, "payment_action_required"),

@@ -3,8 +3,7 @@ import { invoicePaid, invoicePaymentFailed } from "@/inngest/events";
 import { paymentDueNotice } from "@/lib/billing/notices";
 import { sendUserEmail, wasSent } from "@/lib/email/send";
 import { env } from "@/lib/env";
-import { BillingNotConfiguredError } from "@/lib/errors";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * A renewal's payment failed (invoice.payment_failed): the user is told, with Stripe's page to pay
@@ -26,8 +25,7 @@ export const emailPaymentFailed = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
-    const stripe = billingClient();
-    if (!stripe) throw new BillingNotConfiguredError();
+    const stripe = requiredBillingClient();
     const invoiceId = event.data.id;
     const notice = await step.run("look-up-invoice", async () => {
       const told = await paymentDueNotice(stripe, invoiceId, "payment_failed");

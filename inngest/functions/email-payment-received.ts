@@ -4,8 +4,7 @@ import { paymentReceivedNotice } from "@/lib/billing/notices";
 import { sendUserEmail, wasSent } from "@/lib/email/send";
 import { recipientOfCustomer } from "@/lib/users";
 import { idOf } from "@/lib/vendors/stripe";
-import { BillingNotConfiguredError } from "@/lib/errors";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * An invoice was paid (invoice.paid): when the user had been told it was overdue (a failed payment
@@ -22,8 +21,7 @@ export const emailPaymentReceived = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
-    const stripe = billingClient();
-    if (!stripe) throw new BillingNotConfiguredError();
+    const stripe = requiredBillingClient();
     const invoiceId = event.data.id;
     const wasOverdue = await step.run("check-user-was-told-it-was-due", async () => {
       const customerId = idOf(event.data.customer);

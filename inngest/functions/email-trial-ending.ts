@@ -2,8 +2,7 @@ import { inngest } from "@/inngest/client";
 import { subscriptionTrialWillEnd } from "@/inngest/events";
 import { trialEndingNotice } from "@/lib/billing/notices";
 import { sendUserEmail } from "@/lib/email/send";
-import { BillingNotConfiguredError } from "@/lib/errors";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * Three days before a trial ends Stripe sends customer.subscription.trial_will_end: the user is
@@ -21,8 +20,7 @@ export const emailTrialEnding = inngest.createFunction(
     retries: 5,
   },
   async ({ event, step }) => {
-    const stripe = billingClient();
-    if (!stripe) throw new BillingNotConfiguredError();
+    const stripe = requiredBillingClient();
     const notice = await step.run("look-up-trial", () => trialEndingNotice(stripe, event.data.id));
     if ("skipped" in notice) return { subscriptionId: event.data.id, skipped: notice.skipped };
     const sent = await step.run("send-trial-ending-email", () => sendUserEmail(notice.email));

@@ -6,8 +6,7 @@ import { isLive } from "@/lib/billing/subscription-status";
 import { publishPlanToClerk } from "@/lib/billing/session-claims";
 import { refetchAndSaveSubscription, type DeletedOwner } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow } from "@/lib/billing/subscriptions";
-import { BillingNotConfiguredError } from "@/lib/errors";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * Stripe is the source of truth and its events arrive in any order, so the event only names the
@@ -31,8 +30,7 @@ export const syncSubscription = inngest.createFunction(
   async ({ event, step, logger }) => {
     const subscriptionId = event.data.id;
     // Stripe's events mean nothing to a server without billing: it cannot re-fetch them.
-    const stripe = billingClient();
-    if (!stripe) throw new BillingNotConfiguredError();
+    const stripe = requiredBillingClient();
 
     /** A deleted account's live subscription: cancelled now, refunded, its final state written. */
     const cancelOnSight = async ({

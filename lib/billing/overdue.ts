@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { cardToCharge, type CardChoice } from "@/lib/billing/card-choice";
 import { money } from "@/lib/billing/notices";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
-import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
+import { PermanentError } from "@/lib/errors";
 import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import {
@@ -10,7 +10,7 @@ import {
   findUserStripeCustomerId,
   findUserSubscriptionId,
 } from "@/lib/users";
-import { billingClient, idOf } from "@/lib/vendors/stripe";
+import { requiredBillingClient, idOf } from "@/lib/vendors/stripe";
 
 /**
  * Paying a past-due renewal from the app, the banner's one click: the open invoice of the user's
@@ -32,8 +32,7 @@ export interface OverdueInvoice {
 export async function overdueInvoice(userId: string): Promise<OverdueInvoice | null> {
   const subscriptionId = await findUserSubscriptionId(userId);
   if (!subscriptionId) return null;
-  const stripe = billingClient();
-  if (!stripe) throw new BillingNotConfiguredError();
+  const stripe = requiredBillingClient();
   const invoice = await openInvoiceOf(stripe, subscriptionId);
   if (!invoice) return null;
   const outcome = await invoicePaymentOutcome(stripe, invoice.id);
@@ -59,8 +58,7 @@ export async function payOverdue(
     findUserSubscriptionId(userId),
   ]);
   if (!customerId || !subscriptionId) throw new PermanentError("You have no plan to pay for.");
-  const stripe = billingClient();
-  if (!stripe) throw new BillingNotConfiguredError();
+  const stripe = requiredBillingClient();
   const invoice = await openInvoiceOf(stripe, subscriptionId);
   if (!invoice) return { status: "succeeded" };
   const outcome = await (async () => {

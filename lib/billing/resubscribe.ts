@@ -4,11 +4,11 @@ import { priceFor, type Tier } from "@/lib/billing/plans";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
 import { cancelSubscriptionNow, subscriptionsOf } from "@/lib/billing/subscriptions";
 import { grantsAccess } from "@/lib/billing/entitlements";
-import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
+import { PermanentError } from "@/lib/errors";
 import type { BankOutcome } from "@/lib/onboarding/bank-outcome";
 import { invoicePaymentOutcome, payInvoice } from "@/lib/onboarding/invoice-payment";
 import { ensureUserNotDeleted, findUserStripeCustomerId } from "@/lib/users";
-import { billingClient, idOf } from "@/lib/vendors/stripe";
+import { requiredBillingClient, idOf } from "@/lib/vendors/stripe";
 
 /**
  * Coming back after a plan ended (cancelled, unpaid after Stripe's retries, or never paid): a new
@@ -32,8 +32,7 @@ export async function resubscribe(
   const priceId = priceFor(input.tier);
   if (!customerId) throw new PermanentError("Your billing account is still being set up.");
   if (!priceId) throw new PermanentError(`The ${input.tier} plan is not available right now.`);
-  const stripe = billingClient();
-  if (!stripe) throw new BillingNotConfiguredError();
+  const stripe = requiredBillingClient();
 
   const [newest] = await subscriptionsOf(stripe, customerId);
   if (newest && grantsAccess(newest.status)) {

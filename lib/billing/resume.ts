@@ -1,8 +1,8 @@
-import { BillingNotConfiguredError, PermanentError } from "@/lib/errors";
+import { PermanentError } from "@/lib/errors";
 import { applyChangeNow } from "@/lib/billing/subscription-sync";
 import { hasEnded } from "@/lib/billing/subscription-status";
 import { ensureUserNotDeleted, findUserSubscriptionId } from "@/lib/users";
-import { billingClient } from "@/lib/vendors/stripe";
+import { requiredBillingClient } from "@/lib/vendors/stripe";
 
 /**
  * Resuming a plan cancelled at the end of its period, before that end: Stripe is told to renew
@@ -14,8 +14,7 @@ export async function resumeSubscription(userId: string): Promise<void> {
   await ensureUserNotDeleted(userId);
   const subscriptionId = await findUserSubscriptionId(userId);
   if (!subscriptionId) throw new PermanentError("You have no plan to resume.");
-  const stripe = billingClient();
-  if (!stripe) throw new BillingNotConfiguredError();
+  const stripe = requiredBillingClient();
   const subscription = await stripe.subscriptions.retrieve(subscriptionId);
   if (hasEnded(subscription.status)) {
     throw new PermanentError("Your plan has already ended: subscribe again instead.");

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { env } from "@/lib/env";
+import { BillingNotConfiguredError } from "@/lib/errors";
 import { retryAfterMs, type VendorFailure } from "./failure";
 
 /** STRIPE_API_BASE points it at a local stand-in such as stripe-mock. */
@@ -19,6 +20,12 @@ const client = env.STRIPE_SECRET_KEY
  * means for it, and hands the client down; nothing below takes a client that may be null.
  */
 export function billingClient(): Stripe | null {
+  return client;
+}
+
+/** The Stripe client, for what cannot be done with billing off: it fails for good then. */
+export function requiredBillingClient(): Stripe {
+  if (!client) throw new BillingNotConfiguredError();
   return client;
 }
 
